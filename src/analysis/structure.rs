@@ -1,0 +1,292 @@
+//! Finding a document's headings: markdown `#` lines, setext underlines,
+//! numbered headings (`2.3 Sample size`), and short ALL-CAPS lines, the
+//! shapes that text exported from Word and PDF protocols takes.
+
+use std::ops::Range;
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Heading {
+    /// 1 for top-level; deeper for `##` or `2.3.1`.
+    pub level: usize,
+    /// The heading's number as written (`2.3`), if numbered.
+    pub number: Option<String>,
+    pub title: String,
+    /// Byte range of the heading line in the text.
+    pub span: Range<usize>,
+}
+
+/// Longest line taken as a heading; longer lines are prose.
+const MAX_HEADING_CHARS: usize = 120;
+const MAX_HEADING_WORDS: usize = 14;
+
+pub fn headings(text: &str) -> Vec<Heading> {
+    let mut found = Vec::new();
+    let mut offset = 0;
+    let mut lines = text.split_inclusive('\n').peekable();
+    while let Some(raw) = lines.next() {
+        let start = offset;
+        offset += raw.len();
+        let line = raw.trim_end_matches(['\n', '\r']);
+        let span = start..start + line.len();
+        let next = lines.peek().map(|l| l.trim());
+        if let Some(h) = markdown(line, span.clone())
+            .or_else(|| setext(line, next, span.clone()))
+            .or_else(|| numbered(line, span.clone()))
+            .or_else(|| all_caps(line, span.clone()))
+        {
+            found.push(h);
+        }
+    }
+    found
+}
+
+fn clean_title(title: &str) -> String {
+    title
+        .trim()
+        .trim_end_matches(['#', ':'])
+        .trim()
+        .chars()
+        .filter(|c| !c.is_control())
+        .collect()
+}
+
+fn markdown(line: &str, span: Range<usize>) -> Option<Heading> {
+    let trimmed = line.trim_start();
+    let hashes = trimmed.chars().take_while(|&c| c == '#').count();
+    if !(1..=6).contains(&hashes) {
+        return None;
+    }
+    let rest = &trimmed[hashes..];
+    if !rest.starts_with([' ', '\t']) || rest.trim().is_empty() {
+        return None;
+    }
+    let (number, title) = split_number(rest.trim());
+    Some(Heading {
+        level: hashes,
+        number,
+        title: clean_title(title),
+        span,
+    })
+}
+
+fn setext(line: &str, next: Option<&str>, span: Range<usize>) -> Option<Heading> {
+    let next = next?;
+    let level = if next.len() >= 3 && next.chars().all(|c| c == '=') {
+        1
+    } else if next.len() >= 3 && next.chars().all(|c| c == '-') {
+        2
+    } else {
+        return None;
+    };
+    let title = line.trim();
+    if title.is_empty() || !looks_like_title(title) {
+        return None;
+    }
+    let (number, title) = split_number(title);
+    Some(Heading {
+        level,
+        number,
+        title: clean_title(title),
+        span,
+    })
+}
+
+/// Split a leading `2.3`, `2.3.`, `10)` or `IV.` number from a title.
+fn split_number(text: &str) -> (Option<String>, &str) {
+    let end = text
+        .char_indices()
+        .find(|&(_, c)| !(c.is_ascii_digit() || c == '.'))
+        .map_or(text.len(), |(i, _)| i);
+    let number = text[..end].trim_end_matches('.');
+    let starts_with_digit = number.starts_with(|c: char| c.is_ascii_digit());
+    let rest = &text[end..];
+    if starts_with_digit && !number.contains("..") && rest.starts_with([' ', '\t', ')']) {
+        let rest = rest.trim_start_matches(')').trim_start();
+        return (Some(number.to_owned()), rest);
+    }
+    (None, text)
+}
+
+fn numbered(line: &str, span: Range<usize>) -> Option<Heading> {
+    let trimmed = line.trim();
+    let (number, title) = split_number(trimmed);
+    let number = number?;
+    // "12.5 mg daily" or "3 patients" are prose, not headings.
+    if !title.starts_with(|c: char| c.is_uppercase()) || !looks_like_title(title) {
+        return None;
+    }
+    // A number like 2024 or 150 is a year or a count, not a section.
+    if number.split('.').any(|part| part.len() > 2) {
+        return None;
+    }
+    Some(Heading {
+        level: number.split('.').filter(|p| !p.is_empty()).count(),
+        number: Some(number),
+        title: clean_title(title),
+        span,
+    })
+}
+
+fn all_caps(line: &str, span: Range<usize>) -> Option<Heading> {
+    let trimmed = line.trim();
+    let letters: Vec<char> = trimmed.chars().filter(|c| c.is_alphabetic()).collect();
+    if letters.len() < 4 || !looks_like_title(trimmed) {
+        return None;
+    }
+    if letters.iter().any(|c| c.is_lowercase()) {
+        return None;
+    }
+    let (number, title) = split_number(trimmed);
+    Some(Heading {
+        level: 1,
+        number,
+        title: clean_title(title),
+        span,
+    })
+}
+
+/// Short, not a sentence: few words, no sentence-ending full stop.
+fn looks_like_title(text: &str) -> bool {
+    let text = text.trim();
+    !text.is_empty()
+        && text.chars().count() <= MAX_HEADING_CHARS
+        && text.split_whitespace().count() <= MAX_HEADING_WORDS
+        && !text.ends_with(['.', ',', ';'])
+        && text.chars().any(|c| c.is_alphabetic())
+}
+
+/// How far into a document its title is looked for.
+const TITLE_SEARCH_LINES: usize = 40;
+
+/// The protocol's title: the text after a `Title:` label near the top,
+/// else the first long title-like line (cover pages put a long descriptive
+/// title among short labels), else the first heading.
+pub fn document_title(text: &str) -> Option<String> {
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .take(TITLE_SEARCH_LINES)
+        .collect();
+    labelled_title(&lines)
+        .or_else(|| first_long_title_line(&lines))
+        .or_else(|| headings(text).into_iter().next().map(|h| h.title))
+        .map(|t| t.chars().filter(|c| !c.is_control()).collect::<String>())
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+}
+
+fn labelled_title(lines: &[&str]) -> Option<String> {
+    for line in lines {
+        let lower = line.to_lowercase();
+        let Some(at) = lower.find("title:") else {
+            continue;
+        };
+        // Only a label: "Title:" at the start or after a space, not "subtitle:".
+        if at > 0 && !lower[..at].ends_with(' ') {
+            continue;
+        }
+        let rest = line[at + "title:".len()..].trim();
+        let title = cut_before_next_label(rest).trim();
+        if title.split_whitespace().count() >= 3 {
+            return Some(title.to_owned());
+        }
+    }
+    None
+}
+
+/// Cover pages flattened into one line run on into the next label
+/// ("… β-Thalassemia Other underlying words: …"): cut before it.
+fn cut_before_next_label(text: &str) -> &str {
+    let Some(colon) = text.find(':') else {
+        return text;
+    };
+    let before = &text[..colon];
+    let words: Vec<(usize, &str)> = before
+        .split_whitespace()
+        .map(|w| (w.as_ptr() as usize - before.as_ptr() as usize, w))
+        .collect();
+    // The label is the last few words before the colon, back to the
+    // nearest capitalised one.
+    for (start, word) in words.iter().rev().take(4) {
+        if word.starts_with(|c: char| c.is_uppercase()) {
+            return &text[..*start];
+        }
+    }
+    before
+}
+
+fn first_long_title_line(lines: &[&str]) -> Option<String> {
+    lines
+        .iter()
+        .filter(|l| {
+            let words = l.split_whitespace().count();
+            (5..=45).contains(&words)
+                && !l.ends_with(':')
+                && !l.contains(": ")
+                && l.chars().filter(|c| c.is_alphabetic()).count() * 2 > l.chars().count()
+        })
+        .find(|l| l.split_whitespace().count() >= 6)
+        .map(|l| (*l).to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn titles(text: &str) -> Vec<String> {
+        headings(text).into_iter().map(|h| h.title).collect()
+    }
+
+    #[test]
+    fn markdown_numbered_and_caps_headings_are_found() {
+        let text = "# Trial protocol\n\nSome prose here.\n\n2.3 Sample size\nWe need 120 participants.\n\nSTUDY DESIGN\nParallel.\n";
+        assert_eq!(
+            titles(text),
+            ["Trial protocol", "Sample size", "STUDY DESIGN"]
+        );
+    }
+
+    #[test]
+    fn numbered_prose_is_not_a_heading() {
+        let text = "1. Patients will be randomised to two arms.\n150 Participants\n12.5 mg daily\n";
+        assert!(titles(text).is_empty(), "{:?}", titles(text));
+    }
+
+    #[test]
+    fn levels_follow_numbering_depth() {
+        let h = headings("2.3.1 Primary outcome\n");
+        assert_eq!(h[0].level, 3);
+        assert_eq!(h[0].number.as_deref(), Some("2.3.1"));
+    }
+
+    #[test]
+    fn setext_headings_are_found() {
+        assert_eq!(titles("Background\n==========\ntext\n"), ["Background"]);
+    }
+
+    #[test]
+    fn title_after_a_label_is_cut_before_the_next_label() {
+        let text = "CLINICAL RESEARCH PROTOCOL\nProject # 09 Title: Haploidentical Transplantation for Sickle Cell Disease Other underlying words: stem cells\n";
+        assert_eq!(
+            document_title(text).as_deref(),
+            Some("Haploidentical Transplantation for Sickle Cell Disease")
+        );
+    }
+
+    #[test]
+    fn a_long_line_under_short_labels_is_the_title() {
+        let text = "Protocol Numbers:\n\nBranch # MB-1\n\nSirolimus Conversion to Improve the Relapse Rate in Severe Aplastic Anemia\n\nPrincipal Investigator:\n";
+        assert_eq!(
+            document_title(text).as_deref(),
+            Some("Sirolimus Conversion to Improve the Relapse Rate in Severe Aplastic Anemia")
+        );
+    }
+
+    #[test]
+    fn spans_point_at_the_heading_line() {
+        let text = "intro\n## Methods\nbody";
+        let h = &headings(text)[0];
+        assert_eq!(&text[h.span.clone()], "## Methods");
+    }
+}

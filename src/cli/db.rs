@@ -1,0 +1,111 @@
+//! `protoscribe db …`: the store file itself.
+
+use std::io::Write;
+
+use super::output::{self, thousands};
+use super::{Context, Error, Result};
+use crate::store::synth::{self, Scale};
+use crate::store::{migrate, stats};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Schema version, row counts and file size.
+    Status {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Fill an empty store with synthetic protocols, analyses and
+    /// suggestions, for benchmarks and scale tests.
+    #[command(hide = true)]
+    Synth {
+        #[arg(long, default_value_t = 10_000)]
+        protocols: u64,
+        #[arg(long, default_value_t = 3)]
+        analyses_per_protocol: u64,
+        #[arg(long, default_value_t = 30)]
+        suggestions_per_analysis: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+pub fn run(ctx: &Context, command: Command) -> Result {
+    match command {
+        Command::Status { json } => status(ctx, json),
+        Command::Synth {
+            protocols,
+            analyses_per_protocol,
+            suggestions_per_analysis,
+            seed,
+        } => {
+            let scale = Scale {
+                protocols,
+                analyses_per_protocol,
+                suggestions_per_analysis,
+            };
+            synthesize(ctx, scale, seed)
+        }
+    }
+}
+
+fn status(ctx: &Context, json: bool) -> Result {
+    let store = ctx.open_for_reading()?;
+    let status = store.read(|conn| stats::db_status(conn, store.path()))?;
+    if json {
+        return Ok(output::print_json(
+            &serde_json::to_value(&status)
+                .map_err(|e| Error::Usage(format!("cannot encode the status: {e}")))?,
+        )?);
+    }
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "database  {}", output::clean(&status.path, false))?;
+    writeln!(
+        out,
+        "schema    version {} (this ProtoScribe writes {})",
+        status.schema_version, status.schema_version_supported
+    )?;
+    writeln!(
+        out,
+        "size      {} (+ {} write-ahead log), journal {}",
+        output::bytes(status.file_size),
+        output::bytes(status.wal_size),
+        status.journal_mode
+    )?;
+    for table in stats::TABLES {
+        let n = status.tables.get(table).copied().unwrap_or(0);
+        writeln!(out, "{table:<18}{:>12}", thousands(n))?;
+    }
+    Ok(())
+}
+
+fn synthesize(ctx: &Context, scale: Scale, seed: u64) -> Result {
+    let store = ctx.open_for_writing()?;
+    let existing = store.read(|conn| {
+        Ok(conn.query_row("SELECT count(*) FROM protocols", [], |r| r.get::<_, i64>(0))?)
+    })?;
+    if existing > 0 {
+        return Err(Error::Usage(format!(
+            "{} already holds {existing} protocols; synthetic data goes only into an empty store (pass --db with a new file)",
+            store.path().display()
+        )));
+    }
+    let mut conn = store.connection()?;
+    let started = std::time::Instant::now();
+    let written = synth::generate(&mut conn, scale, seed, |done| {
+        if done % 1000 == 0 {
+            eprintln!("  {done} of {} protocols", scale.protocols);
+        }
+    })
+    .map_err(|e| e.for_path(store.path()))?;
+    conn.execute_batch("ANALYZE;")
+        .map_err(crate::store::StoreError::from)?;
+    println!(
+        "generated {} protocols, {} analyses, {} suggestions in {:.1} s (schema {})",
+        thousands(scale.protocols),
+        thousands(scale.protocols * scale.analyses_per_protocol),
+        thousands(written),
+        started.elapsed().as_secs_f64(),
+        migrate::SCHEMA_VERSION
+    );
+    Ok(())
+}

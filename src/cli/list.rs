@@ -1,0 +1,94 @@
+//! `protoscribe list`: protocols with their latest score, newest first.
+
+use std::io::Write;
+
+use super::output::{self, cell};
+use super::{Context, Result};
+use crate::store::protocols::{self, ProtocolFilter};
+use crate::store::{Page, ProtocolStatus, analyses};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Only protocols with this status (processing, ready, error).
+    #[arg(long)]
+    status: Option<ProtocolStatus>,
+    /// Full-text search of title, description and text; typed characters are taken literally.
+    #[arg(long, value_name = "QUERY")]
+    search: Option<String>,
+    /// How many to show.
+    #[arg(long, default_value_t = 50)]
+    limit: u64,
+    /// How many to skip (for paging).
+    #[arg(long, default_value_t = 0)]
+    offset: u64,
+    /// Print the seed's to_dict() fields as a JSON array.
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result {
+    let store = ctx.open_for_reading()?;
+    let filter = ProtocolFilter {
+        status: args.status,
+        search: args.search.clone(),
+    };
+    let page = Page {
+        offset: args.offset,
+        limit: args.limit,
+    };
+    let (rows, total) = store.read(|conn| {
+        let rows = protocols::list(conn, &filter, page)?;
+        let total = protocols::count(conn, &filter)?;
+        let mut with_scores = Vec::with_capacity(rows.len());
+        for p in rows {
+            let score = analyses::latest_completed(conn, &p.id)?.and_then(|a| a.overall_score);
+            with_scores.push((p, score));
+        }
+        Ok((with_scores, total))
+    })?;
+    if args.json {
+        let items: Vec<_> = rows.iter().map(|(p, _)| p.to_json(false)).collect();
+        return Ok(output::print_json(&serde_json::Value::from(items))?);
+    }
+    let mut out = std::io::stdout().lock();
+    if rows.is_empty() {
+        let hint = if filter.search.is_some() || filter.status.is_some() {
+            "No protocols match. Try a shorter search, or drop --status."
+        } else {
+            "No protocols yet. Import one with: protoscribe import FILE.txt"
+        };
+        writeln!(out, "{hint}")?;
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "{}  {}  {:>5}  {}  TITLE",
+        cell("ID", 22),
+        cell("STATUS", 10),
+        "SCORE",
+        cell("CREATED", 16)
+    )?;
+    for (p, score) in &rows {
+        writeln!(
+            out,
+            "{}  {}  {:>5}  {}  {}",
+            cell(&p.id, 22),
+            cell(p.status.as_str(), 10),
+            output::score(*score),
+            cell(&output::when(&p.created_at), 16),
+            cell(&p.title, 60).trim_end()
+        )?;
+    }
+    let shown_to = args.offset + rows.len() as u64;
+    if total > shown_to || args.offset > 0 {
+        writeln!(
+            out,
+            "{}–{} of {} (more with --offset {})",
+            args.offset + 1,
+            shown_to,
+            output::thousands(total),
+            shown_to
+        )?;
+    }
+    Ok(())
+}

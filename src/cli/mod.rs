@@ -1,0 +1,129 @@
+//! The command line: one module per command, all calling the store. Every
+//! command prints plain text, or the seed's `to_dict()` fields with `--json`.
+
+mod dashboard;
+mod db;
+mod delete;
+mod import;
+mod list;
+pub mod output;
+mod show;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use crate::ingest::IngestError;
+use crate::paths::{self, PathError};
+use crate::store::{Access, Store, StoreError};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "protoscribe",
+    version,
+    about = "Check clinical-trial protocols against SPIRIT and CONSORT, and triage the suggestions",
+    after_help = "The database is --db PATH, else $PROTOSCRIBE_DB, else $DATABASE_URL (sqlite:///path), else $XDG_DATA_HOME/protoscribe/protoscribe.db."
+)]
+pub struct Cli {
+    /// The SQLite store to use (created on first use).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Import protocol documents (.txt, .md); prints each protocol's id.
+    Import(import::Args),
+    /// List protocols, newest first (or best match first with --search).
+    List(list::Args),
+    /// Show a protocol (or an analysis, suggestion, version or export) by id.
+    Show(show::Args),
+    /// Delete a protocol with its analyses, suggestions, versions and exports.
+    Delete(delete::Args),
+    /// Counts, scores and review progress at a glance.
+    Dashboard(dashboard::Args),
+    /// The database itself: status, and generating test data.
+    #[command(subcommand)]
+    Db(db::Command),
+}
+
+/// What a command failed with; printed as `error: …` by `main`.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    #[error(transparent)]
+    Path(#[from] PathError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("cannot write the output: {0}")]
+    Io(std::io::Error),
+    /// The command already reported its errors (one line per failed file).
+    #[error("some inputs failed")]
+    Reported,
+    /// The reader of our output went away (`| head`): not an error.
+    #[error("output closed")]
+    BrokenPipe,
+}
+
+impl From<std::io::Error> for Error {
+    fn from(e: std::io::Error) -> Error {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            Error::BrokenPipe
+        } else {
+            Error::Io(e)
+        }
+    }
+}
+
+pub type Result<T = ()> = std::result::Result<T, Error>;
+
+/// Global options every command sees.
+pub struct Context {
+    db_flag: Option<PathBuf>,
+}
+
+impl Context {
+    pub fn db_path(&self) -> Result<PathBuf> {
+        Ok(paths::resolve_db(
+            self.db_flag.clone(),
+            &paths::Env::from_process(),
+        )?)
+    }
+
+    /// Open the store for a command that writes.
+    pub fn open_for_writing(&self) -> Result<Store> {
+        Ok(Store::open(&self.db_path()?)?)
+    }
+
+    /// Open the store for a command that only reads: a file the user may
+    /// not write is opened read-only rather than refused.
+    pub fn open_for_reading(&self) -> Result<Store> {
+        let path = self.db_path()?;
+        let read_only =
+            path.is_file() && std::fs::OpenOptions::new().write(true).open(&path).is_err();
+        let access = if read_only {
+            Access::ReadOnly
+        } else {
+            Access::ReadWrite
+        };
+        Ok(Store::open_with(&path, access)?)
+    }
+}
+
+pub fn run(cli: Cli) -> Result {
+    let ctx = Context { db_flag: cli.db };
+    match cli.command {
+        Command::Import(args) => import::run(&ctx, args),
+        Command::List(args) => list::run(&ctx, args),
+        Command::Show(args) => show::run(&ctx, args),
+        Command::Delete(args) => delete::run(&ctx, args),
+        Command::Dashboard(args) => dashboard::run(&ctx, args),
+        Command::Db(command) => db::run(&ctx, command),
+    }
+}

@@ -1,0 +1,13 @@
+//! ProtoScribe: checks clinical-trial protocols against the SPIRIT and
+//! CONSORT reporting guidelines and keeps protocols, analyses and the
+//! reviewers' decisions in a local SQLite store.
+//!
+//! Layers, one direction only: `cli` calls `store`, `analysis` and
+//! `ingest`; `analysis` is pure; `store` knows SQL and rows, nothing of
+//! screens.
+
+pub mod analysis;
+pub mod cli;
+pub mod ingest;
+pub mod paths;
+pub mod store;

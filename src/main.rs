@@ -1,0 +1,20 @@
+//! The `protoscribe` binary: parse the command line and run it. Errors end
+//! as one `error: …` line on stderr and exit status 1; usage mistakes are
+//! clap's (exit status 2).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = protoscribe::cli::Cli::parse();
+    match protoscribe::cli::run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(protoscribe::cli::Error::Reported) => ExitCode::FAILURE,
+        Err(protoscribe::cli::Error::BrokenPipe) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

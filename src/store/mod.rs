@@ -1,0 +1,160 @@
+//! The local SQLite store: one module per table, plus the pool, the
+//! migrations and the figures the dashboard shows. Nothing here knows about
+//! screens or the command line; SQL lives here and only here.
+
+pub mod analyses;
+pub mod error;
+pub mod exports;
+pub mod ids;
+pub mod migrate;
+pub mod pool;
+pub mod protocols;
+pub mod search;
+pub mod stats;
+pub mod suggestions;
+pub mod synth;
+pub mod time;
+pub mod versions;
+pub mod vocab;
+
+use std::path::{Path, PathBuf};
+
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+
+pub use error::{Result, StoreError};
+pub use pool::Access;
+pub use vocab::*;
+
+/// A page of a list: `limit` rows after skipping `offset`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Page {
+    pub offset: u64,
+    pub limit: u64,
+}
+
+impl Page {
+    pub fn first(limit: u64) -> Page {
+        Page { offset: 0, limit }
+    }
+}
+
+impl Default for Page {
+    fn default() -> Page {
+        Page::first(100)
+    }
+}
+
+/// An open store: its file and a pool of configured connections.
+pub struct Store {
+    path: PathBuf,
+    access: Access,
+    pool: pool::Pool,
+}
+
+impl Store {
+    /// Open (creating if needed, migrating if old) the store at `path` for
+    /// reading and writing.
+    pub fn open(path: &Path) -> Result<Store> {
+        Store::open_with(path, Access::ReadWrite)
+    }
+
+    /// Open for the given access. Read-only access never creates, migrates
+    /// or writes anything, so a user who may only read the file can still
+    /// look at it.
+    pub fn open_with(path: &Path, access: Access) -> Result<Store> {
+        Store::prepare(path, access).map_err(|e| e.for_path(path))?;
+        let pool = pool::build_pool(path, access)?;
+        Ok(Store {
+            path: path.to_owned(),
+            access,
+            pool,
+        })
+    }
+
+    fn prepare(path: &Path, access: Access) -> Result<()> {
+        if path.is_dir() {
+            return Err(StoreError::Invalid(format!(
+                "{} is a folder, not a database file: pass --db with a file path",
+                path.display()
+            )));
+        }
+        match access {
+            Access::ReadWrite => {
+                if path.exists() && is_read_only(path) {
+                    return Err(StoreError::ReadOnly {
+                        path: path.to_owned(),
+                    });
+                }
+                pool::create_private_file(path)?;
+            }
+            Access::ReadOnly if !path.exists() => {
+                return Err(StoreError::Invalid(format!(
+                    "no database at {}: import a protocol first ('protoscribe import FILE'), or pass --db",
+                    path.display()
+                )));
+            }
+            Access::ReadOnly => {}
+        }
+        let mut conn = pool::open_connection(path, access)?;
+        let version = migrate::check_compatible(&conn, path)?;
+        match access {
+            Access::ReadWrite => {
+                pool::enable_wal(&conn)?;
+                migrate::migrate(&mut conn)?;
+            }
+            Access::ReadOnly if version < migrate::SCHEMA_VERSION => {
+                return Err(StoreError::Invalid(format!(
+                    "{} has schema version {version} and needs upgrading to {}, which needs write access: run ProtoScribe once as a user who may write it",
+                    path.display(),
+                    migrate::SCHEMA_VERSION
+                )));
+            }
+            Access::ReadOnly => {}
+        }
+        Ok(())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    pub fn access(&self) -> Access {
+        self.access
+    }
+
+    /// A pooled connection, for callers that hold one across several reads
+    /// (worker threads, the interface).
+    pub fn connection(&self) -> Result<pool::PooledConnection> {
+        Ok(self.pool.get()?)
+    }
+
+    /// Run reads on one connection.
+    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let conn = self.connection()?;
+        f(&conn).map_err(|e| e.for_path(&self.path))
+    }
+
+    /// Run writes in one transaction that takes the write lock up front
+    /// (BEGIN IMMEDIATE), so a second process waits for the busy timeout
+    /// instead of failing half-way. All or nothing.
+    pub fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        if self.access == Access::ReadOnly {
+            return Err(StoreError::ReadOnly {
+                path: self.path.clone(),
+            });
+        }
+        let mut conn = self.connection()?;
+        let run = |conn: &mut Connection| {
+            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+            let value = f(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        };
+        run(&mut conn).map_err(|e: StoreError| e.for_path(&self.path))
+    }
+}
+
+fn is_read_only(path: &Path) -> bool {
+    use std::fs::OpenOptions;
+    OpenOptions::new().write(true).open(path).is_err()
+}
