@@ -159,7 +159,7 @@ fn looks_like_title(text: &str) -> bool {
 const TITLE_SEARCH_LINES: usize = 40;
 
 /// The protocol's title: the text after a `Title:` label near the top,
-/// else the first long title-like line (cover pages put a long descriptive
+/// else a leading `# Title` line, else the first long title-like line (cover pages put a long descriptive
 /// title among short labels), else the first heading.
 pub fn document_title(text: &str) -> Option<String> {
     let lines: Vec<&str> = text
@@ -169,6 +169,7 @@ pub fn document_title(text: &str) -> Option<String> {
         .take(TITLE_SEARCH_LINES)
         .collect();
     labelled_title(&lines)
+        .or_else(|| markdown_title(&lines))
         .or_else(|| first_long_title_line(&lines))
         .or_else(|| headings(text).into_iter().next().map(|h| h.title))
         .map(|t| t.chars().filter(|c| !c.is_control()).collect::<String>())
@@ -216,14 +217,25 @@ fn cut_before_next_label(text: &str) -> &str {
     before
 }
 
+fn markdown_title(lines: &[&str]) -> Option<String> {
+    let first = lines.first()?;
+    let title = first.strip_prefix("# ")?.trim();
+    (!title.is_empty()).then(|| title.to_owned())
+}
+
 fn first_long_title_line(lines: &[&str]) -> Option<String> {
+    // "Principal Investigator: Dr X" is a label and its value, not a title.
+    let is_label_line = |l: &str| {
+        l.split_once(": ")
+            .is_some_and(|(label, _)| label.split_whitespace().count() <= 3)
+    };
     lines
         .iter()
         .filter(|l| {
             let words = l.split_whitespace().count();
             (5..=45).contains(&words)
-                && !l.ends_with(':')
-                && !l.contains(": ")
+                && !l.ends_with([':', '.', ';', ','])
+                && !is_label_line(l)
                 && l.chars().filter(|c| c.is_alphabetic()).count() * 2 > l.chars().count()
         })
         .find(|l| l.split_whitespace().count() >= 6)
@@ -281,6 +293,21 @@ mod tests {
             document_title(text).as_deref(),
             Some("Sirolimus Conversion to Improve the Relapse Rate in Severe Aplastic Anemia")
         );
+    }
+
+    #[test]
+    fn a_leading_markdown_title_wins_over_prose() {
+        let text = "# Vitamin D for fractures: a randomised trial\n\n## Background\nFractures in older adults are common and costly.\n";
+        assert_eq!(
+            document_title(text).as_deref(),
+            Some("Vitamin D for fractures: a randomised trial")
+        );
+    }
+
+    #[test]
+    fn prose_sentences_are_not_titles() {
+        let text = "PROTOCOL\nPatients will walk daily for twelve weeks in total.\n";
+        assert_eq!(document_title(text).as_deref(), Some("PROTOCOL"));
     }
 
     #[test]

@@ -14,8 +14,19 @@ pub struct Args {
     #[arg(long)]
     json: bool,
     /// What counts as recent, in days.
-    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=36500))]
+    #[arg(long, default_value_t = DEFAULT_DAYS, value_parser = clap::value_parser!(u32).range(1..=36500))]
     days: u32,
+}
+
+const DEFAULT_DAYS: u32 = 30;
+
+impl Default for Args {
+    fn default() -> Args {
+        Args {
+            json: false,
+            days: DEFAULT_DAYS,
+        }
+    }
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result {

@@ -45,7 +45,7 @@ pub(super) fn parse_size(text: &str) -> std::result::Result<u64, String> {
 }
 
 /// What happened to one file.
-enum Outcome {
+pub enum Outcome {
     Imported(Protocol),
     AlreadyThere(Protocol),
 }
@@ -68,12 +68,17 @@ pub fn run(ctx: &Context, args: Args) -> Result {
         return report_all(documents);
     }
     let store = ctx.open_for_writing()?;
+    let options = ImportOptions {
+        title: args.title,
+        description: args.description,
+        force: args.force,
+    };
     let mut failed = false;
     let mut stdout = std::io::stdout().lock();
     for document in documents {
         let outcome = document
             .map_err(Error::from)
-            .and_then(|doc| store_document(&store, &doc, &args).map_err(Error::from));
+            .and_then(|doc| store_document(&store, &doc, &options).map_err(Error::from));
         match outcome {
             Ok(Outcome::Imported(p)) => writeln!(stdout, "{}", p.id)?,
             Ok(Outcome::AlreadyThere(p)) => {
@@ -105,9 +110,23 @@ fn report_all(documents: Vec<std::result::Result<Document, ingest::IngestError>>
     Err(Error::Reported)
 }
 
-fn store_document(store: &Store, doc: &Document, args: &Args) -> crate::store::Result<Outcome> {
+/// How one document is stored.
+pub struct ImportOptions {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// Store it again even when the same bytes are already there.
+    pub force: bool,
+}
+
+/// Store a document as a ready protocol with its version 1, in one
+/// transaction; an earlier import of the same bytes is reused unless forced.
+pub fn store_document(
+    store: &Store,
+    doc: &Document,
+    options: &ImportOptions,
+) -> crate::store::Result<Outcome> {
     store.write(|tx| {
-        if !args.force
+        if !options.force
             && let Some(existing) = protocols::find_by_sha256(tx, &doc.sha256)?
         {
             return Ok(Outcome::AlreadyThere(existing));
@@ -115,8 +134,11 @@ fn store_document(store: &Store, doc: &Document, args: &Args) -> crate::store::R
         let protocol = protocols::create(
             tx,
             &NewProtocol {
-                title: args.title.clone().unwrap_or_else(|| doc.suggested_title()),
-                description: args.description.clone(),
+                title: options
+                    .title
+                    .clone()
+                    .unwrap_or_else(|| doc.suggested_title()),
+                description: options.description.clone(),
                 content: doc.content.clone(),
                 status: Some(ProtocolStatus::Ready),
                 file_path: Some(display_path(&doc.path)),

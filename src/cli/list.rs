@@ -16,7 +16,7 @@ pub struct Args {
     #[arg(long, value_name = "QUERY")]
     search: Option<String>,
     /// How many to show.
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = DEFAULT_LIMIT)]
     limit: u64,
     /// How many to skip (for paging).
     #[arg(long, default_value_t = 0)]
@@ -24,6 +24,20 @@ pub struct Args {
     /// Print the seed's to_dict() fields as a JSON array.
     #[arg(long)]
     json: bool,
+}
+
+const DEFAULT_LIMIT: u64 = 50;
+
+impl Default for Args {
+    fn default() -> Args {
+        Args {
+            status: None,
+            search: None,
+            limit: DEFAULT_LIMIT,
+            offset: 0,
+            json: false,
+        }
+    }
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result {

@@ -4,6 +4,7 @@
 mod dashboard;
 mod db;
 mod delete;
+mod demo;
 mod import;
 mod list;
 pub mod output;
@@ -35,6 +36,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Load the bundled sample protocols into a separate demo store and show it.
+    Demo(demo::Args),
     /// Import protocol documents (.txt, .md); prints each protocol's id.
     Import(import::Args),
     /// List protocols, newest first (or best match first with --search).
@@ -89,6 +92,11 @@ pub struct Context {
 }
 
 impl Context {
+    /// The path given with `--db`, if any.
+    pub fn db_flag(&self) -> Option<&std::path::Path> {
+        self.db_flag.as_deref()
+    }
+
     pub fn db_path(&self) -> Result<PathBuf> {
         Ok(paths::resolve_db(
             self.db_flag.clone(),
@@ -119,6 +127,7 @@ impl Context {
 pub fn run(cli: Cli) -> Result {
     let ctx = Context { db_flag: cli.db };
     match cli.command {
+        Command::Demo(args) => demo::run(&ctx, args),
         Command::Import(args) => import::run(&ctx, args),
         Command::List(args) => list::run(&ctx, args),
         Command::Show(args) => show::run(&ctx, args),

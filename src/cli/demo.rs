@@ -1,0 +1,61 @@
+//! `protoscribe demo`: put a newcomer in front of real content without
+//! touching their own store. The sample protocols are compiled in.
+
+use std::path::{Path, PathBuf};
+
+use super::import::{ImportOptions, store_document};
+use super::{Context, Error, Result};
+use crate::ingest;
+use crate::paths::PathError;
+use crate::store::Store;
+
+/// The bundled samples: (file name, text).
+pub const SAMPLES: &[(&str, &str)] = &[(
+    "vitamin-d-falls.md",
+    include_str!("../../assets/samples/vitamin-d-falls.md"),
+)];
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+/// The demo store: `--db` if given, else `demo.db` beside the default store.
+fn demo_path(ctx: &Context) -> Result<PathBuf> {
+    if let Some(path) = ctx.db_flag() {
+        return Ok(path.to_owned());
+    }
+    dirs::data_dir()
+        .map(|d| d.join("protoscribe").join("demo.db"))
+        .ok_or(Error::Path(PathError::NoDataDir))
+}
+
+pub fn run(ctx: &Context, _args: Args) -> Result {
+    let path = demo_path(ctx)?;
+    let store = Store::open(&path)?;
+    load_samples(&store)?;
+    println!("Demo store: {}\n", path.display());
+    let demo_ctx = Context {
+        db_flag: Some(path.clone()),
+    };
+    super::list::run(&demo_ctx, super::list::Args::default())?;
+    println!();
+    super::dashboard::run(&demo_ctx, super::dashboard::Args::default())?;
+    println!(
+        "\nTry: protoscribe --db {} show ID --content",
+        path.display()
+    );
+    Ok(())
+}
+
+/// Import every sample not yet in the store.
+pub fn load_samples(store: &Store) -> Result<()> {
+    for (name, text) in SAMPLES {
+        let doc = ingest::from_bytes(Path::new(name), text.as_bytes())?;
+        let options = ImportOptions {
+            title: None,
+            description: Some("Sample protocol bundled with ProtoScribe".into()),
+            force: false,
+        };
+        store_document(store, &doc, &options)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,507 @@
+//! The real binary, as a user runs it: imports, listings, JSON field
+//! names, and every kind of bad input answered with one clear line and
+//! no change to the store.
+
+mod common;
+
+use common::{PROTOCOL, Sandbox, assert_error, stderr};
+use serde_json::Value;
+
+fn json(out: &str) -> Value {
+    serde_json::from_str(out).expect("valid JSON")
+}
+
+fn keys(value: &Value) -> Vec<String> {
+    let mut keys: Vec<_> = value.as_object().expect("object").keys().cloned().collect();
+    keys.sort();
+    keys
+}
+
+fn sorted(fields: &[&str]) -> Vec<String> {
+    let mut v: Vec<_> = fields.iter().map(|s| s.to_string()).collect();
+    v.sort();
+    v
+}
+
+#[test]
+fn import_prints_the_new_id_and_stores_text_metadata_and_version_one() {
+    let s = Sandbox::new();
+    let id = s.import("trial.md", PROTOCOL);
+    assert!(id.starts_with("proto_"), "{id}");
+    let shown = json(&s.ok(&["show", &id, "--json", "--content"]));
+    assert_eq!(
+        shown["title"],
+        "Vitamin D for fracture prevention: a randomised trial"
+    );
+    assert_eq!(shown["status"], "ready");
+    assert_eq!(shown["content"], PROTOCOL);
+    assert_eq!(shown["file_size"], PROTOCOL.len());
+    let meta = &shown["metadata"];
+    assert_eq!(meta["source_format"], "md");
+    assert_eq!(meta["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(meta["word_count"], PROTOCOL.split_whitespace().count());
+    let headings: Vec<_> = meta["headings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap())
+        .collect();
+    assert!(headings.contains(&"2.1 Sample size"), "{headings:?}");
+    let c = s.counts();
+    assert_eq!((c.protocols, c.versions), (1, 1));
+}
+
+#[test]
+fn json_output_uses_exactly_the_seeds_to_dict_fields() {
+    let s = Sandbox::new();
+    let id = s.import("t.txt", PROTOCOL);
+    let protocol_fields = [
+        "id",
+        "title",
+        "description",
+        "status",
+        "file_size",
+        "metadata",
+        "created_at",
+        "updated_at",
+    ];
+    let listed = json(&s.ok(&["list", "--json"]));
+    assert_eq!(keys(&listed[0]), sorted(&protocol_fields));
+    assert_eq!(
+        keys(&json(&s.ok(&["show", &id, "--json"]))),
+        sorted(&protocol_fields)
+    );
+    let mut with_content = protocol_fields.to_vec();
+    with_content.push("content");
+    assert_eq!(
+        keys(&json(&s.ok(&["show", &id, "--json", "--content"]))),
+        sorted(&with_content)
+    );
+    let dash = json(&s.ok(&["dashboard", "--json"]));
+    for field in [
+        "total_protocols",
+        "recent_protocols",
+        "by_status",
+        "avg_file_size",
+        "period_days",
+        "provider_metrics",
+        "review_progress",
+    ] {
+        assert!(dash.get(field).is_some(), "dashboard lacks {field}");
+    }
+    assert_eq!(dash["total_protocols"], 1);
+}
+
+#[test]
+fn list_shows_titles_and_search_finds_by_content() {
+    let s = Sandbox::new();
+    s.import("a.txt", PROTOCOL);
+    s.import(
+        "b.txt",
+        "# Exercise after surgery\n\nPatients walk daily. Response in 50% of them.\n",
+    );
+    let all = s.ok(&["list"]);
+    assert!(
+        all.contains("Vitamin D for fracture") && all.contains("Exercise after surgery"),
+        "{all}"
+    );
+    let found = s.ok(&["list", "--search", "50%"]);
+    assert!(
+        found.contains("Exercise") && !found.contains("Vitamin"),
+        "{found}"
+    );
+    let none = s.ok(&["list", "--search", "NEAR( \" OR *"]);
+    assert!(none.contains("No protocols match"), "{none}");
+    let limited = json(&s.ok(&["list", "--json", "--limit", "1"]));
+    assert_eq!(limited.as_array().unwrap().len(), 1);
+    assert_eq!(
+        json(&s.ok(&["list", "--json", "--status", "error"])),
+        Value::Array(vec![])
+    );
+}
+
+#[test]
+fn importing_the_same_bytes_twice_reuses_the_protocol_unless_forced() {
+    let s = Sandbox::new();
+    let first = s.import("a.txt", PROTOCOL);
+    let path = s.path("a.txt");
+    let again = s.run(&["import", path.to_str().unwrap()]);
+    assert!(again.status.success());
+    assert_eq!(String::from_utf8_lossy(&again.stdout).trim(), first);
+    assert!(
+        stderr(&again).contains("imported before"),
+        "{}",
+        stderr(&again)
+    );
+    assert_eq!(s.counts().protocols, 1);
+    let forced = s.ok(&["import", "--force", path.to_str().unwrap()]);
+    assert_ne!(forced.trim(), first);
+    assert_eq!(s.counts().protocols, 2);
+}
+
+#[test]
+fn delete_removes_the_protocol_and_its_versions() {
+    let s = Sandbox::new();
+    let id = s.import("a.txt", PROTOCOL);
+    let keep = s.import("b.txt", "# Other trial\n\ntext\n");
+    let out = s.ok(&["delete", &id]);
+    assert!(
+        out.contains("deleted") && out.contains("1 versions"),
+        "{out}"
+    );
+    let c = s.counts();
+    assert_eq!((c.protocols, c.versions), (1, 1));
+    s.ok(&["show", &keep]);
+}
+
+#[test]
+fn several_files_are_each_all_or_nothing_and_each_failure_is_reported() {
+    let s = Sandbox::new();
+    let good = s.write("good.txt", PROTOCOL);
+    let empty = s.write("empty.txt", "");
+    let missing = s.path("missing.txt");
+    let out = s.run(&[
+        "import",
+        good.to_str().unwrap(),
+        empty.to_str().unwrap(),
+        missing.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 2, "{err}");
+    assert!(
+        err.contains("empty.txt is empty") && err.contains("missing.txt: no such file"),
+        "{err}"
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
+    assert_eq!(s.counts().protocols, 1);
+}
+
+// ---- bad input: each a one-line error, exit 1, nothing changed ----
+
+/// Run an import of `path` against a store holding one protocol and check
+/// the error and that nothing changed.
+fn refused_import(s: &Sandbox, path: &std::path::Path, extra: &[&str], needle: &str) {
+    let before = s.counts();
+    let mut args = vec!["import"];
+    args.extend_from_slice(extra);
+    args.push(path.to_str().unwrap());
+    assert_error(&s.run(&args), needle);
+    assert_eq!(s.counts(), before);
+}
+
+fn seeded() -> Sandbox {
+    let s = Sandbox::new();
+    s.import("seed.txt", PROTOCOL);
+    s
+}
+
+#[test]
+fn a_missing_file_is_refused() {
+    let s = seeded();
+    refused_import(&s, &s.path("nope.txt"), &[], "no such file");
+}
+
+#[test]
+fn a_directory_is_refused() {
+    let s = seeded();
+    std::fs::create_dir(s.path("folder")).unwrap();
+    refused_import(&s, &s.path("folder"), &[], "is a folder");
+}
+
+#[test]
+fn an_executable_is_refused() {
+    let s = seeded();
+    let exe = s.path("program.txt");
+    std::fs::copy(common::BIN, &exe).unwrap();
+    refused_import(&s, &exe, &["--max-size", "1G"], "executable");
+}
+
+#[test]
+fn binary_data_is_refused() {
+    let s = seeded();
+    let path = s.write("data.txt", b"\x01\x02\x00\x00binary\x00");
+    refused_import(&s, &path, &[], "binary data");
+}
+
+#[test]
+fn invalid_utf8_is_refused_with_its_byte_offset() {
+    let s = seeded();
+    let path = s.write("latin1.txt", b"Protocol title\nCaf\xe9 au lait\n");
+    refused_import(&s, &path, &[], "offset 18");
+}
+
+#[test]
+fn an_empty_or_blank_file_is_refused() {
+    let s = seeded();
+    refused_import(&s, &s.write("empty.txt", ""), &[], "is empty");
+    refused_import(&s, &s.write("blank.txt", " \n\n\t \n"), &[], "is empty");
+}
+
+#[test]
+fn a_file_over_the_size_limit_is_refused() {
+    let s = seeded();
+    let path = s.write("big.txt", "word ".repeat(1000));
+    refused_import(&s, &path, &["--max-size", "1K"], "over the 1024-byte limit");
+    let out = s
+        .command()
+        .env("PROTOSCRIBE_MAX_IMPORT_SIZE", "100")
+        .args(["import", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_error(&out, "over the 100-byte limit");
+}
+
+#[test]
+fn docx_and_pdf_are_recognised_by_content_and_refused_for_now() {
+    let s = seeded();
+    refused_import(
+        &s,
+        &s.write("report.txt", b"%PDF-1.7\n%binary"),
+        &[],
+        "pdf document",
+    );
+    refused_import(
+        &s,
+        &s.write("notes.txt", b"PK\x03\x04\x14\x00rest"),
+        &[],
+        "docx document",
+    );
+}
+
+#[test]
+fn unknown_ids_are_refused() {
+    let s = seeded();
+    let before = s.counts();
+    assert_error(
+        &s.run(&["show", "proto_0123456789abcdef"]),
+        "no protocol with id 'proto_0123456789abcdef'",
+    );
+    assert_error(
+        &s.run(&["delete", "proto_0123456789abcdef"]),
+        "no protocol with id",
+    );
+    assert_error(&s.run(&["show", "sugg_0000"]), "no suggestion with id");
+    assert_error(&s.run(&["show", "hello"]), "is not an id");
+    assert_eq!(s.counts(), before);
+}
+
+#[test]
+fn a_file_that_is_not_sqlite_is_refused_and_left_alone() {
+    let s = Sandbox::new();
+    let body = "these are my notes, not a database\n".repeat(200);
+    std::fs::write(s.db(), &body).unwrap();
+    let input = s.write("t.txt", PROTOCOL);
+    for args in [
+        vec!["list"],
+        vec!["dashboard"],
+        vec!["import", input.to_str().unwrap()],
+    ] {
+        assert_error(&s.run(&args), "is not a ProtoScribe database");
+    }
+    assert_eq!(std::fs::read_to_string(s.db()).unwrap(), body);
+    assert!(!s.path("store.db-wal").exists());
+}
+
+#[test]
+fn a_corrupt_store_is_refused_and_left_alone() {
+    let s = seeded();
+    s.ok(&["db", "status"]); // checkpoint-free read; then damage the pages
+    let mut bytes = std::fs::read(s.db()).unwrap();
+    // Keep the header, scribble over the schema and table pages.
+    for b in bytes.iter_mut().skip(100).take(8000) {
+        *b = 0xA5;
+    }
+    std::fs::write(s.db(), &bytes).unwrap();
+    let _ = std::fs::remove_file(s.path("store.db-wal"));
+    let _ = std::fs::remove_file(s.path("store.db-shm"));
+    let out = s.run(&["list"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("corrupt") || err.contains("not a ProtoScribe database"),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert_eq!(std::fs::read(s.db()).unwrap(), bytes);
+}
+
+#[test]
+fn a_store_from_a_newer_protoscribe_is_refused() {
+    let s = seeded();
+    {
+        let conn = rusqlite::Connection::open(s.db()).unwrap();
+        conn.pragma_update(None, "user_version", 999).unwrap();
+    }
+    let before = s.counts();
+    assert_error(&s.run(&["list"]), "written by a newer ProtoScribe");
+    assert_error(
+        &s.run(&[
+            "import",
+            s.write("x.txt", "# X\n\ntext\n").to_str().unwrap(),
+        ]),
+        "newer ProtoScribe",
+    );
+    assert_eq!(s.counts(), before);
+}
+
+/// Run the binary as an unprivileged user when the tests run as root
+/// (root may write any file, whatever its mode).
+fn as_unprivileged(s: &Sandbox, args: &[&str]) -> std::process::Output {
+    let is_root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| o.stdout == b"0\n")
+        .unwrap_or(false);
+    let mut cmd = if is_root {
+        let mut c = std::process::Command::new("setpriv");
+        c.args([
+            "--reuid=65534",
+            "--regid=65534",
+            "--clear-groups",
+            common::BIN,
+        ]);
+        c
+    } else {
+        std::process::Command::new(common::BIN)
+    };
+    cmd.arg("--db")
+        .arg(s.db())
+        .args(args)
+        .env_remove("PROTOSCRIBE_DB")
+        .env_remove("DATABASE_URL");
+    cmd.output().expect("run protoscribe")
+}
+
+#[test]
+fn a_read_only_store_refuses_writes_with_a_clear_message() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = seeded();
+    let input = s.write("new.txt", "# New trial\n\ntext\n");
+    let set_mode = |path: &std::path::Path, mode| {
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+    };
+    set_mode(s.dir.path(), 0o755);
+    set_mode(&input, 0o644);
+    set_mode(&s.db(), 0o444);
+    let before = s.counts();
+    let out = as_unprivileged(&s, &["import", input.to_str().unwrap()]);
+    assert_error(&out, "is read-only");
+    let out = as_unprivileged(&s, &["delete", "proto_0123456789abcdef"]);
+    assert_error(&out, "is read-only");
+    assert_eq!(s.counts(), before);
+    set_mode(&s.db(), 0o600);
+}
+
+#[test]
+fn usage_mistakes_exit_with_status_two() {
+    let s = Sandbox::new();
+    assert_eq!(s.run(&["import"]).status.code(), Some(2));
+    assert_eq!(
+        s.run(&["list", "--status", "finished"]).status.code(),
+        Some(2)
+    );
+    assert_eq!(s.run(&["frobnicate"]).status.code(), Some(2));
+    assert_eq!(s.run(&["list", "--limit", "many"]).status.code(), Some(2));
+}
+
+#[test]
+fn escape_sequences_in_documents_do_not_reach_the_terminal() {
+    let s = Sandbox::new();
+    let id = s.import(
+        "evil.txt",
+        "# Trial \x1b]0;owned\x07 title\x1b[2J\n\nBody \x1b[31mred\x1b[0m\n",
+    );
+    for args in [
+        vec!["list"],
+        vec!["show", &id],
+        vec!["show", &id, "--content"],
+    ] {
+        let out = s.ok(&args);
+        assert!(
+            !out.contains('\x1b') && !out.contains('\x07'),
+            "{args:?}: {out:?}"
+        );
+    }
+    let raw = json(&s.ok(&["show", &id, "--json", "--content"]));
+    assert!(
+        raw["content"].as_str().unwrap().contains("\x1b[31m"),
+        "stored text is kept as it was"
+    );
+}
+
+#[test]
+fn the_store_location_follows_flag_then_environment() {
+    let s = Sandbox::new();
+    let input = s.write("t.txt", PROTOCOL);
+    let run = |envs: &[(&str, &std::path::Path)], flag: Option<&std::path::Path>| {
+        let mut cmd = std::process::Command::new(common::BIN);
+        cmd.env_remove("PROTOSCRIBE_DB")
+            .env_remove("DATABASE_URL")
+            .env("HOME", s.dir.path());
+        for (k, v) in envs {
+            cmd.env(k, v);
+        }
+        if let Some(flag) = flag {
+            cmd.arg("--db").arg(flag);
+        }
+        let out = cmd
+            .args(["import", "--force", input.to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    };
+    let xdg = s.path("xdg");
+    run(&[("XDG_DATA_HOME", &xdg)], None);
+    assert!(xdg.join("protoscribe/protoscribe.db").exists());
+    let url_db = s.path("url.db");
+    let url = format!("sqlite:///{}", url_db.display());
+    run(&[("DATABASE_URL", std::path::Path::new(&url))], None);
+    assert!(url_db.exists());
+    let env_db = s.path("env.db");
+    run(
+        &[
+            ("DATABASE_URL", std::path::Path::new(&url)),
+            ("PROTOSCRIBE_DB", &env_db),
+        ],
+        None,
+    );
+    assert!(env_db.exists());
+    let flag_db = s.path("flag.db");
+    run(&[("PROTOSCRIBE_DB", &env_db)], Some(&flag_db));
+    assert_eq!(common::counts(&flag_db).protocols, 1);
+    assert_eq!(common::counts(&env_db).protocols, 1);
+}
+
+#[test]
+fn db_status_reports_version_counts_and_size() {
+    let s = seeded();
+    let status = json(&s.ok(&["db", "status", "--json"]));
+    assert_eq!(status["schema_version"], status["schema_version_supported"]);
+    assert_eq!(status["tables"]["protocols"], 1);
+    assert_eq!(status["tables"]["protocol_versions"], 1);
+    assert!(status["file_size"].as_u64().unwrap() > 0);
+    let text = s.ok(&["db", "status"]);
+    assert!(
+        text.contains("schema    version 3") && text.contains("protocols"),
+        "{text}"
+    );
+}
+
+#[test]
+fn output_into_a_closed_pipe_is_not_an_error() {
+    let s = Sandbox::new();
+    let big = "A line of protocol text that is long enough.\n".repeat(20_000);
+    let id = s.import("big.txt", &format!("# Big trial\n\n{big}"));
+    let mut child = s
+        .command()
+        .args(["show", "--content", &id])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(stderr(&out).is_empty(), "{}", stderr(&out));
+}

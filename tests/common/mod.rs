@@ -1,0 +1,118 @@
+//! Helpers shared by the integration tests: a temporary store, the real
+//! binary, and row counts read straight from the SQLite file.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_protoscribe");
+
+/// A temporary folder holding one store (`store.db`) and any input files.
+pub struct Sandbox {
+    pub dir: tempfile::TempDir,
+}
+
+impl Sandbox {
+    pub fn new() -> Sandbox {
+        Sandbox {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    pub fn db(&self) -> PathBuf {
+        self.dir.path().join("store.db")
+    }
+
+    pub fn path(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
+    }
+
+    pub fn write(&self, name: &str, bytes: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.path(name);
+        std::fs::write(&path, bytes).expect("write input");
+        path
+    }
+
+    /// The binary with `--db` set and a clean environment for the store.
+    pub fn command(&self) -> Command {
+        let mut cmd = Command::new(BIN);
+        cmd.arg("--db").arg(self.db());
+        cmd.env_remove("PROTOSCRIBE_DB")
+            .env_remove("DATABASE_URL")
+            .env("NO_COLOR", "1");
+        cmd
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command().args(args).output().expect("run protoscribe")
+    }
+
+    /// Run and insist on success; returns stdout.
+    pub fn ok(&self, args: &[&str]) -> String {
+        let out = self.run(args);
+        assert!(
+            out.status.success(),
+            "protoscribe {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).expect("utf-8 stdout")
+    }
+
+    /// Import a file and return the new protocol's id.
+    pub fn import(&self, name: &str, text: &str) -> String {
+        let path = self.write(name, text);
+        self.ok(&["import", path.to_str().expect("utf-8 path")])
+            .trim()
+            .to_owned()
+    }
+
+    pub fn counts(&self) -> Counts {
+        counts(&self.db())
+    }
+}
+
+/// Row counts of the five tables.
+#[derive(Debug, PartialEq, Eq, Clone, Copy)]
+pub struct Counts {
+    pub protocols: i64,
+    pub analyses: i64,
+    pub suggestions: i64,
+    pub versions: i64,
+    pub exports: i64,
+}
+
+pub fn counts(db: &Path) -> Counts {
+    let conn = rusqlite::Connection::open(db).expect("open store");
+    let n = |table: &str| -> i64 {
+        conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
+            .expect("count")
+    };
+    Counts {
+        protocols: n("protocols"),
+        analyses: n("analyses"),
+        suggestions: n("suggestions"),
+        versions: n("protocol_versions"),
+        exports: n("exports"),
+    }
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// Assert a failure in the house style: exit 1, one `error: …` line that
+/// contains `needle`.
+pub fn assert_error(out: &Output, needle: &str) {
+    let err = stderr(out);
+    assert_eq!(out.status.code(), Some(1), "exit status, stderr: {err}");
+    assert!(err.starts_with("error: "), "stderr: {err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "one line, got: {err}");
+    assert!(err.contains(needle), "expected {needle:?} in: {err}");
+}
+
+/// A realistic small protocol.
+pub const PROTOCOL: &str = "# Vitamin D for fracture prevention: a randomised trial\n\n\
+## 1. Background\nFractures in older adults are common.\n\n\
+## 2. Methods\nParticipants will be randomised 1:1 using computer-generated blocks.\n\n\
+### 2.1 Sample size\nWe will enrol 240 participants (90% power, alpha 0.05).\n";

@@ -1,0 +1,969 @@
+//! The store on real SQLite files: migrations, every table's operations,
+//! cascades, constraints, search and the dashboard figures.
+
+mod common;
+
+use protoscribe::store::analyses::{self, AnalysisFilter, Completion, NewAnalysis};
+use protoscribe::store::exports::{self, NewExport};
+use protoscribe::store::migrate::{self, SCHEMA_VERSION};
+use protoscribe::store::protocols::{self, NewProtocol, ProtocolFilter, ProtocolUpdate};
+use protoscribe::store::suggestions::{self, Decision, Expect, NewSuggestion, SuggestionFilter};
+use protoscribe::store::{
+    AnalysisStatus, ExportFormat, ExportStatus, Page, Priority, ProtocolStatus, Store, StoreError,
+    SuggestionStatus, SuggestionType, stats, versions,
+};
+use rusqlite::Connection;
+use serde_json::json;
+
+fn store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("store.db")).unwrap();
+    (dir, store)
+}
+
+fn new_protocol(title: &str, content: &str) -> NewProtocol {
+    NewProtocol {
+        title: title.into(),
+        content: content.into(),
+        status: Some(ProtocolStatus::Ready),
+        file_size: Some(content.len() as i64),
+        metadata: Some(json!({"sha256": format!("sha-{title}")})),
+        ..NewProtocol::default()
+    }
+}
+
+fn suggestion(kind: SuggestionType, priority: Priority, confidence: f64) -> NewSuggestion {
+    NewSuggestion {
+        section: "Methods".into(),
+        kind,
+        content: "State the allocation concealment mechanism.".into(),
+        confidence,
+        priority,
+        guideline_reference: Some("SPIRIT 2013 item 16b".into()),
+        rationale: Some("Concealment prevents selection bias.".into()),
+    }
+}
+
+/// A protocol with one completed analysis holding `n` suggestions.
+fn analysed(store: &Store, title: &str, n: usize) -> (String, String) {
+    store
+        .write(|tx| {
+            let p = protocols::create(tx, &new_protocol(title, "Randomised trial text."))?;
+            let a = analyses::create(
+                tx,
+                &NewAnalysis {
+                    protocol_id: p.id.clone(),
+                    provider: "builtin".into(),
+                    analysis_type: "comprehensive".into(),
+                },
+            )?;
+            let kinds = [
+                SuggestionType::Style,
+                SuggestionType::Critical,
+                SuggestionType::Improvement,
+            ];
+            let new: Vec<_> = (0..n)
+                .map(|i| suggestion(kinds[i % 3], Priority::Medium, 0.5))
+                .collect();
+            suggestions::insert_many(tx, &a.id, &new)?;
+            analyses::complete(
+                tx,
+                &a.id,
+                &Completion {
+                    results: json!({"items": []}),
+                    overall_score: Some(70.0),
+                    consort_score: Some(60.0),
+                    spirit_score: Some(75.0),
+                },
+            )?;
+            Ok((p.id, a.id))
+        })
+        .unwrap()
+}
+
+// ---- migrations ----
+
+#[test]
+fn a_new_store_is_at_the_latest_schema_with_wal_and_private_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, store) = store();
+    let conn = store.connection().unwrap();
+    assert_eq!(migrate::user_version(&conn).unwrap(), SCHEMA_VERSION);
+    let mode: String = conn
+        .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let fk: i64 = conn
+        .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(fk, 1);
+    let perms = std::fs::metadata(dir.path().join("store.db"))
+        .unwrap()
+        .permissions();
+    assert_eq!(perms.mode() & 0o777, 0o600);
+}
+
+#[test]
+fn every_older_schema_is_upgraded_keeping_its_rows() {
+    for start in 1..SCHEMA_VERSION {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("old.db");
+        {
+            let mut conn = Connection::open(&path).unwrap();
+            migrate::migrate_to(&mut conn, start).unwrap();
+            conn.execute(
+                "INSERT INTO protocols (id, title, content, status, created_at)
+                 VALUES ('proto_0000000000000001', 'Old trial', 'allocation concealment text', 'ready', '2020-01-01T00:00:00.000000Z')",
+                [],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO analyses (id, protocol_id, provider, status, created_at)
+                 VALUES ('analysis_0000000000000001', 'proto_0000000000000001', 'builtin', 'completed', '2020-01-01T00:00:00.000000Z')",
+                [],
+            )
+            .unwrap();
+            conn.execute(
+                "INSERT INTO suggestions (id, analysis_id, section, type, content, confidence, priority, status, created_at)
+                 VALUES ('sugg_0000000000000001', 'analysis_0000000000000001', 'Methods', 'critical', 'x', 0.5, 'high', 'accepted', '2020-01-01T00:00:00.000000Z')",
+                [],
+            )
+            .unwrap();
+            assert_eq!(migrate::user_version(&conn).unwrap(), start);
+        }
+        let store = Store::open(&path).unwrap();
+        store
+            .read(|conn| {
+                assert_eq!(migrate::user_version(conn)?, SCHEMA_VERSION, "from {start}");
+                let found = protocols::list(
+                    conn,
+                    &ProtocolFilter {
+                        search: Some("concealment".into()),
+                        ..Default::default()
+                    },
+                    Page::default(),
+                )?;
+                assert_eq!(
+                    found.len(),
+                    1,
+                    "search index built for old rows (from {start})"
+                );
+                let progress = stats::review_progress(conn)?;
+                assert_eq!((progress.total, progress.accepted), (1, 1), "from {start}");
+                Ok(())
+            })
+            .unwrap();
+    }
+}
+
+#[test]
+fn a_store_from_a_newer_protoscribe_is_refused_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("new.db");
+    drop(Store::open(&path).unwrap());
+    {
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", SCHEMA_VERSION + 5)
+            .unwrap();
+    }
+    let before = std::fs::read(&path).unwrap();
+    let err = Store::open(&path).err().expect("refused");
+    assert!(
+        matches!(err, StoreError::NewerSchema { found, .. } if found == SCHEMA_VERSION + 5),
+        "{err}"
+    );
+    assert!(err.to_string().contains("newer ProtoScribe"));
+    assert_eq!(std::fs::read(&path).unwrap(), before);
+}
+
+#[test]
+fn another_programs_sqlite_file_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("other.db");
+    Connection::open(&path)
+        .unwrap()
+        .execute_batch("CREATE TABLE notes (body TEXT); INSERT INTO notes VALUES ('x');")
+        .unwrap();
+    let err = Store::open(&path).err().expect("refused");
+    assert!(matches!(err, StoreError::NotADatabase { .. }), "{err}");
+}
+
+#[test]
+fn two_stores_opening_one_old_file_at_once_migrate_it_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("race.db");
+    migrate::migrate_to(&mut Connection::open(&path).unwrap(), 1).unwrap();
+    let handles: Vec<_> = (0..4)
+        .map(|_| {
+            let path = path.clone();
+            std::thread::spawn(move || Store::open(&path).map(|_| ()))
+        })
+        .collect();
+    for h in handles {
+        h.join().unwrap().unwrap();
+    }
+    let conn = Connection::open(&path).unwrap();
+    assert_eq!(migrate::user_version(&conn).unwrap(), SCHEMA_VERSION);
+}
+
+// ---- protocols ----
+
+#[test]
+fn protocols_round_trip_and_update() {
+    let (_dir, store) = store();
+    store
+        .write(|tx| {
+            let p = protocols::create(tx, &new_protocol("Trial A", "text"))?;
+            assert!(p.id.starts_with("proto_") && p.id.len() == "proto_".len() + 16);
+            assert_eq!(protocols::get(tx, &p.id)?, p);
+            let changed = protocols::update(
+                tx,
+                &p.id,
+                &ProtocolUpdate {
+                    title: Some("Trial A (v2)".into()),
+                    description: Some(Some("now described".into())),
+                    status: Some(ProtocolStatus::Error),
+                    ..Default::default()
+                },
+            )?;
+            assert_eq!(changed.title, "Trial A (v2)");
+            assert_eq!(changed.description.as_deref(), Some("now described"));
+            assert_eq!(changed.status, ProtocolStatus::Error);
+            assert_eq!(changed.content, "text");
+            assert!(changed.updated_at.is_some());
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn protocol_titles_are_checked() {
+    let (_dir, store) = store();
+    let err = store
+        .write(|tx| protocols::create(tx, &new_protocol(&"x".repeat(256), "t")))
+        .unwrap_err();
+    assert!(err.to_string().contains("255"), "{err}");
+    assert!(
+        store
+            .write(|tx| protocols::create(tx, &new_protocol("  ", "t")))
+            .is_err()
+    );
+}
+
+#[test]
+fn protocols_list_newest_first_with_status_filter_and_pages() {
+    let (_dir, store) = store();
+    store
+        .write(|tx| {
+            for i in 0..5 {
+                let mut p = new_protocol(&format!("Trial {i}"), "t");
+                if i % 2 == 0 {
+                    p.status = Some(ProtocolStatus::Error);
+                }
+                protocols::create(tx, &p)?;
+            }
+            Ok(())
+        })
+        .unwrap();
+    store
+        .read(|conn| {
+            let all = protocols::list(conn, &ProtocolFilter::default(), Page::default())?;
+            let titles: Vec<_> = all.iter().map(|p| p.title.as_str()).collect();
+            assert_eq!(
+                titles,
+                ["Trial 4", "Trial 3", "Trial 2", "Trial 1", "Trial 0"]
+            );
+            let errors = protocols::by_status(conn, ProtocolStatus::Error, 10)?;
+            assert_eq!(errors.len(), 3);
+            let page = protocols::list(
+                conn,
+                &ProtocolFilter::default(),
+                Page {
+                    offset: 1,
+                    limit: 2,
+                },
+            )?;
+            assert_eq!(
+                page.iter().map(|p| p.title.as_str()).collect::<Vec<_>>(),
+                ["Trial 3", "Trial 2"]
+            );
+            let filter = ProtocolFilter {
+                status: Some(ProtocolStatus::Ready),
+                search: None,
+            };
+            assert_eq!(protocols::count(conn, &filter)?, 2);
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn deleting_a_protocol_cascades_to_everything_under_it() {
+    let (_dir, store) = store();
+    let (pid, _) = analysed(&store, "Doomed", 7);
+    let (other, _) = analysed(&store, "Kept", 3);
+    store
+        .write(|tx| {
+            versions::create_next(tx, &pid, "v1", None, Some("tester"))?;
+            exports::create(
+                tx,
+                &NewExport {
+                    protocol_id: pid.clone(),
+                    format: ExportFormat::Html,
+                    file_path: None,
+                    export_options: Some(json!({})),
+                    expires_at: None,
+                },
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    let gone = store.write(|tx| protocols::delete(tx, &pid)).unwrap();
+    assert_eq!(
+        (gone.analyses, gone.suggestions, gone.versions, gone.exports),
+        (1, 7, 1, 1)
+    );
+    let c = common::counts(store.path());
+    assert_eq!(
+        (
+            c.protocols,
+            c.analyses,
+            c.suggestions,
+            c.versions,
+            c.exports
+        ),
+        (1, 1, 3, 0, 0)
+    );
+    store
+        .read(|conn| {
+            assert_eq!(
+                stats::review_progress(conn)?.total,
+                3,
+                "counts follow the cascade"
+            );
+            assert!(protocols::find(conn, &other)?.is_some());
+            Ok(())
+        })
+        .unwrap();
+    let err = store.write(|tx| protocols::delete(tx, &pid)).unwrap_err();
+    assert!(matches!(err, StoreError::NotFound { .. }));
+}
+
+#[test]
+fn analytics_count_recent_status_and_average_size() {
+    let (_dir, store) = store();
+    store
+        .write(|tx| {
+            protocols::create(tx, &new_protocol("A", &"a".repeat(100)))?;
+            protocols::create(tx, &new_protocol("B", &"b".repeat(300)))?;
+            tx.execute(
+                "INSERT INTO protocols (id, title, content, status, file_size, created_at)
+                 VALUES ('proto_00000000000000aa', 'Old', 'x', 'error', NULL, '2001-01-01T00:00:00.000000Z')",
+                [],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    let a = store
+        .read(|conn| stats::protocol_analytics(conn, 30))
+        .unwrap();
+    assert_eq!(a.total_protocols, 3);
+    assert_eq!(a.recent_protocols, 2);
+    assert_eq!(a.by_status["ready"], 2);
+    assert_eq!(a.by_status["error"], 1);
+    assert_eq!(a.by_status["processing"], 0);
+    assert_eq!(a.avg_file_size, 200);
+}
+
+// ---- search ----
+
+#[test]
+fn search_ranks_matches_and_covers_title_description_and_content() {
+    let (_dir, store) = store();
+    store
+        .write(|tx| {
+            protocols::create(
+                tx,
+                &new_protocol("Aspirin after stroke", "aspirin aspirin aspirin daily"),
+            )?;
+            protocols::create(tx, &new_protocol("Statins", "one mention of aspirin"))?;
+            let mut described = new_protocol("Exercise", "walking");
+            described.description = Some("compared with aspirin".into());
+            protocols::create(tx, &described)?;
+            protocols::create(tx, &new_protocol("Unrelated", "nothing here"))?;
+            Ok(())
+        })
+        .unwrap();
+    let titles = search_titles(&store, "aspirin");
+    assert_eq!(titles.len(), 3);
+    assert_eq!(titles[0], "Aspirin after stroke");
+    assert!(search_titles(&store, "ASPIRIN daily").contains(&"Aspirin after stroke".to_owned()));
+}
+
+fn search_titles(store: &Store, query: &str) -> Vec<String> {
+    store
+        .read(|conn| {
+            let filter = ProtocolFilter {
+                search: Some(query.into()),
+                status: None,
+            };
+            let found = protocols::list(conn, &filter, Page::default())?;
+            assert_eq!(protocols::count(conn, &filter)?, found.len() as u64);
+            Ok(found.into_iter().map(|p| p.title).collect())
+        })
+        .unwrap()
+}
+
+#[test]
+fn hostile_search_text_is_literal_and_never_an_error() {
+    let (_dir, store) = store();
+    store
+        .write(|tx| {
+            protocols::create(tx, &new_protocol("Percent", "response in 50% of patients"))?;
+            protocols::create(tx, &new_protocol("Underscore", "variable dose_mg recorded"))?;
+            protocols::create(tx, &new_protocol("Quote", "the \"primary\" outcome"))?;
+            protocols::create(tx, &new_protocol("Plain", "50 patients and a dose in mg"))?;
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(search_titles(&store, "50%"), ["Percent"]);
+    assert_eq!(search_titles(&store, "dose_mg"), ["Underscore"]);
+    assert_eq!(search_titles(&store, "\"primary\""), ["Quote"]);
+    assert!(search_titles(&store, "%").contains(&"Percent".to_owned()));
+    assert_eq!(search_titles(&store, "_").len(), 1);
+    for hostile in [
+        "\"",
+        "\"\"",
+        "*",
+        "a*",
+        "NEAR(",
+        "NEAR(a b)",
+        "OR",
+        "a OR",
+        "AND",
+        "NOT",
+        "-",
+        "title:x",
+        "(",
+        ")",
+        "^",
+        "{a b}:c",
+        "'; DROP TABLE protocols; --",
+        "%_%",
+        "\\",
+        "🙂",
+        "\u{0}",
+        &"x".repeat(10_000),
+    ] {
+        let found = search_titles(&store, hostile);
+        assert!(found.len() <= 4, "{hostile:?}");
+    }
+    assert_eq!(common::counts(store.path()).protocols, 4);
+}
+
+#[test]
+fn search_follows_updates_and_deletes() {
+    let (_dir, store) = store();
+    let id = store
+        .write(|tx| Ok(protocols::create(tx, &new_protocol("T", "before"))?.id))
+        .unwrap();
+    store
+        .write(|tx| {
+            protocols::update(
+                tx,
+                &id,
+                &ProtocolUpdate {
+                    content: Some("after".into()),
+                    ..Default::default()
+                },
+            )
+        })
+        .unwrap();
+    assert!(search_titles(&store, "before").is_empty());
+    assert_eq!(search_titles(&store, "after"), ["T"]);
+    store.write(|tx| protocols::delete(tx, &id)).unwrap();
+    assert!(search_titles(&store, "after").is_empty());
+}
+
+// ---- analyses ----
+
+#[test]
+fn latest_completed_is_the_newest_completion_among_several() {
+    let (_dir, store) = store();
+    let pid = store
+        .write(|tx| Ok(protocols::create(tx, &new_protocol("T", "x"))?.id))
+        .unwrap();
+    let new = NewAnalysis {
+        protocol_id: pid.clone(),
+        provider: "builtin".into(),
+        analysis_type: "comprehensive".into(),
+    };
+    let mut completed = Vec::new();
+    for score in [50.0, 60.0, 70.0] {
+        let a = store
+            .write(|tx| {
+                let a = analyses::create(tx, &new)?;
+                analyses::start(tx, &a.id)?;
+                analyses::complete(
+                    tx,
+                    &a.id,
+                    &Completion {
+                        overall_score: Some(score),
+                        ..Default::default()
+                    },
+                )
+            })
+            .unwrap();
+        completed.push(a);
+    }
+    // A newer analysis that failed, and one still running, are not "latest".
+    store
+        .write(|tx| {
+            let failed = analyses::create(tx, &new)?;
+            analyses::fail(tx, &failed.id, "provider timed out")?;
+            analyses::create(tx, &new)?;
+            Ok(())
+        })
+        .unwrap();
+    let latest = store
+        .read(|conn| analyses::latest_completed(conn, &pid))
+        .unwrap()
+        .unwrap();
+    assert_eq!(latest.id, completed[2].id);
+    assert_eq!(latest.overall_score, Some(70.0));
+    assert!(latest.duration().unwrap() >= 0.0);
+}
+
+#[test]
+fn analysis_lifecycle_refuses_impossible_moves() {
+    let (_dir, store) = store();
+    let (_, aid) = analysed(&store, "T", 0);
+    let err = store.write(|tx| analyses::start(tx, &aid)).unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    let a = store.read(|conn| analyses::get(conn, &aid)).unwrap();
+    assert_eq!(a.status, AnalysisStatus::Completed);
+    assert!(a.completed_at.is_some());
+}
+
+#[test]
+fn analyses_by_provider_with_suggestions_and_metrics() {
+    let (_dir, store) = store();
+    let (pid, aid) = analysed(&store, "T", 4);
+    store
+        .write(|tx| {
+            let a = analyses::create(
+                tx,
+                &NewAnalysis {
+                    protocol_id: pid.clone(),
+                    provider: "external".into(),
+                    analysis_type: "quick".into(),
+                },
+            )?;
+            analyses::fail(tx, &a.id, "no network")?;
+            Ok(())
+        })
+        .unwrap();
+    store
+        .read(|conn| {
+            let builtin = analyses::by_provider(conn, "builtin", 10)?;
+            assert_eq!(builtin.len(), 1);
+            let (a, s) = analyses::with_suggestions(conn, &aid)?;
+            assert_eq!(a.id, aid);
+            assert_eq!(s.len(), 4);
+            let filter = AnalysisFilter {
+                protocol_id: Some(pid.clone()),
+                ..Default::default()
+            };
+            assert_eq!(analyses::count(conn, &filter)?, 2);
+            let metrics = analyses::performance_metrics(conn)?;
+            assert_eq!(metrics.len(), 2);
+            let b = metrics.iter().find(|m| m.provider == "builtin").unwrap();
+            assert_eq!(
+                (b.avg_overall_score, b.avg_spirit_score, b.avg_consort_score),
+                (70.0, 75.0, 60.0)
+            );
+            assert_eq!((b.total_analyses, b.success_rate), (1, 100.0));
+            let e = metrics.iter().find(|m| m.provider == "external").unwrap();
+            assert_eq!((e.total_analyses, e.success_rate), (0, 0.0));
+            Ok(())
+        })
+        .unwrap();
+    store.write(|tx| analyses::delete(tx, &aid)).unwrap();
+    assert_eq!(common::counts(store.path()).suggestions, 0);
+}
+
+#[test]
+fn an_analysis_for_an_unknown_protocol_is_refused() {
+    let (_dir, store) = store();
+    let err = store
+        .write(|tx| {
+            analyses::create(
+                tx,
+                &NewAnalysis {
+                    protocol_id: "proto_nope".into(),
+                    provider: "builtin".into(),
+                    analysis_type: "x".into(),
+                },
+            )
+        })
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            StoreError::NotFound {
+                kind: "protocol",
+                ..
+            }
+        ),
+        "{err}"
+    );
+}
+
+// ---- suggestions ----
+
+#[test]
+fn suggestions_list_in_review_order_with_filters() {
+    let (_dir, store) = store();
+    let (_, aid) = analysed(&store, "T", 0);
+    store
+        .write(|tx| {
+            suggestions::insert_many(
+                tx,
+                &aid,
+                &[
+                    suggestion(SuggestionType::Style, Priority::High, 0.9),
+                    suggestion(SuggestionType::Critical, Priority::Low, 0.9),
+                    suggestion(SuggestionType::Critical, Priority::High, 0.4),
+                    suggestion(SuggestionType::Critical, Priority::High, 0.8),
+                ],
+            )?;
+            Ok(())
+        })
+        .unwrap();
+    store
+        .read(|conn| {
+            let filter = SuggestionFilter {
+                analysis_id: Some(aid.clone()),
+                ..Default::default()
+            };
+            let order: Vec<_> = suggestions::list(conn, &filter, Page::default())?
+                .into_iter()
+                .map(|s| (s.kind, s.priority, s.confidence))
+                .collect();
+            assert_eq!(
+                order,
+                [
+                    (SuggestionType::Critical, Priority::High, 0.8),
+                    (SuggestionType::Critical, Priority::High, 0.4),
+                    (SuggestionType::Critical, Priority::Low, 0.9),
+                    (SuggestionType::Style, Priority::High, 0.9),
+                ]
+            );
+            let critical_high = SuggestionFilter {
+                kind: Some(SuggestionType::Critical),
+                priority: Some(Priority::High),
+                section: Some("Methods".into()),
+                ..filter.clone()
+            };
+            assert_eq!(suggestions::count(conn, &critical_high)?, 2);
+            let pending = SuggestionFilter {
+                status: Some(SuggestionStatus::Pending),
+                ..filter
+            };
+            assert_eq!(suggestions::count(conn, &pending)?, 4);
+            Ok(())
+        })
+        .unwrap();
+}
+
+#[test]
+fn a_decision_records_status_comment_and_modified_content() {
+    let (_dir, store) = store();
+    let (_, aid) = analysed(&store, "T", 1);
+    let s = store
+        .read(|conn| {
+            let filter = SuggestionFilter {
+                analysis_id: Some(aid.clone()),
+                ..Default::default()
+            };
+            Ok(suggestions::list(conn, &filter, Page::default())?.remove(0))
+        })
+        .unwrap();
+    let decided = store
+        .write(|tx| {
+            suggestions::decide(
+                tx,
+                &s.id,
+                &Decision {
+                    status: SuggestionStatus::Modified,
+                    user_comment: Some("shorter".into()),
+                    modified_content: Some("Use central web randomisation.".into()),
+                },
+                Expect::Unchanged(s.updated_at.as_deref()),
+            )
+        })
+        .unwrap();
+    assert_eq!(decided.status, SuggestionStatus::Modified);
+    assert_eq!(decided.user_comment.as_deref(), Some("shorter"));
+    assert_eq!(
+        decided.modified_content.as_deref(),
+        Some("Use central web randomisation.")
+    );
+    assert!(decided.updated_at.is_some());
+    let progress = store.read(stats::review_progress).unwrap();
+    assert_eq!((progress.pending, progress.modified), (0, 1));
+
+    // Deciding from the stale copy is refused, and the newer decision stays.
+    let err = store
+        .write(|tx| {
+            suggestions::decide(
+                tx,
+                &s.id,
+                &Decision {
+                    status: SuggestionStatus::Rejected,
+                    user_comment: None,
+                    modified_content: None,
+                },
+                Expect::Unchanged(s.updated_at.as_deref()),
+            )
+        })
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    let now = store.read(|conn| suggestions::get(conn, &s.id)).unwrap();
+    assert_eq!(now.status, SuggestionStatus::Modified);
+}
+
+#[test]
+fn modified_without_content_is_refused() {
+    let (_dir, store) = store();
+    let (_, aid) = analysed(&store, "T", 1);
+    let id: String = store
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT id FROM suggestions WHERE analysis_id = ?1",
+                [&aid],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    let err = store
+        .write(|tx| {
+            suggestions::decide(
+                tx,
+                &id,
+                &Decision {
+                    status: SuggestionStatus::Modified,
+                    user_comment: None,
+                    modified_content: Some(" ".into()),
+                },
+                Expect::Anything,
+            )
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("--content"), "{err}");
+}
+
+#[test]
+fn review_counts_stay_equal_to_the_rows_through_any_changes() {
+    let (_dir, store) = store();
+    let (pid, aid) = analysed(&store, "T", 40);
+    let ids: Vec<String> = store
+        .read(|c| {
+            let mut stmt =
+                c.prepare("SELECT id FROM suggestions WHERE analysis_id = ?1 ORDER BY id")?;
+            let rows = stmt.query_map([&aid], |r| r.get(0))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+        .unwrap();
+    let statuses = SuggestionStatus::ALL;
+    for (i, id) in ids.iter().enumerate() {
+        let status = statuses[(i * 7) % 4];
+        let decision = Decision {
+            status,
+            user_comment: None,
+            modified_content: (status == SuggestionStatus::Modified).then(|| "new".into()),
+        };
+        store
+            .write(|tx| suggestions::decide(tx, id, &decision, Expect::Anything))
+            .unwrap();
+    }
+    store.write(|tx| suggestions::delete(tx, &ids[0])).unwrap();
+    analysed(&store, "Other", 5);
+    store
+        .read(|conn| {
+            let p = stats::review_progress(conn)?;
+            let actual = |status: &str| -> rusqlite::Result<u64> {
+                conn.query_row(
+                    "SELECT count(*) FROM suggestions WHERE status = ?1",
+                    [status],
+                    |r| r.get::<_, i64>(0).map(|n| n as u64),
+                )
+            };
+            assert_eq!(p.pending, actual("pending")?);
+            assert_eq!(p.accepted, actual("accepted")?);
+            assert_eq!(p.rejected, actual("rejected")?);
+            assert_eq!(p.modified, actual("modified")?);
+            assert_eq!(p.total, 44);
+            Ok(())
+        })
+        .unwrap();
+    store.write(|tx| protocols::delete(tx, &pid)).unwrap();
+    assert_eq!(store.read(stats::review_progress).unwrap().total, 5);
+}
+
+#[test]
+fn confidence_outside_zero_to_one_is_refused() {
+    let (_dir, store) = store();
+    let (_, aid) = analysed(&store, "T", 0);
+    let err = store
+        .write(|tx| {
+            suggestions::create(
+                tx,
+                &aid,
+                &suggestion(SuggestionType::Style, Priority::Low, 1.5),
+            )
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("between 0 and 1"), "{err}");
+}
+
+// ---- versions ----
+
+#[test]
+fn versions_number_upwards_and_a_number_is_unique_per_protocol() {
+    let (_dir, store) = store();
+    let (pid, _) = analysed(&store, "T", 0);
+    let (other, _) = analysed(&store, "U", 0);
+    store
+        .write(|tx| {
+            assert_eq!(
+                versions::create_next(tx, &pid, "one", None, Some("ana"))?.version_number,
+                1
+            );
+            assert_eq!(
+                versions::create_next(tx, &pid, "two", Some("applied 3"), None)?.version_number,
+                2
+            );
+            assert_eq!(
+                versions::create_next(tx, &other, "x", None, None)?.version_number,
+                1
+            );
+            Ok(())
+        })
+        .unwrap();
+    let err = store
+        .write(|tx| versions::create(tx, &pid, 2, "dup", None, None))
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    store
+        .read(|conn| {
+            let all = versions::list(conn, &pid)?;
+            assert_eq!(
+                all.iter().map(|v| v.version_number).collect::<Vec<_>>(),
+                [1, 2]
+            );
+            assert_eq!(versions::by_number(conn, &pid, 2)?.unwrap().content, "two");
+            assert_eq!(versions::count(conn, &pid)?, 2);
+            versions::get(conn, &all[0].id)?;
+            Ok(())
+        })
+        .unwrap();
+}
+
+// ---- exports ----
+
+#[test]
+fn exports_move_through_their_lifecycle_and_expire() {
+    let (_dir, store) = store();
+    let (pid, _) = analysed(&store, "T", 0);
+    let e = store
+        .write(|tx| {
+            exports::create(
+                tx,
+                &NewExport {
+                    protocol_id: pid.clone(),
+                    format: ExportFormat::Pdf,
+                    file_path: Some("/tmp/r.pdf".into()),
+                    export_options: Some(json!({"with_text": true})),
+                    expires_at: Some("2000-01-01T00:00:00.000000Z".into()),
+                },
+            )
+        })
+        .unwrap();
+    assert_eq!(e.status, ExportStatus::Pending);
+    assert!(e.is_expired());
+    let done = store
+        .write(|tx| {
+            exports::set_status(tx, &e.id, ExportStatus::Processing, None, None)?;
+            exports::set_status(tx, &e.id, ExportStatus::Completed, Some(1234), None)
+        })
+        .unwrap();
+    assert_eq!(
+        (done.status, done.file_size),
+        (ExportStatus::Completed, Some(1234))
+    );
+    assert!(done.completed_at.is_some());
+    store
+        .read(|conn| {
+            assert_eq!(exports::list(conn, Some(&pid), Page::default())?.len(), 1);
+            assert_eq!(exports::count(conn, None)?, 1);
+            let due = exports::due_for_expiry(conn, &protoscribe::store::time::now())?;
+            assert_eq!(due.len(), 1);
+            Ok(())
+        })
+        .unwrap();
+    let json = done.to_json();
+    for field in [
+        "id",
+        "protocol_id",
+        "format",
+        "export_options",
+        "status",
+        "error_message",
+        "file_size",
+        "created_at",
+        "completed_at",
+        "expires_at",
+        "is_expired",
+    ] {
+        assert!(json.get(field).is_some(), "{field}");
+    }
+    store.write(|tx| exports::delete(tx, &e.id)).unwrap();
+}
+
+#[test]
+fn json_columns_must_hold_valid_json() {
+    let (_dir, store) = store();
+    let err = store
+        .write(|tx| {
+            tx.execute(
+                "INSERT INTO protocols (id, title, content, metadata, created_at)
+                 VALUES ('proto_1', 't', 'c', '{broken', '2020-01-01T00:00:00Z')",
+                [],
+            )?;
+            Ok(())
+        })
+        .unwrap_err();
+    assert!(err.to_string().contains("CHECK"), "{err}");
+}
+
+#[test]
+fn the_synthetic_generator_fills_consistent_rows() {
+    let (_dir, store) = store();
+    let mut conn = store.connection().unwrap();
+    let scale = protoscribe::store::synth::Scale {
+        protocols: 20,
+        analyses_per_protocol: 2,
+        suggestions_per_analysis: 5,
+    };
+    let written = protoscribe::store::synth::generate(&mut conn, scale, 7, |_| {}).unwrap();
+    drop(conn);
+    let c = common::counts(store.path());
+    assert_eq!(
+        (c.protocols, c.analyses, c.suggestions),
+        (20, 40, written as i64)
+    );
+    let d = store.read(|conn| stats::dashboard(conn, 30)).unwrap();
+    assert_eq!(d.review.total, written);
+    assert!(d.providers.iter().all(|p| p.success_rate > 0.0));
+}
