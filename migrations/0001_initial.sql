@@ -2,19 +2,22 @@
 -- id prefixes, status vocabularies, cascades and indexes.
 -- Timestamps are UTC ISO-8601 text ('2026-11-26T10:13:38.123456Z'), so
 -- text order is time order. JSON columns are checked with json_valid().
+-- Large text columns come last in each table: SQLite reads a row's columns
+-- in order, so a list that needs only status and dates never has to walk
+-- the overflow pages of a 500 KB protocol text.
 
 CREATE TABLE protocols (
     id          TEXT PRIMARY KEY NOT NULL CHECK (id LIKE 'proto\_%' ESCAPE '\'),
     title       TEXT NOT NULL CHECK (length(title) BETWEEN 1 AND 255),
-    description TEXT,
-    content     TEXT NOT NULL,
     status      TEXT NOT NULL DEFAULT 'processing'
                 CHECK (status IN ('processing', 'ready', 'error')),
     file_path   TEXT CHECK (file_path IS NULL OR length(file_path) <= 500),
     file_size   INTEGER CHECK (file_size IS NULL OR file_size >= 0),
-    metadata    TEXT CHECK (metadata IS NULL OR json_valid(metadata)),
     created_at  TEXT NOT NULL,
-    updated_at  TEXT
+    updated_at  TEXT,
+    description TEXT,
+    metadata    TEXT CHECK (metadata IS NULL OR json_valid(metadata)),
+    content     TEXT NOT NULL
 );
 
 CREATE TABLE analyses (
@@ -24,13 +27,13 @@ CREATE TABLE analyses (
     analysis_type TEXT NOT NULL DEFAULT 'comprehensive',
     status        TEXT NOT NULL DEFAULT 'pending'
                   CHECK (status IN ('pending', 'running', 'completed', 'failed')),
-    results       TEXT CHECK (results IS NULL OR json_valid(results)),
     overall_score REAL,
     consort_score REAL,
     spirit_score  REAL,
     error_message TEXT,
     created_at    TEXT NOT NULL,
-    completed_at  TEXT
+    completed_at  TEXT,
+    results       TEXT CHECK (results IS NULL OR json_valid(results))
 );
 
 CREATE TABLE suggestions (
@@ -38,27 +41,27 @@ CREATE TABLE suggestions (
     analysis_id         TEXT NOT NULL REFERENCES analyses(id) ON DELETE CASCADE,
     section             TEXT NOT NULL CHECK (length(section) <= 100),
     type                TEXT NOT NULL CHECK (type IN ('critical', 'improvement', 'style')),
-    content             TEXT NOT NULL,
     confidence          REAL NOT NULL CHECK (confidence BETWEEN 0.0 AND 1.0),
     priority            TEXT NOT NULL CHECK (priority IN ('high', 'medium', 'low')),
     status              TEXT NOT NULL DEFAULT 'pending'
                         CHECK (status IN ('pending', 'accepted', 'rejected', 'modified')),
+    guideline_reference TEXT CHECK (guideline_reference IS NULL OR length(guideline_reference) <= 100),
+    created_at          TEXT NOT NULL,
+    updated_at          TEXT,
+    content             TEXT NOT NULL,
     user_comment        TEXT,
     modified_content    TEXT,
-    guideline_reference TEXT CHECK (guideline_reference IS NULL OR length(guideline_reference) <= 100),
-    rationale           TEXT,
-    created_at          TEXT NOT NULL,
-    updated_at          TEXT
+    rationale           TEXT
 );
 
 CREATE TABLE protocol_versions (
     id             TEXT PRIMARY KEY NOT NULL CHECK (id LIKE 'version\_%' ESCAPE '\'),
     protocol_id    TEXT NOT NULL REFERENCES protocols(id) ON DELETE CASCADE,
     version_number INTEGER NOT NULL CHECK (version_number >= 1),
-    content        TEXT NOT NULL,
-    change_summary TEXT,
     created_by     TEXT CHECK (created_by IS NULL OR length(created_by) <= 100),
     created_at     TEXT NOT NULL,
+    change_summary TEXT,
+    content        TEXT NOT NULL,
     CONSTRAINT unique_protocol_version UNIQUE (protocol_id, version_number)
 );
 
@@ -123,5 +126,7 @@ CREATE INDEX idx_exports_expires_at ON exports(expires_at);
 CREATE INDEX idx_analyses_latest ON analyses(protocol_id, status, completed_at);
 -- Importing the same bytes twice is found by the sha256 in metadata.
 CREATE INDEX idx_protocols_sha256 ON protocols(json_extract(metadata, '$.sha256'));
+-- The dashboard's average file size from the index, not the rows.
+CREATE INDEX idx_protocols_file_size ON protocols(file_size);
 -- Per-analysis review progress counts without touching the rows.
 CREATE INDEX idx_suggestions_analysis_status ON suggestions(analysis_id, status);

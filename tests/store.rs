@@ -76,7 +76,7 @@ fn analysed(store: &Store, title: &str, n: usize) -> (String, String) {
                     spirit_score: Some(75.0),
                 },
             )?;
-            Ok((p.id, a.id))
+            Ok((p.info.id, a.id))
         })
         .unwrap()
 }
@@ -465,7 +465,7 @@ fn hostile_search_text_is_literal_and_never_an_error() {
 fn search_follows_updates_and_deletes() {
     let (_dir, store) = store();
     let id = store
-        .write(|tx| Ok(protocols::create(tx, &new_protocol("T", "before"))?.id))
+        .write(|tx| Ok(protocols::create(tx, &new_protocol("T", "before"))?.info.id))
         .unwrap();
     store
         .write(|tx| {
@@ -491,7 +491,7 @@ fn search_follows_updates_and_deletes() {
 fn latest_completed_is_the_newest_completion_among_several() {
     let (_dir, store) = store();
     let pid = store
-        .write(|tx| Ok(protocols::create(tx, &new_protocol("T", "x"))?.id))
+        .write(|tx| Ok(protocols::create(tx, &new_protocol("T", "x"))?.info.id))
         .unwrap();
     let new = NewAnalysis {
         protocol_id: pid.clone(),

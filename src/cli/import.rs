@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use super::{Context, Error, Result};
 use crate::ingest::{self, Document};
-use crate::store::protocols::{self, NewProtocol, Protocol};
+use crate::store::protocols::{self, NewProtocol, Protocol, ProtocolInfo};
 use crate::store::{ProtocolStatus, Store, versions};
 
 #[derive(Debug, clap::Args)]
@@ -47,7 +47,7 @@ pub(super) fn parse_size(text: &str) -> std::result::Result<u64, String> {
 /// What happened to one file.
 pub enum Outcome {
     Imported(Protocol),
-    AlreadyThere(Protocol),
+    AlreadyThere(ProtocolInfo),
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result {

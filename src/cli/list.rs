@@ -61,7 +61,7 @@ pub fn run(ctx: &Context, args: Args) -> Result {
         Ok((with_scores, total))
     })?;
     if args.json {
-        let items: Vec<_> = rows.iter().map(|(p, _)| p.to_json(false)).collect();
+        let items: Vec<_> = rows.iter().map(|(p, _)| p.to_json()).collect();
         return Ok(output::print_json(&serde_json::Value::from(items))?);
     }
     let mut out = std::io::stdout().lock();

@@ -6,18 +6,33 @@ use serde_json::{Value, json};
 use super::error::{Result, StoreError};
 use super::{Page, ProtocolStatus, ids, search, time};
 
+/// A protocol without its text: what lists show. Loading it never reads
+/// the (large) content column.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Protocol {
+pub struct ProtocolInfo {
     pub id: String,
     pub title: String,
-    pub description: Option<String>,
-    pub content: String,
     pub status: ProtocolStatus,
     pub file_path: Option<String>,
     pub file_size: Option<i64>,
-    pub metadata: Option<Value>,
     pub created_at: String,
     pub updated_at: Option<String>,
+    pub description: Option<String>,
+    pub metadata: Option<Value>,
+}
+
+/// A protocol with its text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Protocol {
+    pub info: ProtocolInfo,
+    pub content: String,
+}
+
+impl std::ops::Deref for Protocol {
+    type Target = ProtocolInfo;
+    fn deref(&self) -> &ProtocolInfo {
+        &self.info
+    }
 }
 
 /// What a new protocol is made from.
@@ -52,28 +67,29 @@ pub struct ProtocolFilter {
 
 pub const TITLE_MAX: usize = 255;
 
-const COLUMNS: &str = "id, title, description, content, status, file_path, file_size, metadata, created_at, updated_at";
+/// Columns of `ProtocolInfo`, in the order `from_row` reads them.
+const INFO_COLUMNS: &str =
+    "id, title, status, file_path, file_size, created_at, updated_at, description, metadata";
 
-impl Protocol {
-    fn from_row(row: &Row<'_>) -> rusqlite::Result<Protocol> {
-        let metadata: Option<String> = row.get(7)?;
-        Ok(Protocol {
+impl ProtocolInfo {
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<ProtocolInfo> {
+        let metadata: Option<String> = row.get(8)?;
+        Ok(ProtocolInfo {
             id: row.get(0)?,
             title: row.get(1)?,
-            description: row.get(2)?,
-            content: row.get(3)?,
-            status: row.get(4)?,
-            file_path: row.get(5)?,
-            file_size: row.get(6)?,
+            status: row.get(2)?,
+            file_path: row.get(3)?,
+            file_size: row.get(4)?,
+            created_at: row.get(5)?,
+            updated_at: row.get(6)?,
+            description: row.get(7)?,
             metadata: metadata.and_then(|m| serde_json::from_str(&m).ok()),
-            created_at: row.get(8)?,
-            updated_at: row.get(9)?,
         })
     }
 
-    /// The seed's `to_dict()`: the same field names, content only on request.
-    pub fn to_json(&self, include_content: bool) -> Value {
-        let mut value = json!({
+    /// The seed's `to_dict()` without content.
+    pub fn to_json(&self) -> Value {
+        json!({
             "id": self.id,
             "title": self.title,
             "description": self.description,
@@ -82,7 +98,21 @@ impl Protocol {
             "metadata": self.metadata,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
-        });
+        })
+    }
+}
+
+impl Protocol {
+    fn from_row(row: &Row<'_>) -> rusqlite::Result<Protocol> {
+        Ok(Protocol {
+            info: ProtocolInfo::from_row(row)?,
+            content: row.get(9)?,
+        })
+    }
+
+    /// The seed's `to_dict()`: the same field names, content only on request.
+    pub fn to_json(&self, include_content: bool) -> Value {
+        let mut value = self.info.to_json();
         if include_content {
             value["content"] = json!(self.content);
         }
@@ -129,7 +159,7 @@ pub fn create(conn: &Connection, new: &NewProtocol) -> Result<Protocol> {
 pub fn find(conn: &Connection, id: &str) -> Result<Option<Protocol>> {
     Ok(conn
         .query_row(
-            &format!("SELECT {COLUMNS} FROM protocols WHERE id = ?1"),
+            &format!("SELECT {INFO_COLUMNS}, content FROM protocols WHERE id = ?1"),
             [id],
             Protocol::from_row,
         )
@@ -144,21 +174,21 @@ pub fn get(conn: &Connection, id: &str) -> Result<Protocol> {
 }
 
 /// A protocol imported earlier from the same bytes, if any.
-pub fn find_by_sha256(conn: &Connection, sha256: &str) -> Result<Option<Protocol>> {
+pub fn find_by_sha256(conn: &Connection, sha256: &str) -> Result<Option<ProtocolInfo>> {
     Ok(conn
         .query_row(
             &format!(
-                "SELECT {COLUMNS} FROM protocols WHERE json_extract(metadata, '$.sha256') = ?1
+                "SELECT {INFO_COLUMNS} FROM protocols WHERE json_extract(metadata, '$.sha256') = ?1
                  ORDER BY created_at LIMIT 1"
             ),
             [sha256],
-            Protocol::from_row,
+            ProtocolInfo::from_row,
         )
         .optional()?)
 }
 
 /// Protocols, newest first, or best match first when searching.
-pub fn list(conn: &Connection, filter: &ProtocolFilter, page: Page) -> Result<Vec<Protocol>> {
+pub fn list(conn: &Connection, filter: &ProtocolFilter, page: Page) -> Result<Vec<ProtocolInfo>> {
     let status = filter.status.map(|s| s.as_str());
     let (limit, offset) = (page.limit as i64, page.offset as i64);
     let mut rows = Vec::new();
@@ -176,16 +206,16 @@ pub fn list(conn: &Connection, filter: &ProtocolFilter, page: Page) -> Result<Ve
             );
             let mut stmt = conn.prepare(&sql)?;
             let params = params![query.fts(), status, query.literals_json(), limit, offset];
-            for row in stmt.query_map(params, Protocol::from_row)? {
+            for row in stmt.query_map(params, ProtocolInfo::from_row)? {
                 rows.push(row?);
             }
         }
         None => {
             let mut stmt = conn.prepare(&format!(
-                "SELECT {COLUMNS} FROM protocols WHERE (?1 IS NULL OR status = ?1)
+                "SELECT {INFO_COLUMNS} FROM protocols WHERE (?1 IS NULL OR status = ?1)
                  ORDER BY created_at DESC LIMIT ?2 OFFSET ?3"
             ))?;
-            for row in stmt.query_map(params![status, limit, offset], Protocol::from_row)? {
+            for row in stmt.query_map(params![status, limit, offset], ProtocolInfo::from_row)? {
                 rows.push(row?);
             }
         }
@@ -233,7 +263,11 @@ fn search_from(query: &search::SearchQuery) -> String {
 }
 
 /// The seed's `get_by_status`: newest first.
-pub fn by_status(conn: &Connection, status: ProtocolStatus, limit: u64) -> Result<Vec<Protocol>> {
+pub fn by_status(
+    conn: &Connection,
+    status: ProtocolStatus,
+    limit: u64,
+) -> Result<Vec<ProtocolInfo>> {
     let filter = ProtocolFilter {
         status: Some(status),
         search: None,
@@ -313,7 +347,7 @@ pub fn delete(conn: &Connection, id: &str) -> Result<Deleted> {
 }
 
 fn prefixed_columns(alias: &str) -> String {
-    COLUMNS
+    INFO_COLUMNS
         .split(", ")
         .map(|c| format!("{alias}.{c}"))
         .collect::<Vec<_>>()
