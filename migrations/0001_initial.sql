@@ -126,6 +126,9 @@ CREATE INDEX idx_exports_expires_at ON exports(expires_at);
 CREATE INDEX idx_analyses_latest ON analyses(protocol_id, status, completed_at);
 -- Importing the same bytes twice is found by the sha256 in metadata.
 CREATE INDEX idx_protocols_sha256 ON protocols(json_extract(metadata, '$.sha256'));
+-- Per-provider metrics and the score histogram read this index alone.
+CREATE INDEX idx_analyses_scores
+    ON analyses(provider, status, overall_score, consort_score, spirit_score);
 -- The dashboard's average file size from the index, not the rows.
 CREATE INDEX idx_protocols_file_size ON protocols(file_size);
 -- Per-analysis review progress counts without touching the rows.

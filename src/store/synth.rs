@@ -15,7 +15,8 @@ pub struct Scale {
 }
 
 impl Scale {
-    /// The issue's benchmark store: 10,000 / 30,000 / 900,000.
+    /// The dashboard benchmark store: 10,000 protocols, 30,000 completed
+    /// analyses (plus about 400 failed ones), 900,000 suggestions.
     pub const DASHBOARD_BENCH: Scale = Scale {
         protocols: 10_000,
         analyses_per_protocol: 3,
@@ -78,8 +79,9 @@ pub fn generate(
         )?;
         let mut suggestion = tx.prepare(
             "INSERT INTO suggestions (id, analysis_id, section, type, content, confidence, priority,
-                                      status, guideline_reference, rationale, created_at, updated_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                                      status, guideline_reference, rationale, created_at, updated_at,
+                                      modified_content)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
         )?;
         let start = chrono::Utc::now() - chrono::Duration::days(365);
         for p in 0..scale.protocols {
@@ -103,14 +105,17 @@ pub fn generate(
                 format!(r#"{{"source_format":"txt","sha256":"synthetic-{seed}-{p}"}}"#),
                 time::format_time(created),
             ])?;
-            for a in 0..scale.analyses_per_protocol {
+            // One protocol in 25 also has a failed run, on top of the
+            // completed ones, so the requested counts hold exactly.
+            let failed_run = rng.below(25) == 0;
+            for a in 0..scale.analyses_per_protocol + u64::from(failed_run) {
                 let analysis_id = ids::new_id(ids::ANALYSIS);
                 let provider = if rng.below(4) == 0 {
                     "external"
                 } else {
                     "builtin"
                 };
-                let failed = rng.below(25) == 0;
+                let failed = a == scale.analyses_per_protocol;
                 let begun = created + chrono::Duration::hours(a as i64 + 1);
                 let spirit = 30.0 + 70.0 * rng.unit();
                 let consort = 30.0 + 70.0 * rng.unit();
@@ -152,6 +157,7 @@ pub fn generate(
                         _ => "modified",
                     };
                     let decided = (status != "pending").then(|| suggested.clone());
+                    let modified = (status == "modified").then_some("Reworded by the reviewer.");
                     suggestion.execute(params![
                         ids::new_id(ids::SUGGESTION),
                         analysis_id,
@@ -167,6 +173,7 @@ pub fn generate(
                         "Synthetic rationale.",
                         suggested,
                         decided,
+                        modified,
                     ])?;
                     written += 1;
                 }
