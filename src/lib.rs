@@ -11,3 +11,4 @@ pub mod cli;
 pub mod ingest;
 pub mod paths;
 pub mod store;
+pub mod vocab;

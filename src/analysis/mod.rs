@@ -1,4 +1,247 @@
 //! Analysis of protocol text. Pure: text in, findings out; no database and
-//! no terminal.
+//! no terminal. `analyse` runs the builtin checks; `provider` puts them
+//! (and any other provider) behind one interface.
 
+pub mod checklist;
+pub mod cues;
+pub mod design;
+pub mod document;
+pub mod facts;
+pub mod items;
+pub mod provider;
+pub mod quality;
+pub mod scoring;
 pub mod structure;
+pub mod suggest;
+
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use checklist::Guideline;
+use design::{Design, DocumentKind};
+use document::Document;
+use facts::Facts;
+use items::{Status, Verdict};
+use quality::Finding;
+use scoring::Scores;
+pub use suggest::Suggestion;
+
+/// Bumped whenever a rule or score changes, so results can be compared.
+pub const ANALYZER_VERSION: &str = "builtin-1.0.0";
+
+/// Which guideline to judge against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum GuidelineChoice {
+    /// Decide from the text: SPIRIT for a protocol, CONSORT for a report.
+    #[default]
+    Auto,
+    Spirit,
+    Consort,
+}
+
+impl std::str::FromStr for GuidelineChoice {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "auto" => Ok(GuidelineChoice::Auto),
+            "spirit" => Ok(GuidelineChoice::Spirit),
+            "consort" => Ok(GuidelineChoice::Consort),
+            other => Err(format!("'{other}' is not one of: auto, spirit, consort")),
+        }
+    }
+}
+
+/// Where in the text something was seen: character offsets and a quote.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Evidence {
+    pub start: usize,
+    pub end: usize,
+    pub quote: String,
+}
+
+/// One checklist item's verdict, ready to store and show.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct ItemResult {
+    pub guideline: &'static str,
+    pub item: String,
+    pub title: String,
+    pub section: String,
+    pub status: Status,
+    pub confidence: f64,
+    pub weight: u32,
+    pub evidence: Vec<Evidence>,
+    /// What the item needs that was not found.
+    pub missing: Vec<String>,
+    /// The protocol's own heading for the item.
+    pub heading: Option<String>,
+    /// Why the item does not apply.
+    pub reason: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct QualityResult {
+    pub check: &'static str,
+    pub section: String,
+    pub message: String,
+    pub count: usize,
+    pub evidence: Vec<Evidence>,
+}
+
+/// Everything the analyzer concluded about one text.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Analysis {
+    pub design: Design,
+    pub items: Vec<ItemResult>,
+    pub quality: Vec<QualityResult>,
+    pub scores: Scores,
+    pub facts: Facts,
+    pub suggestions: Vec<Suggestion>,
+    pub characters: usize,
+    pub words: usize,
+    pub sections: usize,
+}
+
+const QUOTE_CHARS: usize = 200;
+
+fn evidence(doc: &Document<'_>, ranges: &[std::ops::Range<usize>]) -> Vec<Evidence> {
+    ranges
+        .iter()
+        .map(|r| Evidence {
+            start: doc.char_offset(r.start),
+            end: doc.char_offset(r.end),
+            quote: doc.quote(r.clone(), QUOTE_CHARS),
+        })
+        .collect()
+}
+
+/// Analyse a protocol (or trial report) text.
+pub fn analyse(text: &str, choice: GuidelineChoice) -> Analysis {
+    let doc = Document::new(text);
+    let cues = cues::cues();
+    let hits = cues.find(&doc);
+    let title = structure::document_title(text);
+    let title_span = title.as_deref().and_then(|t| {
+        let at = text.find(t)?;
+        Some((t, at..at + t.len()))
+    });
+    let mut design = design::detect(&doc, cues, &hits, title.as_deref());
+    match choice {
+        GuidelineChoice::Auto => {}
+        GuidelineChoice::Spirit => design.kind = DocumentKind::Protocol,
+        GuidelineChoice::Consort => design.kind = DocumentKind::Report,
+    }
+    let ctx = items::Context {
+        doc: &doc,
+        cues,
+        hits: &hits,
+        design,
+        title: title_span
+            .clone()
+            .or_else(|| title.as_deref().map(|t| (t, 0..0))),
+    };
+    let mut verdicts: Vec<Verdict> = checklist::items()
+        .iter()
+        .map(|item| items::judge(item, &ctx))
+        .collect();
+    if design.kind == DocumentKind::Report {
+        // A report is judged by CONSORT alone.
+        for v in verdicts
+            .iter_mut()
+            .filter(|v| v.item.guideline == Guideline::Spirit)
+        {
+            v.status = Status::NotApplicable;
+            v.not_applicable = Some("the document reports a finished trial");
+            v.evidence.clear();
+        }
+    }
+    let findings: Vec<Finding> = quality::run(&doc);
+    let scores = scoring::score(&verdicts, &findings, design.kind);
+    let facts = facts::extract(&doc, title.as_deref());
+
+    let mut suggestions: Vec<Suggestion> = verdicts
+        .iter()
+        .filter(|v| primary_or_only(v, design.kind))
+        .filter_map(|v| suggest::from_verdict(v, &doc, &facts))
+        .collect();
+    suggestions.extend(findings.iter().map(suggest::from_finding));
+
+    Analysis {
+        design,
+        items: verdicts.iter().map(|v| item_result(v, &doc)).collect(),
+        quality: findings
+            .iter()
+            .map(|f| QualityResult {
+                check: f.check.as_str(),
+                section: f.section.clone(),
+                message: f.message.clone(),
+                count: f.count,
+                evidence: evidence(&doc, &f.evidence),
+            })
+            .collect(),
+        scores,
+        facts,
+        suggestions,
+        characters: doc.char_offset(text.len()),
+        words: text.split_whitespace().count(),
+        sections: doc.sections.len(),
+    }
+}
+
+/// A protocol gets suggestions for SPIRIT gaps, and for CONSORT gaps only
+/// where no SPIRIT item covers the same ground (CONSORT 1a, 8b, 11b); a
+/// report gets CONSORT suggestions.
+fn primary_or_only(v: &Verdict, kind: DocumentKind) -> bool {
+    match (kind, v.item.guideline) {
+        (DocumentKind::Protocol, Guideline::Spirit)
+        | (DocumentKind::Report, Guideline::Consort) => true,
+        (DocumentKind::Protocol, Guideline::Consort) => {
+            matches!(v.item.id.as_str(), "1a" | "8b" | "11b")
+        }
+        (DocumentKind::Report, Guideline::Spirit) => false,
+    }
+}
+
+fn item_result(v: &Verdict, doc: &Document<'_>) -> ItemResult {
+    ItemResult {
+        guideline: v.item.guideline.name(),
+        item: v.item.id.clone(),
+        title: v.item.topic.clone(),
+        section: v.item.section.clone(),
+        status: v.status,
+        confidence: v.confidence,
+        weight: v.item.weight,
+        evidence: evidence(doc, &v.evidence),
+        missing: v.unmet.iter().map(|s| (*s).to_owned()).collect(),
+        heading: v.heading.clone(),
+        reason: v.not_applicable.map(str::to_owned),
+    }
+}
+
+impl Analysis {
+    /// The `results` JSON kept with the analysis: per-item verdicts with
+    /// evidence and weights, quality findings, scores, and versions.
+    pub fn results_json(&self) -> Value {
+        let p = scoring::parameters();
+        json!({
+            "analyzer": ANALYZER_VERSION,
+            "guidelines": [Guideline::Spirit.name(), Guideline::Consort.name()],
+            "document": {
+                "kind": self.design.kind,
+                "randomised": self.design.randomised,
+                "controlled": self.design.controlled,
+                "blinded": self.design.blinded,
+                "characters": self.characters,
+                "words": self.words,
+                "sections": self.sections,
+            },
+            "facts": self.facts,
+            "scores": self.scores,
+            "scoring": {
+                "credit": {"addressed": p.credit.addressed, "partial": p.credit.partial, "missing": p.credit.missing},
+                "overall": {"primary": p.overall.primary, "secondary": p.overall.secondary, "quality": p.overall.quality},
+            },
+            "items": self.items,
+            "quality": self.quality,
+        })
+    }
+}

@@ -15,15 +15,14 @@ pub mod suggestions;
 pub mod synth;
 pub mod time;
 pub mod versions;
-pub mod vocab;
 
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, Transaction, TransactionBehavior};
 
+pub use crate::vocab::*;
 pub use error::{Result, StoreError};
 pub use pool::Access;
-pub use vocab::*;
 
 /// A page of a list: `limit` rows after skipping `offset`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

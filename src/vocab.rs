@@ -1,4 +1,5 @@
-//! The seed's status and kind vocabularies, as closed enums stored as text.
+//! The seed's status and kind vocabularies, as closed enums. Shared by the
+//! store (which keeps them as text) and the analyzer (which produces them).
 
 use std::fmt;
 use std::str::FromStr;

@@ -1,0 +1,201 @@
+//! Turning gaps into suggestions a reviewer can act on: what is missing,
+//! why the guideline asks for it, and text the author can adapt, filled
+//! with what the protocol already says.
+
+use super::document::Document;
+use super::facts::Facts;
+use super::items::{Status, Verdict};
+use super::quality::{Check, Finding};
+use crate::vocab::{Priority, SuggestionType};
+
+/// A suggestion as the analyzer makes it (the store adds ids and status).
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
+pub struct Suggestion {
+    pub section: String,
+    #[serde(rename = "type")]
+    pub kind: SuggestionType,
+    pub content: String,
+    pub confidence: f64,
+    pub priority: Priority,
+    pub guideline_reference: Option<String>,
+    pub rationale: String,
+}
+
+const SECTION_MAX: usize = 100;
+
+fn lower(p: Priority) -> Priority {
+    match p {
+        Priority::High => Priority::Medium,
+        _ => Priority::Low,
+    }
+}
+
+/// Fill `{placeholders}` of an example with the protocol's own words, or
+/// with a bracketed prompt where it does not say.
+pub fn fill(template: &str, facts: &Facts) -> String {
+    let or =
+        |value: &Option<String>, default: &str| value.clone().unwrap_or_else(|| default.to_owned());
+    let arms = match (&facts.intervention, &facts.comparator) {
+        (Some(i), Some(c)) => format!("{i} or {c}"),
+        _ => "[the intervention] or [the comparator]".to_owned(),
+    };
+    template
+        .replace("{title}", &or(&facts.title, "[Title]"))
+        .replace(
+            "{intervention}",
+            &or(&facts.intervention, "[the intervention]"),
+        )
+        .replace("{comparator}", &or(&facts.comparator, "[the comparator]"))
+        .replace("{arms}", &arms)
+        .replace(
+            "{primary_outcome}",
+            &or(&facts.primary_outcome, "[the primary outcome]"),
+        )
+        .replace("{population}", &or(&facts.population, "[the population]"))
+        .replace(
+            "{sample_size}",
+            &facts
+                .sample_size
+                .map_or_else(|| "[N]".to_owned(), |n| n.to_string()),
+        )
+}
+
+fn join_needs(needs: &[&str]) -> String {
+    match needs {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+pub fn from_verdict(v: &Verdict, doc: &Document<'_>, facts: &Facts) -> Option<Suggestion> {
+    let item = v.item;
+    let (opening, priority) = match v.status {
+        Status::Missing => {
+            let why = match &v.empty_heading {
+                Some(span) => format!(
+                    " The heading \"{}\" has no text under it.",
+                    doc.quote(span.clone(), 80)
+                ),
+                None => String::new(),
+            };
+            (
+                format!(
+                    "{} ({}) is not addressed.{why} The guideline asks for: {}.",
+                    item.topic,
+                    item.reference(),
+                    lower_first(&item.asks)
+                ),
+                item.priority,
+            )
+        }
+        Status::Partial => {
+            let quote = v
+                .evidence
+                .first()
+                .map(|r| format!(" (\"{}\")", doc.quote(r.clone(), 120)))
+                .unwrap_or_default();
+            let priority = if item.kind == SuggestionType::Critical {
+                item.priority
+            } else {
+                lower(item.priority)
+            };
+            (
+                format!(
+                    "{} ({}) is addressed only in part{quote}: it does not state {}.",
+                    item.topic,
+                    item.reference(),
+                    join_needs(&v.unmet)
+                ),
+                priority,
+            )
+        }
+        Status::Addressed | Status::NotApplicable => return None,
+    };
+    let section = v.heading.clone().unwrap_or_else(|| item.section.clone());
+    Some(Suggestion {
+        section: section.chars().take(SECTION_MAX).collect(),
+        kind: item.kind,
+        content: format!(
+            "{opening}\n\nSuggested text:\n{}",
+            fill(&item.example, facts)
+        ),
+        confidence: v.confidence,
+        priority,
+        guideline_reference: Some(item.reference()),
+        rationale: item.rationale.clone(),
+    })
+}
+
+fn lower_first(text: &str) -> String {
+    let mut chars = text.chars();
+    match chars.next() {
+        // Keep acronyms such as "WHO" as they are.
+        Some(c) if chars.clone().next().is_some_and(char::is_lowercase) => {
+            c.to_lowercase().chain(chars).collect()
+        }
+        _ => text.to_owned(),
+    }
+}
+
+fn rationale(check: Check) -> &'static str {
+    match check {
+        Check::Placeholder => {
+            "Placeholders show the text is unfinished; ethics committees, sites and participants need the final wording, and a blank can hide a missing decision."
+        }
+        Check::RegistryId => {
+            "A registry id that does not have its registry's form cannot be looked up, so readers cannot check the protocol against the registered plan."
+        }
+        Check::Abbreviation => {
+            "Abbreviations that are never spelt out, or only later, make the protocol harder to follow and easy to misread for readers outside the field."
+        }
+        Check::Inconsistency => {
+            "Figures that differ between sections leave sites and reviewers unsure which is meant, and often show that one section was not updated."
+        }
+        Check::EmptySection => {
+            "A heading with nothing under it suggests a section that was planned but not written; reviewers cannot tell whether the information exists."
+        }
+    }
+}
+
+pub fn from_finding(f: &Finding) -> Suggestion {
+    Suggestion {
+        section: f.section.chars().take(SECTION_MAX).collect(),
+        kind: SuggestionType::Style,
+        content: format!("{}\n\n{}", f.message, f.fix),
+        confidence: f.confidence,
+        priority: f.priority,
+        guideline_reference: f.reference.map(str::to_owned),
+        rationale: rationale(f.check).to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_use_the_protocols_words_or_prompts() {
+        let facts = Facts {
+            intervention: Some("vitamin D3".into()),
+            comparator: Some("placebo".into()),
+            ..Facts::default()
+        };
+        assert_eq!(
+            fill(
+                "{intervention} versus {comparator} on {primary_outcome}",
+                &facts
+            ),
+            "vitamin D3 versus placebo on [the primary outcome]"
+        );
+    }
+
+    #[test]
+    fn acronyms_keep_their_capitals() {
+        assert_eq!(
+            lower_first("All items of the WHO set"),
+            "all items of the WHO set"
+        );
+        assert_eq!(lower_first("WHO set"), "WHO set");
+    }
+}
