@@ -2,13 +2,16 @@
 //! CONSORT reporting guidelines and keeps protocols, analyses and the
 //! reviewers' decisions in a local SQLite store.
 //!
-//! Layers, one direction only: `cli` calls `store`, `analysis` and
-//! `ingest`; `analysis` is pure; `store` knows SQL and rows, nothing of
+//! Layers, one direction only: `cli` calls `jobs`, `store`, `analysis`
+//! and `ingest`; `jobs` (slow work shared with the interface) calls the
+//! layers below it; `analysis` is pure; `store` knows SQL and rows, nothing of
 //! screens.
 
 pub mod analysis;
 pub mod cli;
 pub mod ingest;
+pub mod jobs;
 pub mod paths;
+pub mod samples;
 pub mod store;
 pub mod vocab;

@@ -71,6 +71,8 @@ pub struct Group {
 
 #[derive(Clone, Debug)]
 pub struct Item {
+    /// Position in `items()`.
+    pub index: usize,
     pub guideline: Guideline,
     pub id: String,
     pub section: String,
@@ -85,6 +87,8 @@ pub struct Item {
     pub anchors: Vec<String>,
     pub groups: Vec<Group>,
     pub partial_needs: usize,
+    /// The SPIRIT item whose detection this item shares, if any.
+    pub like: Option<String>,
     pub rationale: String,
     pub example: String,
 }
@@ -178,7 +182,9 @@ fn load() -> Result<Vec<Item>, String> {
                 .iter()
                 .find(|r| r.guideline == guideline.name() && r.item == id)
                 .ok_or_else(|| format!("no rule for {} item {id}", guideline.name()))?;
-            items.push(build(raw, &rules, id, row)?);
+            let mut item = build(raw, &rules, id, row)?;
+            item.index = items.len();
+            items.push(item);
         }
     }
     for raw in &rules.item {
@@ -220,6 +226,7 @@ fn build(raw: &RawItem, rules: &RulesFile, id: String, row: TsvRow) -> Result<It
         return Err(format!("{name}: weight must be 1 to 3"));
     }
     Ok(Item {
+        index: 0,
         guideline: Guideline::from_name(&raw.guideline)
             .ok_or_else(|| format!("{name}: unknown guideline"))?,
         id,
@@ -235,6 +242,7 @@ fn build(raw: &RawItem, rules: &RulesFile, id: String, row: TsvRow) -> Result<It
         anchors: detection.anchors.clone(),
         groups: detection.groups.clone(),
         partial_needs,
+        like: raw.like.clone(),
         rationale: raw.rationale.clone(),
         example: raw.example.clone(),
     })

@@ -102,7 +102,7 @@ const MONTH: &str = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a
 fn patterns() -> &'static Patterns {
     static PATTERNS: OnceLock<Patterns> = OnceLock::new();
     PATTERNS.get_or_init(|| {
-        let re = |p: &str| Regex::new(p).unwrap_or_else(|e| panic!("detector pattern {p}: {e}"));
+        let re = super::patterns::compile;
         Patterns {
             count: re(r"(?i)\b\d{1,3}(?:,\d{3})+\b|\b\d+\s+(?:[a-z-]+\s+){0,3}?(?:participants?|patients?|subjects?|women|men|children|adults|infants|individuals|volunteers|people|persons|neonates|mothers|families|households|clusters|residents|students|cases|recipients|donors|pairs)\b|\bn\s*=\s*\d+|\b\d+\s+(?:per|in each|each|on each)\s+(?:arm|group|cohort)\b|\b\d+\s+(?:per|in each)\s+(?:arm|group)"),
             number: re(r"\b\d+(?:\.\d+)?\b"),

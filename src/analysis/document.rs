@@ -86,7 +86,9 @@ impl<'a> Document<'a> {
         let at = floor_boundary(self.text, at.min(self.text.len()));
         let mark = at / CHAR_MARK_STRIDE;
         let from = mark * CHAR_MARK_STRIDE;
-        self.char_marks[mark] + self.text[from..at].chars().count()
+        // Count character starts, not chars of a slice: `from` may fall
+        // inside a multi-byte character.
+        self.char_marks[mark] + count_char_starts(&self.text.as_bytes()[from..at])
     }
 
     /// The text of `range`, whitespace folded and cut to `max` characters.
@@ -105,6 +107,23 @@ impl<'a> Document<'a> {
         }
     }
 
+    /// The line around byte `at`, at most `reach` bytes to either side (a
+    /// 10 MB line must not make every lookup walk the whole of it).
+    pub fn line_around(&self, at: usize, reach: usize) -> Range<usize> {
+        let bytes = self.text.as_bytes();
+        let lo = at.saturating_sub(reach);
+        let hi = (at + reach).min(bytes.len());
+        let start = bytes[lo..at]
+            .iter()
+            .rposition(|&b| b == b'\n')
+            .map_or(lo, |i| lo + i + 1);
+        let end = bytes[at..hi]
+            .iter()
+            .position(|&b| b == b'\n')
+            .map_or(hi, |i| at + i);
+        floor_boundary(self.text, start)..floor_boundary(self.text, end)
+    }
+
     pub fn slice(&self, range: &Range<usize>) -> &'a str {
         let start = floor_boundary(self.text, range.start.min(self.text.len()));
         let end = floor_boundary(self.text, range.end.min(self.text.len())).max(start);
@@ -119,6 +138,11 @@ pub fn floor_boundary(text: &str, mut at: usize) -> usize {
     at
 }
 
+/// Bytes that begin a UTF-8 character (every byte but continuation bytes).
+fn count_char_starts(bytes: &[u8]) -> usize {
+    bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
+}
+
 fn char_marks(text: &str) -> Vec<usize> {
     let bytes = text.as_bytes();
     let mut marks = Vec::with_capacity(bytes.len() / CHAR_MARK_STRIDE + 2);
@@ -126,7 +150,7 @@ fn char_marks(text: &str) -> Vec<usize> {
     for chunk in bytes.chunks(CHAR_MARK_STRIDE) {
         marks.push(chars);
         // A character starts at every byte that is not a continuation byte.
-        chars += chunk.iter().filter(|&&b| (b as i8) >= -0x40).count();
+        chars += count_char_starts(chunk);
     }
     marks.push(chars);
     marks
@@ -348,6 +372,13 @@ mod tests {
         let doc = Document::new(&text);
         let at = text.find(" end").unwrap();
         assert_eq!(doc.char_offset(at), 5001);
+    }
+
+    #[test]
+    fn char_offsets_work_when_a_stride_falls_inside_a_character() {
+        let text = format!("{}€ end", "a".repeat(CHAR_MARK_STRIDE - 1));
+        let doc = Document::new(&text);
+        assert_eq!(doc.char_offset(text.len()), CHAR_MARK_STRIDE + 4);
     }
 
     #[test]

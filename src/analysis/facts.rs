@@ -19,7 +19,7 @@ pub struct Facts {
 }
 
 fn regex(cell: &'static OnceLock<Regex>, pattern: &str) -> &'static Regex {
-    cell.get_or_init(|| Regex::new(pattern).unwrap_or_else(|e| panic!("{pattern}: {e}")))
+    cell.get_or_init(|| super::patterns::compile(pattern))
 }
 
 /// Longest phrase kept for a fact; longer ones are cut at a word.

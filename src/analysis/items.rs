@@ -71,6 +71,36 @@ struct Window {
     met: Vec<bool>,
 }
 
+/// An item's cue names resolved to cues once, not on every analysis.
+struct Resolved {
+    headings: Vec<usize>,
+    anchors: Vec<usize>,
+    groups: Vec<Vec<Cue>>,
+}
+
+fn resolved(item: &Item, cues: &Cues) -> &'static Resolved {
+    static RESOLVED: std::sync::OnceLock<Vec<Resolved>> = std::sync::OnceLock::new();
+    let all = RESOLVED.get_or_init(|| {
+        let phrase = |name: &String| match cues.cue(name) {
+            Some(Cue::Phrase(id)) => Some(id),
+            _ => None,
+        };
+        super::checklist::items()
+            .iter()
+            .map(|i| Resolved {
+                headings: i.headings.iter().filter_map(phrase).collect(),
+                anchors: i.anchors.iter().filter_map(phrase).collect(),
+                groups: i
+                    .groups
+                    .iter()
+                    .map(|g| g.cues.iter().filter_map(|c| cues.cue(c)).collect())
+                    .collect(),
+            })
+            .collect()
+    });
+    &all[item.index]
+}
+
 pub struct Context<'d, 'a> {
     pub doc: &'d Document<'a>,
     pub cues: &'static Cues,
@@ -96,16 +126,13 @@ pub fn judge(item: &'static Item, ctx: &Context<'_, '_>) -> Verdict {
         verdict.not_applicable = Some(reason);
         return verdict;
     }
-    let groups: Vec<Vec<Cue>> = item
-        .groups
-        .iter()
-        .map(|g| g.cues.iter().filter_map(|c| ctx.cues.cue(c)).collect())
-        .collect();
+    let resolved = resolved(item, ctx.cues);
+    let groups = &resolved.groups;
     if item.scope == Scope::Title {
-        return judge_title(verdict, &groups, ctx);
+        return judge_title(verdict, groups, ctx);
     }
-    let mut windows = heading_windows(item, ctx, &mut verdict);
-    windows.extend(anchor_windows(item, ctx));
+    let mut windows = heading_windows(&resolved.headings, ctx, &mut verdict);
+    windows.extend(anchor_windows(item, &resolved.anchors, ctx));
     for w in &mut windows {
         w.met = groups.iter().map(|g| meets(g, w, ctx)).collect();
     }
@@ -171,6 +198,19 @@ pub fn judge(item: &'static Item, ctx: &Context<'_, '_>) -> Verdict {
         windows.is_empty(),
     );
     verdict
+}
+
+/// An item that shares another's detection (`like`) gets that item's
+/// verdict as its own, when both apply, instead of judging the same
+/// passages twice.
+pub fn judge_like(item: &'static Item, shared: &Verdict, ctx: &Context<'_, '_>) -> Verdict {
+    if shared.status == Status::NotApplicable || not_applicable(item, &ctx.design).is_some() {
+        return judge(item, ctx);
+    }
+    Verdict {
+        item,
+        ..shared.clone()
+    }
 }
 
 fn not_applicable(item: &Item, design: &Design) -> Option<&'static str> {
@@ -263,12 +303,13 @@ fn phrase_in(lower_title: &str, ctx: &Context<'_, '_>, id: usize) -> bool {
     !ctx.cues.find(&doc).of(id).is_empty()
 }
 
-fn heading_windows(item: &Item, ctx: &Context<'_, '_>, verdict: &mut Verdict) -> Vec<Window> {
+fn heading_windows(
+    headings: &[usize],
+    ctx: &Context<'_, '_>,
+    verdict: &mut Verdict,
+) -> Vec<Window> {
     let mut found: Vec<usize> = Vec::new();
-    for phrase in &item.headings {
-        let Some(Cue::Phrase(id)) = ctx.cues.cue(phrase) else {
-            continue;
-        };
+    for &id in headings {
         for &at in ctx.hits.of(id) {
             let index = ctx
                 .doc
@@ -321,13 +362,11 @@ fn heading_windows(item: &Item, ctx: &Context<'_, '_>, verdict: &mut Verdict) ->
     windows
 }
 
-fn anchor_windows(item: &Item, ctx: &Context<'_, '_>) -> Vec<Window> {
+fn anchor_windows(item: &Item, anchors: &[usize], ctx: &Context<'_, '_>) -> Vec<Window> {
     let doc = ctx.doc;
     let mut positions: Vec<(usize, usize)> = Vec::new();
-    for phrase in &item.anchors {
-        if let Some(Cue::Phrase(id)) = ctx.cues.cue(phrase) {
-            positions.extend(ctx.hits.of(id).iter().take(MAX_WINDOWS).map(|&p| (p, id)));
-        }
+    for &id in anchors {
+        positions.extend(ctx.hits.of(id).iter().take(MAX_WINDOWS).map(|&p| (p, id)));
     }
     positions.sort_unstable();
     // What the background says of other trials is not this trial's plan.

@@ -8,6 +8,7 @@ pub mod design;
 pub mod document;
 pub mod facts;
 pub mod items;
+pub mod patterns;
 pub mod provider;
 pub mod quality;
 pub mod scoring;
@@ -139,10 +140,19 @@ pub fn analyse(text: &str, choice: GuidelineChoice) -> Analysis {
             .clone()
             .or_else(|| title.as_deref().map(|t| (t, 0..0))),
     };
-    let mut verdicts: Vec<Verdict> = checklist::items()
-        .iter()
-        .map(|item| items::judge(item, &ctx))
-        .collect();
+    let mut verdicts: Vec<Verdict> = Vec::with_capacity(checklist::items().len());
+    for item in checklist::items() {
+        let shared = item.like.as_ref().and_then(|like| {
+            verdicts
+                .iter()
+                .find(|v| v.item.guideline == Guideline::Spirit && &v.item.id == like)
+        });
+        let verdict = match shared {
+            Some(shared) => items::judge_like(item, shared, &ctx),
+            None => items::judge(item, &ctx),
+        };
+        verdicts.push(verdict);
+    }
     if design.kind == DocumentKind::Report {
         // A report is judged by CONSORT alone.
         for v in verdicts

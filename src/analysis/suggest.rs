@@ -37,21 +37,18 @@ pub fn fill(template: &str, facts: &Facts) -> String {
         |value: &Option<String>, default: &str| value.clone().unwrap_or_else(|| default.to_owned());
     let arms = match (&facts.intervention, &facts.comparator) {
         (Some(i), Some(c)) => format!("{i} or {c}"),
-        _ => "[the intervention] or [the comparator]".to_owned(),
+        _ => "[intervention] or [comparator]".to_owned(),
     };
     template
         .replace("{title}", &or(&facts.title, "[Title]"))
-        .replace(
-            "{intervention}",
-            &or(&facts.intervention, "[the intervention]"),
-        )
-        .replace("{comparator}", &or(&facts.comparator, "[the comparator]"))
+        .replace("{intervention}", &or(&facts.intervention, "[intervention]"))
+        .replace("{comparator}", &or(&facts.comparator, "[comparator]"))
         .replace("{arms}", &arms)
         .replace(
             "{primary_outcome}",
-            &or(&facts.primary_outcome, "[the primary outcome]"),
+            &or(&facts.primary_outcome, "[primary outcome]"),
         )
-        .replace("{population}", &or(&facts.population, "[the population]"))
+        .replace("{population}", &or(&facts.population, "[population]"))
         .replace(
             "{sample_size}",
             &facts
@@ -75,7 +72,7 @@ pub fn from_verdict(v: &Verdict, doc: &Document<'_>, facts: &Facts) -> Option<Su
             let why = match &v.empty_heading {
                 Some(span) => format!(
                     " The heading \"{}\" has no text under it.",
-                    doc.quote(span.clone(), 80)
+                    doc.quote(span.clone(), 80).trim_start_matches('#').trim()
                 ),
                 None => String::new(),
             };
@@ -186,7 +183,7 @@ mod tests {
                 "{intervention} versus {comparator} on {primary_outcome}",
                 &facts
             ),
-            "vitamin D3 versus placebo on [the primary outcome]"
+            "vitamin D3 versus placebo on [primary outcome]"
         );
     }
 

@@ -7,13 +7,8 @@ use super::import::{ImportOptions, store_document};
 use super::{Context, Error, Result};
 use crate::ingest;
 use crate::paths::PathError;
+use crate::samples::SAMPLES;
 use crate::store::Store;
-
-/// The bundled samples: (file name, text).
-pub const SAMPLES: &[(&str, &str)] = &[(
-    "vitamin-d-falls.md",
-    include_str!("../../assets/samples/vitamin-d-falls.md"),
-)];
 
 #[derive(Debug, clap::Args)]
 pub struct Args {}

@@ -1,6 +1,8 @@
 //! The command line: one module per command, all calling the store. Every
 //! command prints plain text, or the seed's `to_dict()` fields with `--json`.
 
+mod analyze;
+mod checklist;
 mod dashboard;
 mod db;
 mod delete;
@@ -40,6 +42,10 @@ pub enum Command {
     Demo(demo::Args),
     /// Import protocol documents (.txt, .md); prints each protocol's id.
     Import(import::Args),
+    /// Analyse protocols against SPIRIT and CONSORT; prints the scores and suggestion counts.
+    Analyze(analyze::Args),
+    /// The per-item checklist verdicts of a protocol's latest analysis.
+    Checklist(checklist::Args),
     /// List protocols, newest first (or best match first with --search).
     List(list::Args),
     /// Show a protocol (or an analysis, suggestion, version or export) by id.
@@ -62,6 +68,8 @@ pub enum Error {
     Ingest(#[from] IngestError),
     #[error(transparent)]
     Path(#[from] PathError),
+    #[error(transparent)]
+    Analyze(#[from] crate::jobs::analyze::AnalyzeError),
     #[error("{0}")]
     Usage(String),
     #[error("cannot write the output: {0}")]
@@ -129,6 +137,8 @@ pub fn run(cli: Cli) -> Result {
     match cli.command {
         Command::Demo(args) => demo::run(&ctx, args),
         Command::Import(args) => import::run(&ctx, args),
+        Command::Analyze(args) => analyze::run(&ctx, args),
+        Command::Checklist(args) => checklist::run(&ctx, args),
         Command::List(args) => list::run(&ctx, args),
         Command::Show(args) => show::run(&ctx, args),
         Command::Delete(args) => delete::run(&ctx, args),

@@ -30,32 +30,26 @@ const NAMED: usize = 12;
 
 fn token() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        Regex::new(r"\b[A-Z][A-Z0-9]*[A-Z][A-Z0-9]*s?\b").unwrap_or_else(|e| panic!("{e}"))
-    })
+    RE.get_or_init(|| crate::analysis::patterns::compile(r"\b[A-Z][A-Z0-9]*[A-Z][A-Z0-9]*s?\b"))
 }
 
 fn defined_after_long_form() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r"\(([A-Z][A-Za-z0-9-]*[A-Z][A-Za-z0-9]*s?)[;,)]")
-            .unwrap_or_else(|e| panic!("{e}"))
+        crate::analysis::patterns::compile(r"\(([A-Z][A-Za-z0-9-]*[A-Z][A-Za-z0-9]*s?)[;,)]")
     })
 }
 
 fn defined_before_long_form() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r"(?m)\b([A-Z][A-Z0-9]{1,9})\s*(?:\(|:|=|–|—|-\s|\t|\s{2,})\s*[a-z]{3,}|^\s*([A-Z][A-Z0-9]{1,9})\s*(?:\(|:|=|–|—|-\s|\t|\s{2,})\s*[A-Za-z]")
-            .unwrap_or_else(|e| panic!("{e}"))
+        crate::analysis::patterns::compile(r"(?m)\b([A-Z][A-Z0-9]{1,9})\s*(?:\(|:|=|–|—|-\s|\t|\s{2,})\s*[a-z]{3,}|^\s*([A-Z][A-Z0-9]{1,9})\s*(?:\(|:|=|–|—|-\s|\t|\s{2,})\s*[A-Za-z]")
     })
 }
 
 /// A line mostly in capitals is a heading or a shout, not a use.
-fn in_capitals_line(text: &str, at: usize) -> bool {
-    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-    let end = text[at..].find('\n').map_or(text.len(), |i| at + i);
-    let line = &text[start..end];
+fn in_capitals_line(doc: &Document<'_>, at: usize) -> bool {
+    let line = doc.slice(&doc.line_around(at, 120));
     let lower = line.chars().filter(|c| c.is_lowercase()).count();
     let upper = line.chars().filter(|c| c.is_uppercase()).count();
     lower * 3 < upper
@@ -99,7 +93,7 @@ pub fn check(doc: &Document<'_>) -> Vec<Finding> {
         if before == Some('-') || after == Some('-') || after == Some('/') || before == Some('/') {
             continue;
         }
-        if doc.is_ignored(m.start()) || in_capitals_line(text, m.start()) {
+        if doc.is_ignored(m.start()) || in_capitals_line(doc, m.start()) {
             continue;
         }
         let entry = uses.entry(word).or_insert((m.start(), 0));

@@ -14,16 +14,16 @@ use crate::vocab::Priority;
 fn sample_size() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r"(?i)\b(?:enrol+|enroll|recruit|randomi[sz]e|randomi[sz]ing|accrue|sample size (?:is|of|will be)|total sample size (?:is|of)|a total of|target (?:sample )?of)\w*\s+(?:a total of\s+|up to\s+|approximately\s+|about\s+|at least\s+)?(\d{2,6})\s+(?:[a-z-]+\s+){0,2}?(?:participants|patients|subjects|women|men|children|adults|individuals|people|infants|volunteers)\b")
-            .unwrap_or_else(|e| panic!("{e}"))
+        crate::analysis::patterns::compile(r"(?i)\b(?:enrol+|enroll|recruit|randomi[sz]e|randomi[sz]ing|accrue|sample size (?:is|of|will be)|total sample size (?:is|of)|a total of|target (?:sample )?of)\w*\s+(?:a total of\s+|up to\s+|approximately\s+|about\s+|at least\s+)?(\d{2,6})\s+(?:[a-z-]+\s+){0,2}?(?:participants|patients|subjects|women|men|children|adults|individuals|people|infants|volunteers)\b")
     })
 }
 
 fn version() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(r"(?i)\b(?:protocol\s+)?version\s*(?:no\.?|number|:)?\s*(\d+(?:\.\d+)*)\b")
-            .unwrap_or_else(|e| panic!("{e}"))
+        crate::analysis::patterns::compile(
+            r"(?i)\b(?:protocol\s+)?version\s*(?:no\.?|number|:)?\s*(\d+(?:\.\d+)*)\b",
+        )
     })
 }
 
@@ -34,17 +34,24 @@ const PART_OF_TOTAL: &[&str] = &[
     "each arm",
     "each group",
     "on each",
-    "in the ",
+    "from each",
+    "at each",
     "in cohort",
     "per cohort",
     "in arm",
-    "at each",
+    "in the intervention",
+    "in the control",
+    "in the placebo",
+    "in the treatment",
+    "in the experimental",
+    "in the first",
+    "in the second",
+    "in the pilot",
+    "in stage",
+    "in phase",
     "a year",
     "a month",
     "annually",
-    "who ",
-    "with ",
-    "from ",
 ];
 
 pub fn check(doc: &Document<'_>) -> Vec<Finding> {
@@ -201,6 +208,12 @@ mod tests {
         let m = messages(text);
         assert_eq!(m.len(), 1);
         assert!(m[0].contains("112 and 120"), "{m:?}");
+    }
+
+    #[test]
+    fn totals_with_a_setting_or_population_still_count() {
+        let text = "We will enrol 120 participants from GP surgeries. We will recruit 80 participants with insomnia.";
+        assert_eq!(messages(text).len(), 1);
     }
 
     #[test]

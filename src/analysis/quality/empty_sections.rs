@@ -41,6 +41,8 @@ pub fn check(doc: &Document<'_>) -> Vec<Finding> {
             message: format!(
                 "The section \"{}\" has a heading but no text.",
                 doc.quote(s.heading.span.clone(), 80)
+                    .trim_start_matches('#')
+                    .trim()
             ),
             fix: "Write the section, or remove the heading if it does not apply and say why."
                 .into(),

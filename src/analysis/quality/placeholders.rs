@@ -13,10 +13,7 @@ use crate::vocab::Priority;
 fn pattern() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| {
-        Regex::new(
-            r"\b(?:TBD|TBC|TBA|TODO|FIXME|XXX+|[Tt]o be (?:determined|confirmed|decided|added))\b|\[(?i:insert|add|enter|tbd|tbc|name|date|details?|number|xx+|placeholder)[^\]\n]{0,60}\]|<(?i:insert|add|enter)[^>\n]{0,60}>|\?\?+|_{4,}",
-        )
-        .unwrap_or_else(|e| panic!("placeholder pattern: {e}"))
+        crate::analysis::patterns::compile(r"\b(?:TBD|TBC|TBA|TODO|FIXME|XXX+|[Tt]o be (?:determined|confirmed|decided|added))\b|\[(?i:insert|add|enter|tbd|tbc|name|date|details?|number|xx+|placeholder)[^\]\n]{0,60}\]|<(?i:insert|add|enter)[^>\n]{0,60}>|\?\?+|_{4,}")
     })
 }
 
@@ -57,10 +54,8 @@ pub fn check(doc: &Document<'_>) -> Vec<Finding> {
         if doc.is_ignored(m.start()) {
             continue;
         }
-        let line_start = doc.text[..m.start()].rfind('\n').map_or(0, |i| i + 1);
-        let line_end = doc.text[m.end()..]
-            .find('\n')
-            .map_or(doc.text.len(), |i| m.end() + i);
+        let line_range = doc.line_around(m.start(), 160);
+        let (line_start, line_end) = (line_range.start, line_range.end.max(m.end()));
         let line = &doc.text[line_start..line_end];
         if m.as_str().starts_with('_') && is_form_field(line) {
             continue;

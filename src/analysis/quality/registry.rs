@@ -20,7 +20,7 @@ struct Registry {
 fn registries() -> &'static [Registry] {
     static R: OnceLock<Vec<Registry>> = OnceLock::new();
     R.get_or_init(|| {
-        let re = |p: &str| Regex::new(p).unwrap_or_else(|e| panic!("registry pattern: {e}"));
+        let re = crate::analysis::patterns::compile;
         vec![
             Registry {
                 name: "ClinicalTrials.gov",

@@ -1,0 +1,124 @@
+//! `protoscribe analyze ID|--all`: run a provider over stored protocols.
+
+use std::io::Write;
+
+use serde_json::{Value, json};
+
+use super::output::{self, clean};
+use super::{Context, Error, Result};
+use crate::analysis::GuidelineChoice;
+use crate::jobs::analyze::{self, Outcome, Request};
+use crate::store::protocols::{self, ProtocolFilter};
+use crate::store::{Page, ProtocolStatus, Store, SuggestionType};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The protocol to analyse (proto_…).
+    #[arg(required_unless_present = "all", conflicts_with = "all")]
+    id: Option<String>,
+    /// Analyse every protocol that is ready.
+    #[arg(long)]
+    all: bool,
+    /// Which analyzer to use.
+    #[arg(long, default_value = "builtin")]
+    provider: String,
+    /// Which guideline to judge against: auto decides from the text
+    /// (SPIRIT for a protocol, CONSORT for a trial report).
+    #[arg(long, default_value = "auto", value_parser = clap::builder::PossibleValuesParser::new(["auto", "spirit", "consort"]))]
+    guideline: String,
+    /// Print the analyses as JSON (the seed's to_dict() plus suggestion counts).
+    #[arg(long)]
+    json: bool,
+}
+
+pub fn run(ctx: &Context, args: Args) -> Result {
+    let guideline: GuidelineChoice = args.guideline.parse().map_err(Error::Usage)?;
+    let store = ctx.open_for_writing()?;
+    let ids = match &args.id {
+        Some(id) => vec![id.clone()],
+        None => ready_protocols(&store)?,
+    };
+    if ids.is_empty() {
+        eprintln!("No protocols are ready to analyse. Import one with: protoscribe import FILE");
+        return Ok(());
+    }
+    let mut failed = false;
+    let mut json_out = Vec::new();
+    let mut stdout = std::io::stdout().lock();
+    for id in &ids {
+        let request = Request {
+            protocol_id: id.clone(),
+            provider: args.provider.clone(),
+            guideline,
+        };
+        match analyze::run(&store, &request) {
+            Ok(outcome) if args.json => json_out.push(to_json(&outcome)),
+            Ok(outcome) => print_outcome(&mut stdout, &outcome)?,
+            // One protocol: its error is the command's error.
+            Err(e) if ids.len() == 1 => return Err(e.into()),
+            Err(e) => {
+                eprintln!("error: {e}");
+                failed = true;
+            }
+        }
+    }
+    if args.json {
+        let value = if args.id.is_some() {
+            json_out.pop().unwrap_or(Value::Null)
+        } else {
+            Value::from(json_out)
+        };
+        output::print_json(&value)?;
+    }
+    if failed { Err(Error::Reported) } else { Ok(()) }
+}
+
+fn ready_protocols(store: &Store) -> Result<Vec<String>> {
+    let filter = ProtocolFilter {
+        status: Some(ProtocolStatus::Ready),
+        search: None,
+    };
+    let mut ids = Vec::new();
+    let mut page = Page::first(500);
+    loop {
+        let batch = store.read(|conn| protocols::list(conn, &filter, page))?;
+        let done = (batch.len() as u64) < page.limit;
+        ids.extend(batch.into_iter().map(|p| p.id));
+        if done {
+            return Ok(ids);
+        }
+        page.offset += page.limit;
+    }
+}
+
+fn count(outcome: &Outcome, kind: SuggestionType) -> usize {
+    outcome.counts.get(&kind).copied().unwrap_or(0)
+}
+
+fn to_json(outcome: &Outcome) -> Value {
+    let mut value = outcome.analysis.to_json();
+    value["suggestion_counts"] = json!({
+        "critical": count(outcome, SuggestionType::Critical),
+        "improvement": count(outcome, SuggestionType::Improvement),
+        "style": count(outcome, SuggestionType::Style),
+    });
+    value
+}
+
+fn print_outcome(out: &mut impl Write, outcome: &Outcome) -> std::io::Result<()> {
+    let a = &outcome.analysis;
+    writeln!(
+        out,
+        "{}  {}  overall {}  SPIRIT {}  CONSORT {}  ·  {} critical, {} improvement, {} style suggestions  ({:.2} s, {})",
+        a.id,
+        a.protocol_id,
+        output::score(a.overall_score),
+        output::score(a.spirit_score),
+        output::score(a.consort_score),
+        count(outcome, SuggestionType::Critical),
+        count(outcome, SuggestionType::Improvement),
+        count(outcome, SuggestionType::Style),
+        outcome.seconds,
+        clean(&a.provider, false),
+    )
+}

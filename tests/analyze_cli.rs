@@ -1,0 +1,189 @@
+//! `protoscribe analyze` and `checklist` through the real binary: the
+//! analysis lifecycle in the store, the JSON forms, and refusals.
+
+mod common;
+
+use common::{Sandbox, assert_error};
+use serde_json::Value;
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+
+fn import_fixture(s: &Sandbox, name: &str) -> String {
+    s.ok(&["import", &format!("{FIXTURES}/{name}")])
+        .trim()
+        .to_owned()
+}
+
+fn query<T: rusqlite::types::FromSql>(s: &Sandbox, sql: &str) -> T {
+    let conn = rusqlite::Connection::open(s.db()).unwrap();
+    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+#[test]
+fn analyze_stores_a_completed_analysis_with_results_and_suggestions() {
+    let s = Sandbox::new();
+    let id = import_fixture(&s, "partial-knee-exercise.txt");
+    let out = s.ok(&["analyze", &id]);
+    assert!(
+        out.starts_with("analysis_") && out.contains("overall") && out.contains("critical"),
+        "{out}"
+    );
+    let status: String = query(&s, "SELECT status FROM analyses");
+    assert_eq!(status, "completed");
+    let results: String = query(&s, "SELECT results FROM analyses");
+    let results: Value = serde_json::from_str(&results).unwrap();
+    assert_eq!(results["items"].as_array().unwrap().len(), 88);
+    let completed: Option<String> = query(&s, "SELECT completed_at FROM analyses");
+    assert!(completed.is_some());
+    let critical: i64 = query(
+        &s,
+        "SELECT count(*) FROM suggestions WHERE type = 'critical'",
+    );
+    assert!(out.contains(&format!("{critical} critical")), "{out}");
+    let pending: i64 = query(
+        &s,
+        "SELECT count(*) FROM suggestions WHERE status <> 'pending'",
+    );
+    assert_eq!(pending, 0);
+}
+
+#[test]
+fn analyze_json_gives_the_analysis_fields_and_counts() {
+    let s = Sandbox::new();
+    let id = import_fixture(&s, "poor-cbt-insomnia.md");
+    let v: Value = serde_json::from_str(&s.ok(&["analyze", &id, "--json"])).unwrap();
+    for field in [
+        "id",
+        "protocol_id",
+        "provider",
+        "analysis_type",
+        "status",
+        "results",
+        "overall_score",
+        "consort_score",
+        "spirit_score",
+        "error_message",
+        "created_at",
+        "completed_at",
+        "duration",
+    ] {
+        assert!(v.get(field).is_some(), "{field}");
+    }
+    assert_eq!(v["status"], "completed");
+    assert!(v["suggestion_counts"]["style"].as_u64().unwrap() >= 5);
+}
+
+#[test]
+fn checklist_json_has_one_object_per_item() {
+    let s = Sandbox::new();
+    let id = import_fixture(&s, "complete-vitamin-d.md");
+    s.ok(&["analyze", &id]);
+    let items: Value = serde_json::from_str(&s.ok(&["checklist", &id, "--json"])).unwrap();
+    let items = items.as_array().unwrap();
+    assert_eq!(items.len(), 88);
+    let first = &items[0];
+    assert_eq!(first["guideline"], "SPIRIT 2013");
+    assert_eq!(first["item"], "1");
+    for field in ["title", "status", "confidence", "evidence"] {
+        assert!(first.get(field).is_some(), "{field}");
+    }
+    let statuses = ["addressed", "partial", "missing", "not_applicable"];
+    assert!(
+        items
+            .iter()
+            .all(|i| statuses.contains(&i["status"].as_str().unwrap()))
+    );
+    let e = &items[0]["evidence"][0];
+    assert!(e["start"].as_u64().is_some() && e["end"].as_u64().is_some() && e["quote"].is_string());
+    let text = s.ok(&["checklist", &id]);
+    assert!(
+        text.contains("SPIRIT 2013") && text.contains("✓ addressed"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_rerun_makes_a_new_analysis_and_keeps_earlier_decisions() {
+    let s = Sandbox::new();
+    let id = import_fixture(&s, "partial-knee-exercise.txt");
+    s.ok(&["analyze", &id]);
+    {
+        let conn = rusqlite::Connection::open(s.db()).unwrap();
+        conn.execute("UPDATE suggestions SET status = 'accepted', updated_at = '2026-01-01T00:00:00.000000Z' WHERE rowid = 1", []).unwrap();
+    }
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    s.ok(&["analyze", &id]);
+    let analyses: i64 = query(
+        &s,
+        "SELECT count(*) FROM analyses WHERE status = 'completed'",
+    );
+    assert_eq!(analyses, 2);
+    let accepted: i64 = query(
+        &s,
+        "SELECT count(*) FROM suggestions WHERE status = 'accepted'",
+    );
+    assert_eq!(accepted, 1);
+    let shown: Value = serde_json::from_str(&s.ok(&["checklist", &id, "--json"])).unwrap();
+    assert_eq!(shown.as_array().unwrap().len(), 88);
+}
+
+#[test]
+fn a_protocol_that_is_not_ready_is_refused_and_nothing_is_created() {
+    let s = Sandbox::new();
+    let id = import_fixture(&s, "poor-cbt-insomnia.md");
+    {
+        let conn = rusqlite::Connection::open(s.db()).unwrap();
+        conn.execute("UPDATE protocols SET status = 'error'", [])
+            .unwrap();
+    }
+    assert_error(&s.run(&["analyze", &id]), "not ready");
+    let n: i64 = query(&s, "SELECT count(*) FROM analyses");
+    assert_eq!(n, 0);
+}
+
+#[test]
+fn unknown_providers_and_ids_are_refused() {
+    let s = Sandbox::new();
+    let id = import_fixture(&s, "poor-cbt-insomnia.md");
+    assert_error(
+        &s.run(&["analyze", &id, "--provider", "gpt"]),
+        "unknown provider 'gpt': choose one of builtin",
+    );
+    assert_error(
+        &s.run(&["analyze", "proto_0000000000000000"]),
+        "no protocol with id",
+    );
+    assert_error(&s.run(&["checklist", &id]), "has no completed analysis yet");
+    assert_eq!(
+        s.run(&["analyze", &id, "--guideline", "strobe"])
+            .status
+            .code(),
+        Some(2)
+    );
+    let n: i64 = query(&s, "SELECT count(*) FROM analyses");
+    assert_eq!(n, 0);
+}
+
+#[test]
+fn analyze_all_covers_every_ready_protocol() {
+    let s = Sandbox::new();
+    import_fixture(&s, "poor-cbt-insomnia.md");
+    import_fixture(&s, "complete-vitamin-d.md");
+    let out = s.ok(&["analyze", "--all"]);
+    assert_eq!(out.lines().count(), 2, "{out}");
+    let n: i64 = query(
+        &s,
+        "SELECT count(*) FROM analyses WHERE status = 'completed'",
+    );
+    assert_eq!(n, 2);
+}
+
+#[test]
+fn the_guideline_choice_is_respected() {
+    let s = Sandbox::new();
+    let id = import_fixture(&s, "complete-vitamin-d.md");
+    let v: Value =
+        serde_json::from_str(&s.ok(&["analyze", &id, "--guideline", "consort", "--json"])).unwrap();
+    assert_eq!(v["spirit_score"], Value::Null);
+    assert_eq!(v["results"]["document"]["kind"], "report");
+}

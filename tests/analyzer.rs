@@ -1,0 +1,337 @@
+//! The builtin analyzer judged against annotated protocols, item by item,
+//! and its promises: deterministic, quality checks that fire, suggestions
+//! with the seed's fields, and no panic or hang on hostile text.
+
+use std::collections::BTreeMap;
+
+use protoscribe::analysis::items::Status;
+use protoscribe::analysis::{self, Analysis, GuidelineChoice, design::DocumentKind};
+use protoscribe::vocab::SuggestionType;
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+
+fn fixture(name: &str) -> String {
+    std::fs::read_to_string(format!("{FIXTURES}/{name}")).expect("fixture")
+}
+
+/// `item -> Some(present)` or `None` for not applicable.
+fn labels(name: &str) -> BTreeMap<String, Option<bool>> {
+    fixture(name)
+        .lines()
+        .skip(1)
+        .map(|line| {
+            let cols: Vec<&str> = line.split('\t').collect();
+            let present = match cols[2] {
+                "1" => Some(true),
+                "0" => Some(false),
+                _ => None,
+            };
+            (cols[1].to_owned(), present)
+        })
+        .collect()
+}
+
+/// Every SPIRIT item's verdict must agree with the annotation: found
+/// (addressed or partial) when present, missing when absent, not
+/// applicable when the design rules it out.
+fn assert_matches_labels(text_name: &str, labels_name: &str) -> Analysis {
+    let analysis = analysis::analyse(&fixture(text_name), GuidelineChoice::Auto);
+    let labels = labels(labels_name);
+    assert_eq!(labels.len(), 51, "{labels_name} labels every SPIRIT item");
+    let mut wrong = Vec::new();
+    for r in analysis
+        .items
+        .iter()
+        .filter(|r| r.guideline == "SPIRIT 2013")
+    {
+        let expected = labels[&r.item];
+        let ok = match expected {
+            None => r.status == Status::NotApplicable,
+            Some(true) => matches!(r.status, Status::Addressed | Status::Partial),
+            Some(false) => r.status == Status::Missing,
+        };
+        if !ok {
+            wrong.push(format!(
+                "item {} expected {expected:?}, got {:?}",
+                r.item, r.status
+            ));
+        }
+    }
+    assert!(wrong.is_empty(), "{text_name}:\n{}", wrong.join("\n"));
+    analysis
+}
+
+#[test]
+fn the_complete_protocol_addresses_every_spirit_item() {
+    let a = assert_matches_labels("complete-vitamin-d.md", "complete-vitamin-d.labels.tsv");
+    assert!(
+        a.items
+            .iter()
+            .filter(|r| r.guideline == "SPIRIT 2013")
+            .all(|r| r.status == Status::Addressed)
+    );
+    assert_eq!(a.scores.spirit, Some(100.0));
+}
+
+#[test]
+fn the_partial_protocol_is_judged_item_by_item() {
+    let a = assert_matches_labels(
+        "partial-knee-exercise.txt",
+        "partial-knee-exercise.labels.tsv",
+    );
+    let spirit = a.scores.spirit.unwrap();
+    assert!((30.0..70.0).contains(&spirit), "{spirit}");
+}
+
+#[test]
+fn the_poor_protocol_is_judged_item_by_item() {
+    let a = assert_matches_labels("poor-cbt-insomnia.md", "poor-cbt-insomnia.labels.tsv");
+    assert!(a.scores.spirit.unwrap() < 30.0);
+    assert!(
+        !a.design.randomised,
+        "a single-group plan: allocation items do not apply"
+    );
+}
+
+#[test]
+fn scores_order_the_protocols_by_quality() {
+    let score = |name| {
+        analysis::analyse(&fixture(name), GuidelineChoice::Auto)
+            .scores
+            .overall
+    };
+    let (good, partial, poor) = (
+        score("complete-vitamin-d.md"),
+        score("partial-knee-exercise.txt"),
+        score("poor-cbt-insomnia.md"),
+    );
+    assert!(
+        good > partial && partial > poor,
+        "{good} > {partial} > {poor}"
+    );
+}
+
+#[test]
+fn the_same_text_gives_the_same_result_to_the_decimal() {
+    let text = fixture("partial-knee-exercise.txt");
+    let a = analysis::analyse(&text, GuidelineChoice::Auto);
+    let b = analysis::analyse(&text, GuidelineChoice::Auto);
+    assert_eq!(a.results_json(), b.results_json());
+    assert_eq!(a.suggestions, b.suggestions);
+    assert_eq!(a.scores.overall, (a.scores.overall * 10.0).round() / 10.0);
+}
+
+#[test]
+fn every_quality_check_fires_on_the_poor_protocol() {
+    let a = analysis::analyse(&fixture("poor-cbt-insomnia.md"), GuidelineChoice::Auto);
+    let checks: Vec<&str> = a.quality.iter().map(|q| q.check).collect();
+    for check in [
+        "placeholder",
+        "registry_id",
+        "inconsistency",
+        "empty_section",
+        "abbreviation",
+    ] {
+        assert!(checks.contains(&check), "{check} missing from {checks:?}");
+    }
+    let registry = a.quality.iter().find(|q| q.check == "registry_id").unwrap();
+    assert!(registry.message.contains("NCT123456"));
+    let sizes = a
+        .quality
+        .iter()
+        .find(|q| q.check == "inconsistency")
+        .unwrap();
+    assert!(
+        sizes.message.contains("120") && sizes.message.contains("80"),
+        "{}",
+        sizes.message
+    );
+    assert!(a.scores.quality < 100.0);
+}
+
+#[test]
+fn evidence_points_at_the_quoted_text_in_characters() {
+    let text = fixture("complete-vitamin-d.md");
+    let a = analysis::analyse(&text, GuidelineChoice::Auto);
+    let chars: Vec<char> = text.chars().collect();
+    let concealment = a
+        .items
+        .iter()
+        .find(|r| r.guideline == "SPIRIT 2013" && r.item == "16b")
+        .unwrap();
+    let e = &concealment.evidence[0];
+    let span: String = chars[e.start..e.end].iter().collect();
+    let folded = span.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        folded.starts_with(e.quote.trim_end_matches('…')),
+        "{folded:?} vs {:?}",
+        e.quote
+    );
+    assert!(e.quote.to_lowercase().contains("conceal"), "{}", e.quote);
+}
+
+#[test]
+fn suggestions_carry_the_seeds_fields_and_the_protocols_own_words() {
+    let a = analysis::analyse(&fixture("partial-knee-exercise.txt"), GuidelineChoice::Auto);
+    assert!(!a.suggestions.is_empty());
+    let reference = regex::Regex::new(r"^(SPIRIT 2013|CONSORT 2010) item \d{1,2}[a-d]?$").unwrap();
+    for s in &a.suggestions {
+        assert!(
+            !s.section.is_empty() && s.section.chars().count() <= 100,
+            "{s:?}"
+        );
+        assert!((0.0..=1.0).contains(&s.confidence));
+        assert!(!s.content.is_empty() && !s.rationale.is_empty());
+        if let Some(r) = &s.guideline_reference {
+            assert!(reference.is_match(r), "{r}");
+        }
+    }
+    let concealment = a
+        .suggestions
+        .iter()
+        .find(|s| s.guideline_reference.as_deref() == Some("SPIRIT 2013 item 16b"))
+        .expect("allocation concealment is missing");
+    assert_eq!(concealment.kind, SuggestionType::Critical);
+    // The protocol's own title feeds the suggested title.
+    let title = a
+        .suggestions
+        .iter()
+        .find(|s| s.guideline_reference.as_deref() == Some("SPIRIT 2013 item 1"))
+        .expect("the title lacks the design");
+    assert!(
+        title
+            .content
+            .contains("Supervised exercise therapy for people with knee osteoarthritis"),
+        "{}",
+        title.content
+    );
+    let sample = a
+        .suggestions
+        .iter()
+        .find(|s| s.guideline_reference.as_deref() == Some("SPIRIT 2013 item 14"))
+        .expect("sample size lacks its assumptions");
+    assert!(sample.content.contains("power"), "{}", sample.content);
+}
+
+#[test]
+fn a_heading_with_nothing_under_it_is_not_addressed() {
+    let text = "# A randomised trial\n\n## Sample size\n\n## Ethics\nApproved by the North Research Ethics Committee.\n";
+    let a = analysis::analyse(text, GuidelineChoice::Auto);
+    let sample = a
+        .items
+        .iter()
+        .find(|r| r.item == "14" && r.guideline == "SPIRIT 2013")
+        .unwrap();
+    assert_eq!(sample.status, Status::Missing);
+}
+
+const REPORT: &str = "# Vitamin D versus placebo for falls: a randomised controlled trial\n\n\
+## Abstract\nBackground: falls are common. Methods: we randomised 700 adults. Results: falls fell. Conclusions: it works.\n\n\
+## Methods\nParticipants were randomly assigned 1:1 using computer-generated permuted blocks.\n\n\
+## Results\nOf 950 people screened, 700 were randomised (350 per group) and 680 were analysed. The rate ratio was 0.78 (95% CI 0.65 to 0.93). Baseline characteristics were similar (Table 1).\n\n\
+## Discussion\nOur findings suggest benefit. A limitation is the open design, which may have introduced bias.\n";
+
+#[test]
+fn a_trial_report_is_judged_by_consort() {
+    let a = analysis::analyse(REPORT, GuidelineChoice::Auto);
+    assert_eq!(a.design.kind, DocumentKind::Report);
+    assert_eq!(a.scores.spirit, None);
+    let flow = a
+        .items
+        .iter()
+        .find(|r| r.guideline == "CONSORT 2010" && r.item == "13a")
+        .unwrap();
+    assert_ne!(flow.status, Status::NotApplicable);
+    assert!(a.suggestions.iter().all(|s| {
+        s.guideline_reference
+            .as_deref()
+            .is_none_or(|r| !r.starts_with("SPIRIT"))
+    }));
+}
+
+#[test]
+fn the_guideline_can_be_forced() {
+    let a = analysis::analyse(REPORT, GuidelineChoice::Spirit);
+    assert_eq!(a.design.kind, DocumentKind::Protocol);
+    assert!(a.scores.spirit.is_some());
+    let results = a
+        .items
+        .iter()
+        .find(|r| r.guideline == "CONSORT 2010" && r.item == "13a")
+        .unwrap();
+    assert_eq!(results.status, Status::NotApplicable);
+}
+
+#[test]
+fn results_json_keeps_verdicts_weights_and_versions() {
+    let a = analysis::analyse(&fixture("complete-vitamin-d.md"), GuidelineChoice::Auto);
+    let r = a.results_json();
+    assert_eq!(r["analyzer"], analysis::ANALYZER_VERSION);
+    assert_eq!(r["guidelines"][0], "SPIRIT 2013");
+    let items = r["items"].as_array().unwrap();
+    assert_eq!(items.len(), 51 + 37);
+    assert!(
+        items
+            .iter()
+            .all(|i| i["weight"].as_u64().is_some() && i["status"].is_string())
+    );
+}
+
+// ---- hostile input ----
+
+fn survives(text: &str) {
+    let a = analysis::analyse(text, GuidelineChoice::Auto);
+    assert_eq!(a.items.len(), 51 + 37);
+    assert!(a.suggestions.len() < 200);
+    assert!((0.0..=100.0).contains(&a.scores.overall));
+}
+
+#[test]
+fn empty_and_blank_text() {
+    survives("");
+    survives("   \n\n\t ");
+}
+
+#[test]
+fn a_single_ten_megabyte_line() {
+    survives(&"randomised sample size power NCT1 ".repeat(300_000));
+}
+
+#[test]
+fn deeply_repeated_headings() {
+    survives(&"# Sample size\n## Sample size\n1.1 Randomisation\nSTUDY DESIGN\n".repeat(20_000));
+}
+
+#[test]
+fn text_that_is_all_numbers() {
+    survives(&"1234567890 3.14 2024-01-01 12/12/12 ".repeat(50_000));
+}
+
+#[test]
+fn hostile_shapes_for_every_detector() {
+    survives(&"NCT NCT0 ISRCTN EudraCT 9999-999999-99 EU CT 2024- ( ) [insert ] ____ ?? TBD XXX (ABC) ABC ".repeat(5_000));
+    survives(&"\u{1b}[2J\u{0}\u{7}é🙂\u{202e}".repeat(10_000));
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        #[test]
+        fn random_bytes_decoded_lossily(bytes in proptest::collection::vec(any::<u8>(), 0..20_000)) {
+            survives(&String::from_utf8_lossy(&bytes));
+        }
+
+        #[test]
+        fn random_words_from_the_checklists_vocabulary(words in proptest::collection::vec(
+            prop::sample::select(vec!["randomised", "sample size", "#", "##", "1.2", "\n", "\n\n", "blinded",
+                "primary outcome", "at 12 months", "120 participants", ".", "NCT", "(ABC)", "ABC", "____",
+                "ethics committee", "approved", "consent", "TABLE OF CONTENTS", "REFERENCES", "version 2.0"]),
+            0..3_000)) {
+            survives(&words.join(" "));
+        }
+    }
+}
