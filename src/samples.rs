@@ -1,11 +1,23 @@
 //! The sample protocols bundled with ProtoScribe (for `demo`), and
 //! protocols of any length built from them for benchmarks and scale tests.
 
-/// (file name, text) of each bundled sample.
-pub const SAMPLES: &[(&str, &str)] = &[(
-    "vitamin-d-falls.md",
-    include_str!("../assets/samples/vitamin-d-falls.md"),
-)];
+/// (file name, text) of each bundled sample: a complete protocol, a
+/// partial one and a poor one. They are also the analyzer's annotated test
+/// fixtures, so what the demo shows is what the tests check.
+pub const SAMPLES: &[(&str, &str)] = &[
+    (
+        "vitamin-d-falls.md",
+        include_str!("../tests/fixtures/complete-vitamin-d.md"),
+    ),
+    (
+        "knee-exercise.txt",
+        include_str!("../tests/fixtures/partial-knee-exercise.txt"),
+    ),
+    (
+        "cbt-insomnia.md",
+        include_str!("../tests/fixtures/poor-cbt-insomnia.md"),
+    ),
+];
 
 /// About this many characters make a printed page of a protocol.
 pub const CHARS_PER_PAGE: usize = 3_000;

@@ -1,9 +1,13 @@
 //! `protoscribe demo`: put a newcomer in front of real content without
-//! touching their own store. The sample protocols are compiled in.
+//! touching their own store: the bundled sample protocols, imported and
+//! analysed.
 
 use std::path::{Path, PathBuf};
 
-use super::import::{ImportOptions, store_document};
+use super::import::{ImportOptions, Outcome, store_document};
+use crate::analysis::GuidelineChoice;
+use crate::jobs::analyze;
+use crate::store::analyses;
 use super::{Context, Error, Result};
 use crate::ingest;
 use crate::paths::PathError;
@@ -26,7 +30,8 @@ fn demo_path(ctx: &Context) -> Result<PathBuf> {
 pub fn run(ctx: &Context, _args: Args) -> Result {
     let path = demo_path(ctx)?;
     let store = Store::open(&path)?;
-    load_samples(&store)?;
+    let ids = load_samples(&store)?;
+    analyse_new(&store, &ids)?;
     println!("Demo store: {}\n", path.display());
     let demo_ctx = Context {
         db_flag: Some(path.clone()),
@@ -41,8 +46,9 @@ pub fn run(ctx: &Context, _args: Args) -> Result {
     Ok(())
 }
 
-/// Import every sample not yet in the store.
-pub fn load_samples(store: &Store) -> Result<()> {
+/// Import every sample not yet in the store; returns their protocol ids.
+pub fn load_samples(store: &Store) -> Result<Vec<String>> {
+    let mut ids = Vec::new();
     for (name, text) in SAMPLES {
         let doc = ingest::from_bytes(Path::new(name), text.as_bytes())?;
         let options = ImportOptions {
@@ -50,7 +56,27 @@ pub fn load_samples(store: &Store) -> Result<()> {
             description: Some("Sample protocol bundled with ProtoScribe".into()),
             force: false,
         };
-        store_document(store, &doc, &options)?;
+        let id = match store_document(store, &doc, &options)? {
+            Outcome::Imported(p) => p.info.id,
+            Outcome::AlreadyThere(p) => p.id,
+        };
+        ids.push(id);
+    }
+    Ok(ids)
+}
+
+/// Analyse the samples that have no completed analysis yet.
+fn analyse_new(store: &Store, ids: &[String]) -> Result<()> {
+    for id in ids {
+        let done = store.read(|conn| analyses::latest_completed(conn, id))?;
+        if done.is_none() {
+            let request = analyze::Request {
+                protocol_id: id.clone(),
+                provider: "builtin".into(),
+                guideline: GuidelineChoice::Auto,
+            };
+            analyze::run(store, &request)?;
+        }
     }
     Ok(())
 }
