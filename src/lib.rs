@@ -14,4 +14,5 @@ pub mod jobs;
 pub mod paths;
 pub mod samples;
 pub mod store;
+pub mod tui;
 pub mod vocab;

@@ -5,14 +5,14 @@
 use std::path::{Path, PathBuf};
 
 use super::import::{ImportOptions, Outcome, store_document};
-use crate::analysis::GuidelineChoice;
-use crate::jobs::analyze;
-use crate::store::analyses;
 use super::{Context, Error, Result};
+use crate::analysis::GuidelineChoice;
 use crate::ingest;
+use crate::jobs::analyze;
 use crate::paths::PathError;
 use crate::samples::SAMPLES;
 use crate::store::Store;
+use crate::store::analyses;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {}
@@ -32,6 +32,11 @@ pub fn run(ctx: &Context, _args: Args) -> Result {
     let store = Store::open(&path)?;
     let ids = load_samples(&store)?;
     analyse_new(&store, &ids)?;
+    drop(store);
+    use std::io::IsTerminal;
+    if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
+        return super::interface(&path);
+    }
     println!("Demo store: {}\n", path.display());
     let demo_ctx = Context {
         db_flag: Some(path.clone()),

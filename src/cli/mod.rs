@@ -10,7 +10,9 @@ mod demo;
 mod import;
 mod list;
 pub mod output;
+mod review;
 mod show;
+mod suggestions;
 
 use std::path::PathBuf;
 
@@ -32,8 +34,9 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub db: Option<PathBuf>,
 
+    /// Without a command, the interactive interface opens on the store.
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -46,6 +49,10 @@ pub enum Command {
     Analyze(analyze::Args),
     /// The per-item checklist verdicts of a protocol's latest analysis.
     Checklist(checklist::Args),
+    /// Decide on a suggestion: accept, reject, modify (with --content) or back to pending.
+    Review(review::Args),
+    /// A protocol's review queue (its latest analysis), critical and high priority first.
+    Suggestions(suggestions::Args),
     /// List protocols, newest first (or best match first with --search).
     List(list::Args),
     /// Show a protocol (or an analysis, suggestion, version or export) by id.
@@ -132,13 +139,30 @@ impl Context {
     }
 }
 
+/// Open the terminal interface on the store at `path`.
+pub fn interface(path: &std::path::Path) -> Result {
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        return Err(Error::Usage(
+            "the interface needs a terminal; in scripts use a command (protoscribe --help)".into(),
+        ));
+    }
+    let store = crate::store::Store::open(path)?;
+    crate::tui::run(store).map_err(Error::Io)
+}
+
 pub fn run(cli: Cli) -> Result {
     let ctx = Context { db_flag: cli.db };
-    match cli.command {
+    let Some(command) = cli.command else {
+        return interface(&ctx.db_path()?);
+    };
+    match command {
         Command::Demo(args) => demo::run(&ctx, args),
         Command::Import(args) => import::run(&ctx, args),
         Command::Analyze(args) => analyze::run(&ctx, args),
         Command::Checklist(args) => checklist::run(&ctx, args),
+        Command::Review(args) => review::run(&ctx, args),
+        Command::Suggestions(args) => suggestions::run(&ctx, args),
         Command::List(args) => list::run(&ctx, args),
         Command::Show(args) => show::run(&ctx, args),
         Command::Delete(args) => delete::run(&ctx, args),

@@ -253,6 +253,33 @@ pub fn latest_completed(conn: &Connection, protocol_id: &str) -> Result<Option<A
         .optional()?)
 }
 
+/// A protocol's analyses, newest first, without their (large) results.
+pub fn history(conn: &Connection, protocol_id: &str, limit: u64) -> Result<Vec<Analysis>> {
+    let columns = COLUMNS.replace("results", "NULL");
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {columns} FROM analyses WHERE protocol_id = ?1 ORDER BY created_at DESC LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![protocol_id, limit as i64], Analysis::from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The id and overall score of a protocol's latest completed analysis,
+/// without reading its results (for lists of many protocols).
+pub fn latest_completed_score(
+    conn: &Connection,
+    protocol_id: &str,
+) -> Result<Option<(String, Option<f64>)>> {
+    Ok(conn
+        .query_row(
+            "SELECT id, overall_score FROM analyses
+             WHERE protocol_id = ?1 AND status = 'completed'
+             ORDER BY completed_at DESC LIMIT 1",
+            [protocol_id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?)
+}
+
 /// The seed's `get_by_provider`: newest first.
 pub fn by_provider(conn: &Connection, provider: &str, limit: u64) -> Result<Vec<Analysis>> {
     let filter = AnalysisFilter {

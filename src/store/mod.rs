@@ -43,7 +43,9 @@ impl Default for Page {
     }
 }
 
-/// An open store: its file and a pool of configured connections.
+/// An open store: its file and a pool of configured connections. Cloning
+/// shares the pool (worker threads take a clone).
+#[derive(Clone)]
 pub struct Store {
     path: PathBuf,
     access: Access,

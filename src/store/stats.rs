@@ -98,6 +98,29 @@ pub fn review_progress(conn: &Connection) -> Result<ReviewProgress> {
     Ok(progress)
 }
 
+/// Review progress of one analysis's suggestions.
+pub fn analysis_progress(conn: &Connection, analysis_id: &str) -> Result<ReviewProgress> {
+    let mut progress = ReviewProgress::default();
+    let mut stmt = conn.prepare_cached(
+        "SELECT status, count(*) FROM suggestions WHERE analysis_id = ?1 GROUP BY status",
+    )?;
+    let rows = stmt.query_map([analysis_id], |r| {
+        Ok((r.get::<_, SuggestionStatus>(0)?, r.get::<_, i64>(1)?))
+    })?;
+    for row in rows {
+        let (status, n) = row?;
+        let n = n.max(0) as u64;
+        match status {
+            SuggestionStatus::Pending => progress.pending = n,
+            SuggestionStatus::Accepted => progress.accepted = n,
+            SuggestionStatus::Rejected => progress.rejected = n,
+            SuggestionStatus::Modified => progress.modified = n,
+        }
+        progress.total += n;
+    }
+    Ok(progress)
+}
+
 pub fn score_histogram(conn: &Connection) -> Result<[u64; 10]> {
     let mut bands = [0u64; 10];
     let mut stmt = conn.prepare(

@@ -54,6 +54,45 @@ pub struct Decision {
     pub modified_content: Option<String>,
 }
 
+/// What a reviewer does to a suggestion.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Verb {
+    Accept,
+    Reject,
+    /// Back to pending (undecided).
+    Pending,
+    /// Accept with reworded content.
+    Modify(String),
+    /// Change only the comment.
+    Comment(String),
+}
+
+impl Suggestion {
+    /// The decision a verb makes from this suggestion's current state. A
+    /// comment given with a verb replaces the old one; otherwise comments
+    /// and earlier reworded content are kept, so going back to pending
+    /// loses nothing.
+    pub fn after(&self, verb: &Verb, comment: Option<String>) -> Decision {
+        let mut next = self.decision();
+        match verb {
+            Verb::Accept => next.status = SuggestionStatus::Accepted,
+            Verb::Reject => next.status = SuggestionStatus::Rejected,
+            Verb::Pending => next.status = SuggestionStatus::Pending,
+            Verb::Modify(content) => {
+                next.status = SuggestionStatus::Modified;
+                next.modified_content = Some(content.clone());
+            }
+            Verb::Comment(text) => {
+                next.user_comment = (!text.trim().is_empty()).then(|| text.clone());
+            }
+        }
+        if let Some(comment) = comment {
+            next.user_comment = (!comment.trim().is_empty()).then_some(comment);
+        }
+        next
+    }
+}
+
 /// What the caller last saw of a suggestion, so a decision made elsewhere
 /// in the meantime is not overwritten silently.
 #[derive(Clone, Copy, Debug)]

@@ -1,0 +1,112 @@
+//! The terminal interface: keyboard triage of suggestions, scores and a
+//! dashboard. State (`app`) and drawing (`view`) are apart; `update` is the
+//! only place state changes; one key table (`keymap`) drives the loop, the
+//! footer and the help overlay; slow work reports over a channel.
+
+pub mod action;
+pub mod app;
+pub mod keymap;
+pub mod log;
+pub mod terminal;
+pub mod text;
+pub mod theme;
+pub mod update;
+pub mod view;
+mod worker;
+
+use std::sync::mpsc::channel;
+use std::time::{Duration, Instant};
+
+use ratatui::crossterm::event::{self, Event as TermEvent, KeyEventKind};
+
+use action::Event;
+use app::App;
+use keymap::Context;
+use update::Effect;
+
+use crate::store::Store;
+
+/// How often another session's changes are looked for.
+const POLL: Duration = Duration::from_millis(250);
+/// While an analysis runs, its result is looked for this often.
+const BUSY_POLL: Duration = Duration::from_millis(50);
+
+pub fn run(store: Store) -> std::io::Result<()> {
+    keymap::validate().map_err(std::io::Error::other)?;
+    let (mut terminal, _guard) = terminal::init()?;
+    let (events, incoming) = channel();
+    let worker = worker::Worker::spawn(store.clone(), events);
+    let mut app = App::new(store, theme::Theme::from_env());
+    // Paint first, query second: the frame appears before any data.
+    terminal.draw(|f| view::draw(f, &app))?;
+    if let Err(e) = app.load() {
+        log::error(&e.to_string());
+        app.error(e.to_string());
+    }
+    let mut last_poll = Instant::now();
+    while !app.quit {
+        if app.dirty {
+            terminal.draw(|f| view::draw(f, &app))?;
+            app.dirty = false;
+        }
+        let interval = if app.busy.is_some() { BUSY_POLL } else { POLL };
+        let wait = interval.saturating_sub(last_poll.elapsed());
+        if event::poll(wait)? {
+            // Drain everything pending before drawing again.
+            loop {
+                if let Some(effect) = on_terminal_event(&mut app, event::read()?) {
+                    match effect {
+                        Effect::Suspend => {
+                            terminal::suspend(&mut terminal)?;
+                            app.dirty = true;
+                        }
+                        Effect::Analyse(id) => {
+                            if !worker.analyse(id) {
+                                app.busy = None;
+                                app.error("The analysis worker has stopped; restart ProtoScribe");
+                            }
+                        }
+                    }
+                }
+                if app.quit || !event::poll(Duration::ZERO)? {
+                    break;
+                }
+            }
+        }
+        while let Ok(event) = incoming.try_recv() {
+            update::update(&mut app, event);
+        }
+        if last_poll.elapsed() >= interval {
+            last_poll = Instant::now();
+            match app.store_changed() {
+                Ok(true) => {
+                    update::update(&mut app, Event::StoreChanged);
+                }
+                Ok(false) => {}
+                Err(e) => {
+                    log::error(&e.to_string());
+                    app.error(e.to_string());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn on_terminal_event(app: &mut App, event: TermEvent) -> Option<Effect> {
+    match event {
+        TermEvent::Key(key) if key.kind != KeyEventKind::Release => {
+            let context = app.context();
+            match keymap::lookup(context, keymap::Key::from_event(key)) {
+                Some(action) => update::update(app, Event::Key(action)),
+                None if matches!(context, Context::Search | Context::Editor) => {
+                    update::type_key(app, key);
+                    None
+                }
+                None => None,
+            }
+        }
+        TermEvent::Resize(..) => update::update(app, Event::Resized),
+        _ => None,
+    }
+}

@@ -1,0 +1,92 @@
+//! The dashboard: the same figures as `protoscribe dashboard`, drawn.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::{Bar, BarChart, BarGroup, Block, Borders, Gauge, Paragraph};
+
+use crate::store::stats::Dashboard;
+use crate::tui::app::App;
+use crate::tui::text;
+
+pub fn draw(frame: &mut Frame<'_>, app: &App, d: &Dashboard, area: Rect) {
+    let theme = app.theme;
+    let block = Block::default()
+        .borders(Borders::ALL)
+        .border_style(theme.border(true))
+        .title(" Dashboard · d or Esc to go back ");
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let [figures, gauge, chart] = Layout::vertical([
+        Constraint::Min(6),
+        Constraint::Length(1),
+        Constraint::Length(9),
+    ])
+    .areas(inner);
+    let a = &d.analytics;
+    let by_status: Vec<String> = a
+        .by_status
+        .iter()
+        .map(|(s, n)| format!("{s} {n}"))
+        .collect();
+    let mut lines = vec![
+        Line::styled(format!("Protocols {}", a.total_protocols), theme.title()),
+        Line::raw(format!(
+            "  {} · {} new in {} days",
+            by_status.join(" · "),
+            a.recent_protocols,
+            a.period_days
+        )),
+        Line::styled(format!("Suggestions {}", d.review.total), theme.title()),
+        Line::raw(format!(
+            "  {} pending · {} accepted · {} modified · {} rejected",
+            d.review.pending, d.review.accepted, d.review.modified, d.review.rejected
+        )),
+        Line::styled("Analyses by provider", theme.title()),
+    ];
+    for p in &d.providers {
+        lines.push(Line::raw(format!(
+            "  {:<9} {} completed, {:.1}% ok · overall {:.1} · SPIRIT {:.1} · CONSORT {:.1}",
+            text::line(&p.provider).chars().take(9).collect::<String>(),
+            p.total_analyses,
+            p.success_rate,
+            p.avg_overall_score,
+            p.avg_spirit_score,
+            p.avg_consort_score
+        )));
+    }
+    if d.providers.is_empty() {
+        lines.push(Line::raw("  none yet"));
+    }
+    frame.render_widget(Paragraph::new(lines), figures);
+    let ratio = if d.review.total > 0 {
+        d.review.reviewed() as f64 / d.review.total as f64
+    } else {
+        0.0
+    };
+    frame.render_widget(
+        Gauge::default()
+            .ratio(ratio)
+            .label(format!("reviewed {:.1}%", ratio * 100.0))
+            .gauge_style(theme.gauge(ratio * 100.0)),
+        gauge,
+    );
+    let bars: Vec<Bar<'_>> = d
+        .score_histogram
+        .iter()
+        .enumerate()
+        .map(|(i, &n)| {
+            Bar::default()
+                .value(n)
+                .label(Line::raw(format!("{}", i * 10)))
+        })
+        .collect();
+    frame.render_widget(
+        BarChart::default()
+            .block(Block::default().title("Overall scores of completed analyses (10-point bands)"))
+            .data(BarGroup::default().bars(&bars))
+            .bar_width(4)
+            .bar_gap(1),
+        chart,
+    );
+}
