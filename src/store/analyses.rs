@@ -5,6 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::{Value, json};
 
 use super::error::{Result, StoreError};
+use super::filter::Where;
 use super::suggestions::{self, Suggestion, SuggestionFilter};
 use super::{AnalysisStatus, Page, ids, time};
 
@@ -207,32 +208,31 @@ fn transition(
     get(conn, id)
 }
 
+fn conditions(filter: &AnalysisFilter) -> Where {
+    Where::new()
+        .eq("protocol_id", filter.protocol_id.clone())
+        .eq("provider", filter.provider.clone())
+        .eq("status", filter.status.map(|s| s.as_str()))
+}
+
 pub fn list(conn: &Connection, filter: &AnalysisFilter, page: Page) -> Result<Vec<Analysis>> {
+    let w = conditions(filter);
     let mut stmt = conn.prepare(&format!(
-        "SELECT {COLUMNS} FROM analyses
-         WHERE (?1 IS NULL OR protocol_id = ?1) AND (?2 IS NULL OR provider = ?2)
-           AND (?3 IS NULL OR status = ?3)
-         ORDER BY created_at DESC LIMIT ?4 OFFSET ?5"
+        "SELECT {COLUMNS} FROM analyses {} ORDER BY created_at DESC LIMIT ?{} OFFSET ?{}",
+        w.sql(),
+        w.next(1),
+        w.next(2)
     ))?;
-    let rows = stmt.query_map(
-        params![
-            filter.protocol_id,
-            filter.provider,
-            filter.status,
-            page.limit as i64,
-            page.offset as i64
-        ],
-        Analysis::from_row,
-    )?;
+    let params = w.params(&[page.limit as i64, page.offset as i64]);
+    let rows = stmt.query_map(rusqlite::params_from_iter(params), Analysis::from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 pub fn count(conn: &Connection, filter: &AnalysisFilter) -> Result<u64> {
+    let w = conditions(filter);
     let n: i64 = conn.query_row(
-        "SELECT count(*) FROM analyses
-         WHERE (?1 IS NULL OR protocol_id = ?1) AND (?2 IS NULL OR provider = ?2)
-           AND (?3 IS NULL OR status = ?3)",
-        params![filter.protocol_id, filter.provider, filter.status],
+        &format!("SELECT count(*) FROM analyses {}", w.sql()),
+        rusqlite::params_from_iter(w.params(&[])),
         |r| r.get(0),
     )?;
     Ok(n as u64)

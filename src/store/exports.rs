@@ -5,6 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::{Value, json};
 
 use super::error::{Result, StoreError};
+use super::filter::Where;
 use super::{ExportFormat, ExportStatus, Page, ids, time};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -144,21 +145,23 @@ pub fn set_status(
 
 /// Exports, newest first, of one protocol or of all.
 pub fn list(conn: &Connection, protocol_id: Option<&str>, page: Page) -> Result<Vec<Export>> {
+    let w = Where::new().eq("protocol_id", protocol_id);
     let mut stmt = conn.prepare(&format!(
-        "SELECT {COLUMNS} FROM exports WHERE (?1 IS NULL OR protocol_id = ?1)
-         ORDER BY created_at DESC LIMIT ?2 OFFSET ?3"
+        "SELECT {COLUMNS} FROM exports {} ORDER BY created_at DESC LIMIT ?{} OFFSET ?{}",
+        w.sql(),
+        w.next(1),
+        w.next(2)
     ))?;
-    let rows = stmt.query_map(
-        params![protocol_id, page.limit as i64, page.offset as i64],
-        Export::from_row,
-    )?;
+    let params = w.params(&[page.limit as i64, page.offset as i64]);
+    let rows = stmt.query_map(rusqlite::params_from_iter(params), Export::from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 pub fn count(conn: &Connection, protocol_id: Option<&str>) -> Result<u64> {
+    let w = Where::new().eq("protocol_id", protocol_id);
     let n: i64 = conn.query_row(
-        "SELECT count(*) FROM exports WHERE (?1 IS NULL OR protocol_id = ?1)",
-        [protocol_id],
+        &format!("SELECT count(*) FROM exports {}", w.sql()),
+        rusqlite::params_from_iter(w.params(&[])),
         |r| r.get(0),
     )?;
     Ok(n as u64)

@@ -5,6 +5,7 @@
 pub mod analyses;
 pub mod error;
 pub mod exports;
+pub mod filter;
 pub mod ids;
 pub mod migrate;
 pub mod pool;

@@ -4,6 +4,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::{Value, json};
 
 use super::error::{Result, StoreError};
+use super::filter::Where;
 use super::{Page, ProtocolStatus, ids, search, time};
 
 /// A protocol without its text: what lists show. Loading it never reads
@@ -211,11 +212,15 @@ pub fn list(conn: &Connection, filter: &ProtocolFilter, page: Page) -> Result<Ve
             }
         }
         None => {
+            let w = Where::new().eq("status", status);
             let mut stmt = conn.prepare(&format!(
-                "SELECT {INFO_COLUMNS} FROM protocols WHERE (?1 IS NULL OR status = ?1)
-                 ORDER BY created_at DESC LIMIT ?2 OFFSET ?3"
+                "SELECT {INFO_COLUMNS} FROM protocols {} ORDER BY created_at DESC LIMIT ?{} OFFSET ?{}",
+                w.sql(),
+                w.next(1),
+                w.next(2)
             ))?;
-            for row in stmt.query_map(params![status, limit, offset], ProtocolInfo::from_row)? {
+            let params = rusqlite::params_from_iter(w.params(&[limit, offset]));
+            for row in stmt.query_map(params, ProtocolInfo::from_row)? {
                 rows.push(row?);
             }
         }
@@ -232,11 +237,14 @@ pub fn count(conn: &Connection, filter: &ProtocolFilter) -> Result<u64> {
             params![query.fts(), status, query.literals_json()],
             |r| r.get(0),
         )?,
-        None => conn.query_row(
-            "SELECT count(*) FROM protocols WHERE (?1 IS NULL OR status = ?1)",
-            [status],
-            |r| r.get(0),
-        )?,
+        None => {
+            let w = Where::new().eq("status", status);
+            conn.query_row(
+                &format!("SELECT count(*) FROM protocols {}", w.sql()),
+                rusqlite::params_from_iter(w.params(&[])),
+                |r| r.get(0),
+            )?
+        }
     };
     Ok(n as u64)
 }

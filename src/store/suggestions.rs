@@ -5,6 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde_json::{Value, json};
 
 use super::error::{Result, StoreError};
+use super::filter::Where;
 use super::{Page, Priority, SuggestionStatus, SuggestionType, ids, time};
 
 #[derive(Clone, Debug, PartialEq)]
@@ -244,41 +245,35 @@ pub fn get(conn: &Connection, id: &str) -> Result<Suggestion> {
     find(conn, id)?.ok_or_else(|| not_found(id))
 }
 
-const FILTER: &str = "(?1 IS NULL OR analysis_id = ?1) AND (?2 IS NULL OR status = ?2)
-    AND (?3 IS NULL OR priority = ?3) AND (?4 IS NULL OR type = ?4)
-    AND (?5 IS NULL OR section = ?5)";
+fn conditions(filter: &SuggestionFilter) -> Where {
+    Where::new()
+        .eq("analysis_id", filter.analysis_id.clone())
+        .eq("status", filter.status.map(|s| s.as_str()))
+        .eq("priority", filter.priority.map(|p| p.as_str()))
+        .eq("type", filter.kind.map(|k| k.as_str()))
+        .eq("section", filter.section.clone())
+}
 
 /// Suggestions in review order.
 pub fn list(conn: &Connection, filter: &SuggestionFilter, page: Page) -> Result<Vec<Suggestion>> {
+    let w = conditions(filter);
     let mut stmt = conn.prepare(&format!(
-        "SELECT {COLUMNS} FROM suggestions WHERE {FILTER}
-         ORDER BY {REVIEW_ORDER} LIMIT ?6 OFFSET ?7"
+        "SELECT {COLUMNS} FROM suggestions {} ORDER BY {REVIEW_ORDER} LIMIT ?{} OFFSET ?{}",
+        w.sql(),
+        w.next(1),
+        w.next(2)
     ))?;
-    let rows = stmt.query_map(
-        params![
-            filter.analysis_id,
-            filter.status,
-            filter.priority,
-            filter.kind,
-            filter.section,
-            page.limit.min(i64::MAX as u64) as i64,
-            page.offset as i64,
-        ],
-        Suggestion::from_row,
-    )?;
+    let limit = page.limit.min(i64::MAX as u64) as i64;
+    let params = w.params(&[limit, page.offset as i64]);
+    let rows = stmt.query_map(rusqlite::params_from_iter(params), Suggestion::from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 pub fn count(conn: &Connection, filter: &SuggestionFilter) -> Result<u64> {
+    let w = conditions(filter);
     let n: i64 = conn.query_row(
-        &format!("SELECT count(*) FROM suggestions WHERE {FILTER}"),
-        params![
-            filter.analysis_id,
-            filter.status,
-            filter.priority,
-            filter.kind,
-            filter.section
-        ],
+        &format!("SELECT count(*) FROM suggestions {}", w.sql()),
+        rusqlite::params_from_iter(w.params(&[])),
         |r| r.get(0),
     )?;
     Ok(n as u64)
@@ -336,4 +331,62 @@ pub fn delete(conn: &Connection, id: &str) -> Result<()> {
         return Err(not_found(id));
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The review queue and its counts must use an index, whatever the
+    /// filter: a scan is invisible on a small store and ruinous on a big one.
+    #[test]
+    fn queue_queries_use_an_index() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::store::migrate::migrate(&mut conn).unwrap();
+        let analysis = Some("analysis_1".to_owned());
+        for filter in [
+            SuggestionFilter {
+                analysis_id: analysis.clone(),
+                ..Default::default()
+            },
+            SuggestionFilter {
+                analysis_id: analysis.clone(),
+                status: Some(SuggestionStatus::Pending),
+                ..Default::default()
+            },
+            SuggestionFilter {
+                analysis_id: analysis.clone(),
+                kind: Some(SuggestionType::Critical),
+                ..Default::default()
+            },
+            SuggestionFilter {
+                analysis_id: analysis,
+                priority: Some(Priority::High),
+                ..Default::default()
+            },
+        ] {
+            let w = conditions(&filter);
+            for sql in [
+                format!(
+                    "SELECT {COLUMNS} FROM suggestions {} ORDER BY {REVIEW_ORDER}",
+                    w.sql()
+                ),
+                format!("SELECT count(*) FROM suggestions {}", w.sql()),
+            ] {
+                let mut stmt = conn.prepare(&format!("EXPLAIN QUERY PLAN {sql}")).unwrap();
+                let plan: Vec<String> = stmt
+                    .query_map(rusqlite::params_from_iter(w.params(&[])), |r| {
+                        r.get::<_, String>(3)
+                    })
+                    .unwrap()
+                    .map(|r| r.unwrap())
+                    .collect();
+                let plan = plan.join(" | ");
+                assert!(
+                    plan.contains("USING") && !plan.contains("SCAN suggestions"),
+                    "{sql}: {plan}"
+                );
+            }
+        }
+    }
 }

@@ -258,7 +258,8 @@ fn decide(app: &mut App, verb: Verb) -> crate::store::Result<()> {
         }
         Ok(steps)
     });
-    let single = targets.len() == 1 && app.marks.is_empty();
+    // A comment is not a decision: the cursor stays where it is.
+    let single = targets.len() == 1 && app.marks.is_empty() && !matches!(verb, Verb::Comment(_));
     let current = app.queue.selected().map(|s| s.id.clone());
     match decided {
         Ok(steps) => {

@@ -1,0 +1,187 @@
+//! The real binary in tmux, driven by keys the way a reviewer drives it.
+//! Needs tmux (`.ci/run` installs it when missing).
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{BIN, Sandbox};
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+
+/// A tmux server of our own (its own socket), killed when dropped.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(name: &str, command: &str) -> Tmux {
+        let socket = format!("protoscribe-test-{name}-{}", std::process::id());
+        let status = Command::new("tmux")
+            .args([
+                "-L",
+                &socket,
+                "new-session",
+                "-d",
+                "-s",
+                "t",
+                "-x",
+                "80",
+                "-y",
+                "24",
+                command,
+            ])
+            .env("NO_COLOR", "1")
+            .status()
+            .expect("tmux must be installed to run this test (apt-get install tmux)");
+        assert!(status.success(), "tmux did not start");
+        Tmux { socket }
+    }
+
+    fn send(&self, keys: &[&str]) {
+        for key in keys {
+            let status = Command::new("tmux")
+                .args(["-L", &self.socket, "send-keys", "-t", "t", key])
+                .status()
+                .expect("tmux send-keys");
+            assert!(status.success());
+            // One key at a time: Esc followed at once by a key reads as Alt-key.
+            std::thread::sleep(Duration::from_millis(60));
+        }
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket, "capture-pane", "-p", "-t", "t"])
+            .output()
+            .expect("tmux capture-pane");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Wait until the screen shows `text` (the interface redraws on its own time).
+    fn wait_for(&self, text: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "screen never showed {text:?}:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .stderr(std::process::Stdio::null())
+            .status();
+    }
+}
+
+/// Two analysed sample protocols in a fresh store.
+fn analysed_store() -> Sandbox {
+    let s = Sandbox::new();
+    for name in ["poor-cbt-insomnia.md", "partial-knee-exercise.txt"] {
+        s.ok(&["import", &format!("{FIXTURES}/{name}")]);
+    }
+    s.ok(&["analyze", "--all"]);
+    s
+}
+
+fn count(s: &Sandbox, status: &str) -> i64 {
+    let conn = rusqlite::Connection::open(s.db()).unwrap();
+    conn.query_row(
+        "SELECT count(*) FROM suggestions WHERE status = ?1",
+        [status],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_reviewer_accepts_and_rejects_and_the_store_keeps_it() {
+    let s = analysed_store();
+    let shell = format!(
+        "sh -c '{BIN} --db {}; echo EXITED=$?; stty -a; sleep 30'",
+        s.db().display()
+    );
+    let tmux = Tmux::start("review", &shell);
+    tmux.wait_for("Protocols (2)");
+    tmux.send(&["Enter"]);
+    tmux.wait_for("Review queue");
+    tmux.send(&["a"]);
+    tmux.wait_for("1 accepted");
+    tmux.send(&["r"]);
+    tmux.wait_for("1 rejected");
+    tmux.send(&["j", "m", "End", " Shorter.", "C-s"]);
+    tmux.wait_for("1 modified");
+    tmux.send(&["q"]);
+    let after = tmux.wait_for("EXITED=0");
+    // The terminal is back in cooked mode with echo (stty shows no '-icanon').
+    assert!(
+        after.contains(" icanon") && !after.contains("-icanon"),
+        "{after}"
+    );
+    assert!(
+        after.contains(" echo") && !after.contains("-echo "),
+        "{after}"
+    );
+    assert_eq!(
+        (
+            count(&s, "accepted"),
+            count(&s, "rejected"),
+            count(&s, "modified")
+        ),
+        (1, 1, 1)
+    );
+}
+
+#[test]
+fn a_decision_in_another_process_shows_up_on_the_screen() {
+    let s = analysed_store();
+    let tmux = Tmux::start("shared", &format!("{BIN} --db {}", s.db().display()));
+    tmux.wait_for("Protocols (2)");
+    tmux.send(&["3"]);
+    let before = tmux.wait_for("0 rejected");
+    assert!(before.contains("0 of "), "{before}");
+    // The first suggestion of the selected protocol's queue, decided elsewhere.
+    let first_protocol = {
+        let listed: serde_json::Value = serde_json::from_str(&s.ok(&["list", "--json"])).unwrap();
+        listed[0]["id"].as_str().unwrap().to_owned()
+    };
+    let queue: serde_json::Value =
+        serde_json::from_str(&s.ok(&["suggestions", &first_protocol, "--json"])).unwrap();
+    let id = queue[0]["id"].as_str().unwrap().to_owned();
+    s.ok(&[
+        "review",
+        &id,
+        "reject",
+        "--comment",
+        "from the other session",
+    ]);
+    let after = tmux.wait_for("1 rejected");
+    assert!(after.contains("✗"), "{after}");
+    tmux.send(&["q"]);
+}
+
+#[test]
+fn help_and_dashboard_open_and_close() {
+    let s = analysed_store();
+    let tmux = Tmux::start("overlays", &format!("{BIN} --db {}", s.db().display()));
+    tmux.wait_for("Protocols (2)");
+    tmux.send(&["?"]);
+    tmux.wait_for("undo the last decision");
+    tmux.send(&["Escape"]);
+    tmux.send(&["d"]);
+    tmux.wait_for("Analyses by provider");
+    tmux.send(&["Escape"]);
+    tmux.wait_for("Protocols (2)");
+    tmux.send(&["q"]);
+}
