@@ -150,7 +150,7 @@ pub fn cues() -> &'static Cues {
                 }
             }
         }
-        words.extend(super::design::CUES);
+        words.extend(super::design::cue_words());
         words.sort_unstable();
         words.dedup();
         Cues::build(&words)

@@ -8,12 +8,7 @@ use serde::Serialize;
 use super::cues::{Cue, Cues, Hits};
 use super::document::Document;
 
-/// Phrases the design checks need beyond the checklist's own.
-pub const CUES: &[&str] = &[
-    "randomi*",
-    "non-randomi*",
-    "nonrandomi*",
-    "not randomi*",
+const STRONG_RANDOM: &[&str] = &[
     "will be randomi*",
     "were randomi*",
     "be randomly",
@@ -21,19 +16,25 @@ pub const CUES: &[&str] = &[
     "randomly assign*",
     "randomly allocat*",
     "to randomi*",
+];
+const NEGATED_RANDOM: &[&str] = &["non-randomi*", "nonrandomi*", "not randomi*"];
+const SINGLE_GROUP: &[&str] = &[
     "single-arm",
     "single arm",
     "single-group",
     "single group",
     "one-arm",
     "uncontrolled",
+];
+const COMPARATOR: &[&str] = &[
     "placebo",
     "control group",
     "control arm",
     "comparator",
     "sham",
     "usual care",
-    "standard of care",
+];
+const BLINDING: &[&str] = &[
     "double-blind",
     "double blind",
     "single-blind",
@@ -42,15 +43,32 @@ pub const CUES: &[&str] = &[
     "blinded",
     "masked",
     "blinding",
-    "open-label",
-    "open label",
+];
+const OPEN_LABEL: &[&str] = &["open-label", "open label"];
+const REPORTING: &[&str] = &[
     "will be",
     "were",
     "95% ci",
     "confidence interval",
     "baseline characteristics",
-    "protocol",
+    "randomi*",
 ];
+
+/// Phrases the design checks need beyond the checklist's own.
+pub fn cue_words() -> impl Iterator<Item = &'static str> {
+    [
+        STRONG_RANDOM,
+        NEGATED_RANDOM,
+        SINGLE_GROUP,
+        COMPARATOR,
+        BLINDING,
+        OPEN_LABEL,
+        REPORTING,
+    ]
+    .into_iter()
+    .flatten()
+    .copied()
+}
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -86,48 +104,17 @@ impl Counter<'_> {
 
 pub fn detect(doc: &Document<'_>, cues: &Cues, hits: &Hits, title: Option<&str>) -> Design {
     let c = Counter { cues, hits };
-    let strong = c.count(&[
-        "will be randomi*",
-        "were randomi*",
-        "be randomly",
-        "were randomly",
-        "randomly assign*",
-        "randomly allocat*",
-        "to randomi*",
-    ]);
-    let negated = c.count(&["non-randomi*", "nonrandomi*", "not randomi*"]);
+    let strong = c.count(STRONG_RANDOM);
+    let negated = c.count(NEGATED_RANDOM);
     let mentions = c.count(&["randomi*"]).saturating_sub(negated);
-    let single_group = c.count(&[
-        "single-arm",
-        "single arm",
-        "single-group",
-        "single group",
-        "one-arm",
-        "uncontrolled",
-    ]) > 0;
+    let single_group = c.count(SINGLE_GROUP) > 0;
     let title_lower = title.unwrap_or_default().to_ascii_lowercase();
     let randomised =
         strong > 0 || title_lower.contains("randomi") || (mentions >= 3 && !single_group);
-    let comparator = c.count(&[
-        "placebo",
-        "control group",
-        "control arm",
-        "comparator",
-        "sham",
-        "usual care",
-    ]);
+    let comparator = c.count(COMPARATOR);
     let controlled = randomised || (comparator >= 2 && !single_group);
-    let blinding = c.count(&[
-        "double-blind",
-        "double blind",
-        "single-blind",
-        "single blind",
-        "triple-blind",
-        "blinded",
-        "masked",
-        "blinding",
-    ]);
-    let open = c.count(&["open-label", "open label"]);
+    let blinding = c.count(BLINDING);
+    let open = c.count(OPEN_LABEL);
     let blinded = controlled && blinding > 0 && !(open > 0 && blinding <= open);
 
     let titles: Vec<String> = doc

@@ -43,7 +43,7 @@ impl<'a> Document<'a> {
         let lower = text.to_ascii_lowercase();
         let headings = structure::headings(text);
         let sections = sections(text, headings);
-        let ignored = ignored_regions(text, &lower, &sections);
+        let ignored = ignored_regions(text, &sections);
         let background = background_regions(&sections);
         Document {
             background,
@@ -236,24 +236,8 @@ pub fn is_blank(text: &str) -> bool {
     text.chars().filter(|c| c.is_alphanumeric()).count() < 12
 }
 
-/// Sections that review what is known rather than plan the trial.
-fn background_regions(sections: &[Section]) -> Vec<Range<usize>> {
-    // Not "rationale" or "justification": those sections often state the plan.
-    const WORDS: [&str; 5] = [
-        "background",
-        "introduction",
-        "literature",
-        "previous stud",
-        "review of",
-    ];
-    let mut regions: Vec<Range<usize>> = sections
-        .iter()
-        .filter(|s| {
-            let title = s.heading.title.to_ascii_lowercase();
-            WORDS.iter().any(|w| title.contains(w))
-        })
-        .map(|s| s.body.clone())
-        .collect();
+/// Sorted, with overlapping ranges joined.
+fn merge(mut regions: Vec<Range<usize>>) -> Vec<Range<usize>> {
     regions.sort_by_key(|r| r.start);
     let mut merged: Vec<Range<usize>> = Vec::with_capacity(regions.len());
     for r in regions {
@@ -265,9 +249,30 @@ fn background_regions(sections: &[Section]) -> Vec<Range<usize>> {
     merged
 }
 
+/// Sections that review what is known rather than plan the trial.
+fn background_regions(sections: &[Section]) -> Vec<Range<usize>> {
+    // Not "rationale" or "justification": those sections often state the plan.
+    const WORDS: [&str; 5] = [
+        "background",
+        "introduction",
+        "literature",
+        "previous stud",
+        "review of",
+    ];
+    let regions: Vec<Range<usize>> = sections
+        .iter()
+        .filter(|s| {
+            let title = s.heading.title.to_ascii_lowercase();
+            WORDS.iter().any(|w| title.contains(w))
+        })
+        .map(|s| s.body.clone())
+        .collect();
+    merge(regions)
+}
+
 /// The table of contents and the reference list: their words are titles
 /// and citations, not statements about this trial.
-fn ignored_regions(text: &str, lower: &str, sections: &[Section]) -> Vec<Range<usize>> {
+fn ignored_regions(text: &str, sections: &[Section]) -> Vec<Range<usize>> {
     let mut regions = Vec::new();
     for (i, s) in sections.iter().enumerate() {
         let title = s.heading.title.to_ascii_lowercase();
@@ -303,16 +308,7 @@ fn ignored_regions(text: &str, lower: &str, sections: &[Section]) -> Vec<Range<u
             run_start = i;
         }
     }
-    let _ = lower;
-    regions.sort_by_key(|r| r.start);
-    let mut merged: Vec<Range<usize>> = Vec::with_capacity(regions.len());
-    for r in regions {
-        match merged.last_mut() {
-            Some(last) if r.start <= last.end => last.end = last.end.max(r.end),
-            _ => merged.push(r),
-        }
-    }
-    merged
+    merge(regions)
 }
 
 /// A table of contents ends where prose starts: at the last heading before

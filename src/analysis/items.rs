@@ -153,21 +153,7 @@ pub fn judge(item: &'static Item, ctx: &Context<'_, '_>) -> Verdict {
             })
             .map_or_else(|| vec![false; total], |w| w.met.clone()),
     };
-    let n_met = met.iter().filter(|&&m| m).count();
-    verdict.unmet = item
-        .groups
-        .iter()
-        .zip(&met)
-        .filter(|(_, m)| !**m)
-        .map(|(g, _)| g.need.as_str())
-        .collect();
-    verdict.status = if n_met == total {
-        Status::Addressed
-    } else if n_met >= item.partial_needs {
-        Status::Partial
-    } else {
-        Status::Missing
-    };
+    let n_met = conclude(&mut verdict, &met);
     // Evidence: the passages that meet the most, best first.
     let mut ranked: Vec<&Window> = windows.iter().filter(|w| count(w) > 0).collect();
     ranked.sort_by_key(|w| {
@@ -211,6 +197,28 @@ pub fn judge_like(item: &'static Item, shared: &Verdict, ctx: &Context<'_, '_>) 
         item,
         ..shared.clone()
     }
+}
+
+/// Status and unmet needs from which of the item's groups were met;
+/// returns how many were.
+fn conclude(verdict: &mut Verdict, met: &[bool]) -> usize {
+    let item = verdict.item;
+    let n = met.iter().filter(|&&m| m).count();
+    verdict.unmet = item
+        .groups
+        .iter()
+        .zip(met)
+        .filter(|(_, m)| !**m)
+        .map(|(g, _)| g.need.as_str())
+        .collect();
+    verdict.status = if n == item.groups.len() {
+        Status::Addressed
+    } else if n >= item.partial_needs {
+        Status::Partial
+    } else {
+        Status::Missing
+    };
+    n
 }
 
 fn not_applicable(item: &Item, design: &Design) -> Option<&'static str> {
@@ -271,22 +279,7 @@ fn judge_title(mut verdict: Verdict, groups: &[Vec<Cue>], ctx: &Context<'_, '_>)
             })
         })
         .collect();
-    let n = met.iter().filter(|&&m| m).count();
-    verdict.unmet = verdict
-        .item
-        .groups
-        .iter()
-        .zip(&met)
-        .filter(|(_, m)| !**m)
-        .map(|(g, _)| g.need.as_str())
-        .collect();
-    verdict.status = if n == groups.len() {
-        Status::Addressed
-    } else if n >= verdict.item.partial_needs {
-        Status::Partial
-    } else {
-        Status::Missing
-    };
+    conclude(&mut verdict, &met);
     verdict.confidence = if verdict.status == Status::Addressed {
         0.85
     } else {

@@ -52,6 +52,18 @@ impl std::str::FromStr for GuidelineChoice {
     }
 }
 
+/// "a", "a and b", "a, b and c" (with `conjunction` for "and").
+pub fn join_list(items: &[impl AsRef<str>], conjunction: &str) -> String {
+    match items {
+        [] => String::new(),
+        [one] => one.as_ref().to_owned(),
+        [init @ .., last] => {
+            let init: Vec<&str> = init.iter().map(AsRef::as_ref).collect();
+            format!("{} {conjunction} {}", init.join(", "), last.as_ref())
+        }
+    }
+}
+
 /// Where in the text something was seen: character offsets and a quote.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct Evidence {

@@ -57,14 +57,6 @@ pub fn fill(template: &str, facts: &Facts) -> String {
         )
 }
 
-fn join_needs(needs: &[&str]) -> String {
-    match needs {
-        [] => String::new(),
-        [one] => (*one).to_owned(),
-        [init @ .., last] => format!("{} or {last}", init.join(", ")),
-    }
-}
-
 pub fn from_verdict(v: &Verdict, doc: &Document<'_>, facts: &Facts) -> Option<Suggestion> {
     let item = v.item;
     let (opening, priority) = match v.status {
@@ -102,7 +94,7 @@ pub fn from_verdict(v: &Verdict, doc: &Document<'_>, facts: &Facts) -> Option<Su
                     "{} ({}) is addressed only in part{quote}: it does not state {}.",
                     item.topic,
                     item.reference(),
-                    join_needs(&v.unmet)
+                    super::join_list(&v.unmet, "or")
                 ),
                 priority,
             )

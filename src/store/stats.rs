@@ -35,6 +35,25 @@ impl ReviewProgress {
     pub fn reviewed(&self) -> u64 {
         self.total - self.pending
     }
+
+    /// Tally (status, count) rows.
+    fn from_counts(
+        rows: impl Iterator<Item = rusqlite::Result<(SuggestionStatus, i64)>>,
+    ) -> Result<ReviewProgress> {
+        let mut progress = ReviewProgress::default();
+        for row in rows {
+            let (status, n) = row?;
+            let n = n.max(0) as u64;
+            match status {
+                SuggestionStatus::Pending => progress.pending = n,
+                SuggestionStatus::Accepted => progress.accepted = n,
+                SuggestionStatus::Rejected => progress.rejected = n,
+                SuggestionStatus::Modified => progress.modified = n,
+            }
+            progress.total += n;
+        }
+        Ok(progress)
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -80,45 +99,16 @@ pub fn protocol_analytics(conn: &Connection, days: u32) -> Result<ProtocolAnalyt
 
 /// Read from the trigger-maintained counts, not from the suggestions.
 pub fn review_progress(conn: &Connection) -> Result<ReviewProgress> {
-    let mut progress = ReviewProgress::default();
     let mut stmt = conn.prepare("SELECT status, count FROM suggestion_status_counts")?;
-    for row in stmt.query_map([], |r| {
-        Ok((r.get::<_, SuggestionStatus>(0)?, r.get::<_, i64>(1)?))
-    })? {
-        let (status, n) = row?;
-        let n = n.max(0) as u64;
-        match status {
-            SuggestionStatus::Pending => progress.pending = n,
-            SuggestionStatus::Accepted => progress.accepted = n,
-            SuggestionStatus::Rejected => progress.rejected = n,
-            SuggestionStatus::Modified => progress.modified = n,
-        }
-        progress.total += n;
-    }
-    Ok(progress)
+    ReviewProgress::from_counts(stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?)
 }
 
 /// Review progress of one analysis's suggestions.
 pub fn analysis_progress(conn: &Connection, analysis_id: &str) -> Result<ReviewProgress> {
-    let mut progress = ReviewProgress::default();
     let mut stmt = conn.prepare_cached(
         "SELECT status, count(*) FROM suggestions WHERE analysis_id = ?1 GROUP BY status",
     )?;
-    let rows = stmt.query_map([analysis_id], |r| {
-        Ok((r.get::<_, SuggestionStatus>(0)?, r.get::<_, i64>(1)?))
-    })?;
-    for row in rows {
-        let (status, n) = row?;
-        let n = n.max(0) as u64;
-        match status {
-            SuggestionStatus::Pending => progress.pending = n,
-            SuggestionStatus::Accepted => progress.accepted = n,
-            SuggestionStatus::Rejected => progress.rejected = n,
-            SuggestionStatus::Modified => progress.modified = n,
-        }
-        progress.total += n;
-    }
-    Ok(progress)
+    ReviewProgress::from_counts(stmt.query_map([analysis_id], |r| Ok((r.get(0)?, r.get(1)?)))?)
 }
 
 pub fn score_histogram(conn: &Connection) -> Result<[u64; 10]> {

@@ -98,7 +98,7 @@ fn sample_sizes(doc: &Document<'_>) -> Option<Finding> {
         section: section_name(doc, evidence[0].start, "Sample size"),
         message: format!(
             "The target sample size is stated as {} in different places.",
-            join_or(&figures)
+            crate::analysis::join_list(&figures, "and")
         ),
         fix: "Use one target sample size throughout, matching the sample size calculation; if some figures are per group or per stage, say so.".into(),
         evidence,
@@ -171,7 +171,7 @@ fn versions(doc: &Document<'_>) -> Option<Finding> {
         section: section_name(doc, evidence[0].start, "Administrative information"),
         message: format!(
             "The protocol's version is given as {} on the title page or in running headers.",
-            join_or(&figures)
+            crate::analysis::join_list(&figures, "and")
         ),
         fix: "Give one version number and date on the title page and in every header or footer."
             .into(),
@@ -181,14 +181,6 @@ fn versions(doc: &Document<'_>) -> Option<Finding> {
         reference: Some("SPIRIT 2013 item 3"),
         count: 1,
     })
-}
-
-fn join_or(items: &[String]) -> String {
-    match items {
-        [] => String::new(),
-        [one] => one.clone(),
-        [init @ .., last] => format!("{} and {last}", init.join(", ")),
-    }
 }
 
 #[cfg(test)]
