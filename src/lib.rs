@@ -9,6 +9,7 @@
 
 pub mod analysis;
 pub mod cli;
+pub mod format;
 pub mod ingest;
 pub mod jobs;
 pub mod paths;

@@ -48,7 +48,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
             "  {}  {}",
             a.completed_at
                 .as_deref()
-                .map(crate::cli::output::when)
+                .map(crate::format::when)
                 .unwrap_or_default(),
             a.duration().map(seconds).unwrap_or_default()
         )),
@@ -74,7 +74,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         for h in view.history.iter().filter(|h| h.id != a.id) {
             lines.push(Line::raw(format!(
                 "{}  {:<9} {}",
-                crate::cli::output::when(&h.created_at),
+                crate::format::when(&h.created_at),
                 h.status.as_str(),
                 h.overall_score
                     .map(|s| format!("{s:.1}"))
