@@ -369,7 +369,8 @@ fn as_unprivileged(s: &Sandbox, args: &[&str]) -> std::process::Output {
         .arg(s.db())
         .args(args)
         .env_remove("PROTOSCRIBE_DB")
-        .env_remove("DATABASE_URL");
+        .env_remove("DATABASE_URL")
+        .env("PROTOSCRIBE_BACKUP_HOURS", "0");
     cmd.output().expect("run protoscribe")
 }
 
@@ -438,6 +439,7 @@ fn the_store_location_follows_flag_then_environment() {
         let mut cmd = std::process::Command::new(common::BIN);
         cmd.env_remove("PROTOSCRIBE_DB")
             .env_remove("DATABASE_URL")
+            .env("PROTOSCRIBE_BACKUP_HOURS", "0")
             .env("HOME", s.dir.path());
         for (k, v) in envs {
             cmd.env(k, v);

@@ -33,6 +33,7 @@ impl Tmux {
                 command,
             ])
             .env("NO_COLOR", "1")
+            .env("PROTOSCRIBE_BACKUP_HOURS", "0")
             .status()
             .expect("tmux must be installed to run this test (apt-get install tmux)");
         assert!(status.success(), "tmux did not start");
@@ -146,7 +147,13 @@ fn a_reviewer_accepts_and_rejects_and_the_store_keeps_it() {
 #[test]
 fn a_decision_in_another_process_shows_up_on_the_screen() {
     let s = analysed_store();
-    let tmux = Tmux::start("shared", &format!("{BIN} --db {}", s.db().display()));
+    let tmux = Tmux::start(
+        "shared",
+        &format!(
+            "env PROTOSCRIBE_BACKUP_HOURS=0 {BIN} --db {}",
+            s.db().display()
+        ),
+    );
     tmux.wait_for("Protocols (2)");
     tmux.send(&["3"]);
     let before = tmux.wait_for("0 rejected");
@@ -174,7 +181,13 @@ fn a_decision_in_another_process_shows_up_on_the_screen() {
 #[test]
 fn help_and_dashboard_open_and_close() {
     let s = analysed_store();
-    let tmux = Tmux::start("overlays", &format!("{BIN} --db {}", s.db().display()));
+    let tmux = Tmux::start(
+        "overlays",
+        &format!(
+            "env PROTOSCRIBE_BACKUP_HOURS=0 {BIN} --db {}",
+            s.db().display()
+        ),
+    );
     tmux.wait_for("Protocols (2)");
     tmux.send(&["?"]);
     tmux.wait_for("undo the last decision");

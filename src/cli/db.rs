@@ -14,6 +14,23 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Integrity and foreign-key checks, and that the review counts agree.
+    Check,
+    /// Make decisions and imports in a loop, announcing each before it is
+    /// committed ("try …") and after ("ok …"), for crash and concurrency tests.
+    #[command(hide = true)]
+    Exercise {
+        #[arg(long, default_value_t = 1000)]
+        iterations: u64,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Work only on suggestions whose position modulo M is K ("K/M").
+        #[arg(long, default_value = "0/1")]
+        partition: String,
+        /// Import a small protocol every N iterations (0: never).
+        #[arg(long, default_value_t = 10)]
+        import_every: u64,
+    },
     /// Fill an empty store with synthetic protocols, analyses and
     /// suggestions, for benchmarks and scale tests.
     #[command(hide = true)]
@@ -32,6 +49,13 @@ pub enum Command {
 pub fn run(ctx: &Context, command: Command) -> Result {
     match command {
         Command::Status { json } => status(ctx, json),
+        Command::Check => check(ctx),
+        Command::Exercise {
+            iterations,
+            seed,
+            partition,
+            import_every,
+        } => super::exercise::run(ctx, iterations, seed, &partition, import_every),
         Command::Synth {
             protocols,
             analyses_per_protocol,
@@ -75,6 +99,36 @@ fn status(ctx: &Context, json: bool) -> Result {
         let n = status.tables.get(table).copied().unwrap_or(0);
         writeln!(out, "{table:<18}{:>12}", thousands(n))?;
     }
+    Ok(())
+}
+
+fn check(ctx: &Context) -> Result {
+    let path = ctx.db_path()?;
+    if !path.is_file() {
+        return Err(Error::Usage(format!("no store at {}", path.display())));
+    }
+    let checked = crate::store::backup::check_database(&path)?;
+    let store = ctx.open_for_reading()?;
+    let drift = store.read(|conn| {
+        let kept = stats::review_progress(conn)?;
+        let actual: i64 = conn.query_row("SELECT count(*) FROM suggestions", [], |r| r.get(0))?;
+        Ok((kept.total, actual as u64))
+    })?;
+    if drift.0 != drift.1 {
+        return Err(Error::Usage(format!(
+            "{}: the review counts say {} suggestions but there are {}; run 'protoscribe db status' and report this",
+            path.display(),
+            drift.0,
+            drift.1
+        )));
+    }
+    println!(
+        "{}: ok (integrity, foreign keys, review counts) · schema {} · {} protocols · {} suggestions",
+        path.display(),
+        checked.schema_version,
+        thousands(checked.protocols),
+        thousands(checked.suggestions)
+    );
     Ok(())
 }
 

@@ -2,11 +2,13 @@
 //! command prints plain text, or the seed's `to_dict()` fields with `--json`.
 
 mod analyze;
+mod backup;
 mod checklist;
 mod dashboard;
 mod db;
 mod delete;
 mod demo;
+mod exercise;
 mod import;
 mod list;
 pub mod output;
@@ -61,7 +63,11 @@ pub enum Command {
     Delete(delete::Args),
     /// Counts, scores and review progress at a glance.
     Dashboard(dashboard::Args),
-    /// The database itself: status, and generating test data.
+    /// Take a verified, compressed backup of the store (safe while others use it).
+    Backup(backup::BackupArgs),
+    /// Replace the store with a backup (checked first; the current store is kept).
+    Restore(backup::RestoreArgs),
+    /// The database itself: status, checks, and generating test data.
     #[command(subcommand)]
     Db(db::Command),
 }
@@ -119,9 +125,13 @@ impl Context {
         )?)
     }
 
-    /// Open the store for a command that writes.
+    /// Open the store for a command that writes, and start a scheduled
+    /// backup in the background if one is due.
     pub fn open_for_writing(&self) -> Result<Store> {
-        Ok(Store::open(&self.db_path()?)?)
+        let path = self.db_path()?;
+        let store = Store::open(&path)?;
+        backup::schedule(&path);
+        Ok(store)
     }
 
     /// Open the store for a command that only reads: a file the user may
@@ -148,6 +158,7 @@ pub fn interface(path: &std::path::Path) -> Result {
         ));
     }
     let store = crate::store::Store::open(path)?;
+    backup::schedule(path);
     crate::tui::run(store).map_err(Error::Io)
 }
 
@@ -167,6 +178,8 @@ pub fn run(cli: Cli) -> Result {
         Command::Show(args) => show::run(&ctx, args),
         Command::Delete(args) => delete::run(&ctx, args),
         Command::Dashboard(args) => dashboard::run(&ctx, args),
+        Command::Backup(args) => backup::run_backup(&ctx, args),
+        Command::Restore(args) => backup::run_restore(&ctx, args),
         Command::Db(command) => db::run(&ctx, command),
     }
 }

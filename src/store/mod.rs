@@ -3,6 +3,7 @@
 //! screens or the command line; SQL lives here and only here.
 
 pub mod analyses;
+pub mod backup;
 pub mod error;
 pub mod exports;
 pub mod filter;

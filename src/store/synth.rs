@@ -15,6 +15,15 @@ pub struct Scale {
 }
 
 impl Scale {
+    /// The benchmark stores: 10k, 100k and 1M suggestions (30 per analysis).
+    pub fn suggestions(total: u64) -> Scale {
+        Scale {
+            protocols: (total / 30).max(1),
+            analyses_per_protocol: 1,
+            suggestions_per_analysis: 30,
+        }
+    }
+
     /// The dashboard benchmark store: 10,000 protocols, 30,000 completed
     /// analyses (plus about 400 failed ones), 900,000 suggestions.
     pub const DASHBOARD_BENCH: Scale = Scale {
@@ -22,6 +31,31 @@ impl Scale {
         analyses_per_protocol: 3,
         suggestions_per_analysis: 30,
     };
+}
+
+/// Make sure a synthetic store exists at `path` (generated once, into a
+/// temporary file renamed into place, so an interrupted run leaves none).
+pub fn ensure(path: &std::path::Path, scale: Scale, seed: u64) -> Result<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| super::StoreError::Invalid(e.to_string()))?;
+    }
+    let partial = path.with_extension("partial");
+    let _ = std::fs::remove_file(&partial);
+    {
+        let store = super::Store::open(&partial)?;
+        let mut conn = store.connection()?;
+        generate(&mut conn, scale, seed, |_| {})?;
+        conn.execute_batch("ANALYZE; PRAGMA wal_checkpoint(TRUNCATE);")?;
+    }
+    for suffix in ["-wal", "-shm"] {
+        let mut p = partial.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(std::path::PathBuf::from(p));
+    }
+    std::fs::rename(&partial, path).map_err(|e| super::StoreError::Invalid(e.to_string()))
 }
 
 /// A small, fast pseudo-random sequence (xorshift64*), so generated stores

@@ -40,7 +40,9 @@ impl Sandbox {
         cmd.arg("--db").arg(self.db());
         cmd.env_remove("PROTOSCRIBE_DB")
             .env_remove("DATABASE_URL")
-            .env("NO_COLOR", "1");
+            .env("NO_COLOR", "1")
+            // Scheduled backups are tested on their own (tests/backup.rs).
+            .env("PROTOSCRIBE_BACKUP_HOURS", "0");
         cmd
     }
 

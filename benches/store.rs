@@ -1,0 +1,139 @@
+//! The store's speed on 10k, 100k and 1M suggestions.
+//!
+//!     cargo bench --bench store
+//!
+//! Stores are generated once under target/bench-stores/ (30 suggestions
+//! per analysis) and reused. Each figure is divan's median.
+
+use std::path::PathBuf;
+
+use protoscribe::store::protocols::{self, ProtocolFilter};
+use protoscribe::store::suggestions::{self, Expect, SuggestionFilter, Verb};
+use protoscribe::store::synth::{self, Scale};
+use protoscribe::store::{Page, Store, SuggestionStatus, analyses, stats};
+
+fn main() {
+    divan::main();
+}
+
+const SIZES: &[u64] = &[10_000, 100_000, 1_000_000];
+
+fn store(total: u64) -> Store {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("target/bench-stores/suggestions-{total}.db"));
+    synth::ensure(&path, Scale::suggestions(total), 11).expect("generate the bench store");
+    Store::open(&path).expect("open the bench store")
+}
+
+/// Some analysis in the middle of the store.
+fn an_analysis(store: &Store) -> String {
+    store
+        .read(|conn| {
+            let protocol = protocols::list(
+                conn,
+                &ProtocolFilter::default(),
+                Page {
+                    offset: 50,
+                    limit: 1,
+                },
+            )?;
+            Ok(analyses::latest_completed(conn, &protocol[0].id)?
+                .map(|a| a.id)
+                .unwrap_or_default())
+        })
+        .expect("an analysis")
+}
+
+#[divan::bench(args = SIZES)]
+fn dashboard(bencher: divan::Bencher, total: u64) {
+    let store = store(total);
+    bencher.bench(|| {
+        store
+            .read(|conn| stats::dashboard(conn, 30))
+            .expect("dashboard")
+    });
+}
+
+/// One page of a review queue: 50 pending rows, by type, priority and confidence.
+#[divan::bench(args = SIZES)]
+fn queue_page(bencher: divan::Bencher, total: u64) {
+    let store = store(total);
+    let filter = SuggestionFilter {
+        analysis_id: Some(an_analysis(&store)),
+        status: Some(SuggestionStatus::Pending),
+        ..SuggestionFilter::default()
+    };
+    bencher.bench(|| {
+        store
+            .read(|conn| suggestions::list(conn, &filter, Page::first(50)))
+            .expect("page")
+    });
+}
+
+#[divan::bench(args = SIZES)]
+fn full_text_search(bencher: divan::Bencher, total: u64) {
+    let store = store(total);
+    let filter = ProtocolFilter {
+        status: None,
+        search: Some("protocol 4321".into()),
+    };
+    bencher.bench(|| {
+        store
+            .read(|conn| protocols::list(conn, &filter, Page::first(50)))
+            .expect("search")
+    });
+}
+
+fn decide_once(store: &Store, id: &str, n: u64) {
+    let verb = if n % 2 == 0 {
+        Verb::Accept
+    } else {
+        Verb::Pending
+    };
+    store
+        .write(|tx| {
+            let s = suggestions::get(tx, id)?;
+            suggestions::decide(tx, id, &s.after(&verb, None), Expect::Anything)
+        })
+        .expect("decide");
+}
+
+/// One decision, committed in its own transaction.
+#[divan::bench(args = SIZES)]
+fn one_decision(bencher: divan::Bencher, total: u64) {
+    let store = store(total);
+    let filter = SuggestionFilter {
+        analysis_id: Some(an_analysis(&store)),
+        ..SuggestionFilter::default()
+    };
+    let id = store
+        .read(|conn| suggestions::list(conn, &filter, Page::first(1)))
+        .expect("row")[0]
+        .id
+        .clone();
+    let mut n = 0;
+    bencher.bench_local(|| {
+        n += 1;
+        decide_once(&store, &id, n);
+    });
+}
+
+/// A thousand decisions, each committed on its own as the interface does.
+#[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
+fn thousand_decisions(bencher: divan::Bencher, total: u64) {
+    let store = store(total);
+    let ids: Vec<String> = store
+        .read(|conn| {
+            let mut stmt = conn.prepare("SELECT id FROM suggestions LIMIT 1000")?;
+            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+        .expect("ids");
+    let mut n = 0;
+    bencher.bench_local(|| {
+        n += 1;
+        for id in &ids {
+            decide_once(&store, id, n);
+        }
+    });
+}

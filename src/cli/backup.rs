@@ -1,0 +1,166 @@
+//! `protoscribe backup` and `protoscribe restore`, and the scheduled
+//! backup that writing commands and the interface start in the background.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use super::output::{self, clean};
+use super::{Context, Error, Result};
+use crate::store::backup;
+
+#[derive(Debug, clap::Args)]
+pub struct BackupArgs {
+    /// Where backups go (default: backups/ next to the store).
+    #[arg(long, value_name = "DIR")]
+    dir: Option<PathBuf>,
+    /// Also remove backups older than this many days (only files named like backups).
+    #[arg(long, value_name = "N")]
+    keep_days: Option<u32>,
+    /// Take one only if the newest backup is older than this many hours.
+    #[arg(long, value_name = "HOURS", hide = true)]
+    if_older_than: Option<u64>,
+    /// Print nothing (for scheduled runs).
+    #[arg(long, hide = true)]
+    quiet: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RestoreArgs {
+    /// The backup to restore (protoscribe_backup_….db.gz).
+    file: PathBuf,
+    /// Replace the store without asking (required when not on a terminal).
+    #[arg(long)]
+    yes: bool,
+}
+
+pub fn run_backup(ctx: &Context, args: BackupArgs) -> Result {
+    let path = ctx.db_path()?;
+    let dir = args
+        .dir
+        .clone()
+        .unwrap_or_else(|| backup::default_dir(&path));
+    if let Some(hours) = args.if_older_than
+        && backup::newest_age(&dir).is_some_and(|age| age < Duration::from_secs(hours * 3600))
+    {
+        return Ok(());
+    }
+    let store = ctx.open_for_reading()?;
+    let info = backup::backup(&store, &dir)?;
+    let removed = match args.keep_days {
+        Some(days) => backup::prune(&dir, days)?,
+        None => Vec::new(),
+    };
+    if !args.quiet {
+        println!(
+            "{} ({}, store {}; verified)",
+            info.path.display(),
+            output::bytes(info.compressed_size),
+            output::bytes(info.database_size)
+        );
+        for path in removed {
+            println!("removed {}", path.display());
+        }
+    }
+    Ok(())
+}
+
+pub fn run_restore(ctx: &Context, args: RestoreArgs) -> Result {
+    let path = ctx.db_path()?;
+    if !args.file.is_file() {
+        return Err(Error::Usage(format!(
+            "{}: no such backup file",
+            args.file.display()
+        )));
+    }
+    // Check the backup before asking anything.
+    let incoming = backup::verify_backup(&args.file)?;
+    if !args.yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(Error::Usage(
+                "restore replaces the store: pass --yes to confirm when not running on a terminal"
+                    .into(),
+            ));
+        }
+        let current = backup::check_database(&path)
+            .map(|c| format!("{} protocols, {} suggestions", c.protocols, c.suggestions))
+            .unwrap_or_else(|_| "unreadable".into());
+        eprint!(
+            "Replace {} ({current}) with {} ({} protocols, {} suggestions)? A backup of the current store is kept. [y/N] ",
+            path.display(),
+            args.file.display(),
+            incoming.protocols,
+            incoming.suggestions
+        );
+        let _ = std::io::stderr().flush();
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer)?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            eprintln!("Nothing changed.");
+            return Ok(());
+        }
+    }
+    let restored = backup::restore(&args.file, &path, &backup::default_dir(&path))?;
+    println!(
+        "restored {} ({} protocols, {} suggestions){}",
+        path.display(),
+        restored.restored.protocols,
+        restored.restored.suggestions,
+        restored
+            .previous
+            .map(|p| format!(
+                "; the replaced store is kept at {}",
+                clean(&p.display().to_string(), false)
+            ))
+            .unwrap_or_default()
+    );
+    Ok(())
+}
+
+/// The interval between scheduled backups: `PROTOSCRIBE_BACKUP_HOURS`
+/// (0 turns them off), default 24 hours.
+fn interval_hours() -> u64 {
+    std::env::var("PROTOSCRIBE_BACKUP_HOURS")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(24)
+}
+
+/// When the newest backup is older than the interval, take one in a
+/// background process, so the command (or the interface) never waits.
+pub fn schedule(store_path: &Path) {
+    let hours = interval_hours();
+    if hours == 0 {
+        return;
+    }
+    let due = backup::newest_age(&backup::default_dir(store_path))
+        .is_none_or(|age| age >= Duration::from_secs(hours * 3600));
+    if !due {
+        return;
+    }
+    let Ok(exe) = std::env::current_exe() else {
+        return;
+    };
+    let child = std::process::Command::new(exe)
+        .arg("--db")
+        .arg(store_path)
+        .args([
+            "backup",
+            "--quiet",
+            "--if-older-than",
+            &hours.to_string(),
+            "--keep-days",
+            "30",
+        ])
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn();
+    match child {
+        // Reap it when it ends, if we are still running then.
+        Ok(mut child) => {
+            std::thread::spawn(move || child.wait());
+        }
+        Err(e) => crate::tui::log::error(&format!("scheduled backup did not start: {e}")),
+    }
+}
