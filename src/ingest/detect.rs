@@ -26,7 +26,6 @@ const SIGNATURES: &[(&[u8], Format)] = &[
     (b"%PDF-", Format::Pdf),
     (b"PK\x03\x04", Format::Docx),
     (b"\x7fELF", Format::Binary("an executable program (ELF)")),
-    (b"MZ", Format::Binary("a Windows executable")),
     (b"\xcf\xfa\xed\xfe", Format::Binary("a macOS executable")),
     (
         b"\xd0\xcf\x11\xe0",
@@ -55,6 +54,10 @@ pub fn detect(bytes: &[u8]) -> Format {
     }
     let head = &bytes[..bytes.len().min(SNIFF_BYTES)];
     if head.contains(&0) {
+        // "MZ" alone starts plenty of text; with NUL bytes it is a program.
+        if bytes.starts_with(b"MZ") {
+            return Format::Binary("a Windows executable");
+        }
         return Format::Binary("binary data (it contains NUL bytes)");
     }
     Format::Text
@@ -71,5 +74,7 @@ mod tests {
         assert!(matches!(detect(b"\x7fELF\x02\x01"), Format::Binary(_)));
         assert!(matches!(detect(b"abc\0def"), Format::Binary(_)));
         assert_eq!(detect("Protocol – version 2".as_bytes()), Format::Text);
+        assert_eq!(detect(b"MZ trial protocol"), Format::Text);
+        assert!(matches!(detect(b"MZ\x90\x00\x03\x00"), Format::Binary(_)));
     }
 }
