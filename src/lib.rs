@@ -9,10 +9,12 @@
 
 pub mod analysis;
 pub mod cli;
+pub mod export;
 pub mod format;
 pub mod ingest;
 pub mod jobs;
 pub mod paths;
+pub mod revise;
 pub mod samples;
 pub mod store;
 pub mod tui;

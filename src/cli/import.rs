@@ -175,12 +175,41 @@ fn display_path(path: &Path) -> String {
     }
 }
 
-/// The operating-system user, for `created_by`.
+/// The operating-system user, for `created_by`: the account's name, else
+/// `$USER`.
 pub fn current_user() -> Option<String> {
-    ["USER", "LOGNAME", "USERNAME"]
-        .into_iter()
-        .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
+    account_name()
+        .or_else(|| {
+            ["USER", "LOGNAME", "USERNAME"]
+                .into_iter()
+                .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
+        })
         .map(|u| u.chars().take(100).collect())
+}
+
+fn account_name() -> Option<String> {
+    let mut buf = vec![0 as libc::c_char; 4096];
+    let mut pwd = std::mem::MaybeUninit::<libc::passwd>::uninit();
+    let mut result: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: getpwuid_r writes into the buffers we own and sizes we pass,
+    // and sets `result` to null or to `pwd`; the name points into `buf`.
+    unsafe {
+        let rc = libc::getpwuid_r(
+            libc::getuid(),
+            pwd.as_mut_ptr(),
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut result,
+        );
+        if rc != 0 || result.is_null() {
+            return None;
+        }
+        let name = std::ffi::CStr::from_ptr((*result).pw_name);
+        name.to_str()
+            .ok()
+            .map(str::to_owned)
+            .filter(|n| !n.is_empty())
+    }
 }
 
 #[cfg(test)]

@@ -9,12 +9,14 @@ mod db;
 mod delete;
 mod demo;
 mod exercise;
+mod exports;
 mod import;
 mod list;
 pub mod output;
 mod review;
 mod show;
 mod suggestions;
+mod versions;
 
 use std::path::PathBuf;
 
@@ -55,6 +57,16 @@ pub enum Command {
     Review(review::Args),
     /// A protocol's review queue (its latest analysis), critical and high priority first.
     Suggestions(suggestions::Args),
+    /// Write the accepted and modified suggestions into a new version of the protocol.
+    Apply(versions::ApplyArgs),
+    /// A protocol's versions.
+    Versions(versions::VersionsArgs),
+    /// A unified diff between two versions of a protocol (default: the last change).
+    Diff(versions::DiffArgs),
+    /// Write a report (markdown or html): scores, checklist, decisions, optionally the text.
+    Export(exports::ExportArgs),
+    /// List reports written; --cleanup removes expired ones.
+    Exports(exports::ExportsArgs),
     /// List protocols, newest first (or best match first with --search).
     List(list::Args),
     /// Show a protocol (or an analysis, suggestion, version or export) by id.
@@ -173,6 +185,11 @@ pub fn run(cli: Cli) -> Result {
         Command::Analyze(args) => analyze::run(&ctx, args),
         Command::Checklist(args) => checklist::run(&ctx, args),
         Command::Review(args) => review::run(&ctx, args),
+        Command::Apply(args) => versions::run_apply(&ctx, args),
+        Command::Export(args) => exports::run_export(&ctx, args),
+        Command::Exports(args) => exports::run_exports(&ctx, args),
+        Command::Versions(args) => versions::run_versions(&ctx, args),
+        Command::Diff(args) => versions::run_diff(&ctx, args),
         Command::Suggestions(args) => suggestions::run(&ctx, args),
         Command::List(args) => list::run(&ctx, args),
         Command::Show(args) => show::run(&ctx, args),

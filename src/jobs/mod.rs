@@ -3,3 +3,5 @@
 //! values, never by panicking.
 
 pub mod analyze;
+pub mod apply;
+pub mod export;

@@ -1,0 +1,235 @@
+//! Decisions become protocol versions, and reports leave as files:
+//! through the real binary, checking the store and the written files.
+
+mod common;
+
+use common::{Sandbox, assert_error};
+use serde_json::Value;
+
+const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
+
+fn analysed(s: &Sandbox, name: &str) -> String {
+    let id = s
+        .ok(&["import", &format!("{FIXTURES}/{name}")])
+        .trim()
+        .to_owned();
+    s.ok(&["analyze", &id]);
+    id
+}
+
+fn queue(s: &Sandbox, id: &str) -> Vec<Value> {
+    let v: Value = serde_json::from_str(&s.ok(&["suggestions", id, "--json"])).unwrap();
+    v.as_array().unwrap().clone()
+}
+
+#[test]
+fn apply_writes_decisions_into_a_new_version_once() {
+    let s = Sandbox::new();
+    let id = analysed(&s, "poor-cbt-insomnia.md");
+    let q = queue(&s, &id);
+    let critical: Vec<&Value> = q
+        .iter()
+        .filter(|x| x["type"] == "critical")
+        .take(2)
+        .collect();
+    let (a, b) = (
+        critical[0]["id"].as_str().unwrap(),
+        critical[1]["id"].as_str().unwrap(),
+    );
+    s.ok(&["review", a, "accept"]);
+    s.ok(&[
+        "review",
+        b,
+        "modify",
+        "--content",
+        "Our own wording for this section.",
+    ]);
+    let out = s.ok(&["apply", &id, "--summary", "After the first review"]);
+    assert!(
+        out.contains("version 2") && out.contains(a) && out.contains(b),
+        "{out}"
+    );
+    let versions: Value = serde_json::from_str(&s.ok(&["versions", &id, "--json"])).unwrap();
+    let v2 = &versions[1];
+    assert_eq!(v2["version_number"], 2);
+    let summary = v2["change_summary"].as_str().unwrap();
+    assert!(
+        summary.starts_with("After the first review")
+            && summary.contains(a)
+            && summary.contains("SPIRIT 2013 item"),
+        "{summary}"
+    );
+    assert!(v2["created_by"].as_str().is_some_and(|u| !u.is_empty()));
+    let text = v2["content"].as_str().unwrap();
+    assert!(text.contains("Our own wording for this section."));
+    // The protocol's text is the newest version's.
+    let shown: Value = serde_json::from_str(&s.ok(&["show", &id, "--json", "--content"])).unwrap();
+    assert_eq!(shown["content"], v2["content"]);
+    // Applying again adds nothing twice.
+    assert_error(&s.run(&["apply", &id]), "nothing new to apply");
+    assert_eq!(text.matches("Our own wording for this section.").count(), 1);
+    assert_eq!(s.counts().versions, 2);
+    let diff = s.ok(&["diff", &id]);
+    assert!(
+        diff.contains("--- version 1") && diff.contains("+++ version 2"),
+        "{diff}"
+    );
+    assert!(
+        diff.contains("+Our own wording for this section."),
+        "{diff}"
+    );
+    assert_error(&s.run(&["diff", &id, "1", "7"]), "has no version 7");
+}
+
+#[test]
+fn apply_needs_an_analysis_and_decisions() {
+    let s = Sandbox::new();
+    let id = s.import("t.md", common::PROTOCOL);
+    assert_error(&s.run(&["apply", &id]), "no completed analysis");
+    s.ok(&["analyze", &id]);
+    assert_error(&s.run(&["apply", &id]), "nothing new to apply");
+    assert_eq!(s.counts().versions, 1);
+}
+
+#[test]
+fn reports_hold_title_scores_checklist_and_every_suggestion() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Sandbox::new();
+    let id = analysed(&s, "partial-knee-exercise.txt");
+    let q = queue(&s, &id);
+    s.ok(&[
+        "review",
+        q[0]["id"].as_str().unwrap(),
+        "reject",
+        "--comment",
+        "<b>not</b> needed & fine",
+    ]);
+    for (format, name) in [("markdown", "r.md"), ("html", "r.html")] {
+        let path = s.path(name);
+        s.ok(&[
+            "export",
+            &id,
+            "--format",
+            format,
+            "-o",
+            path.to_str().unwrap(),
+            "--with-text",
+        ]);
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            text.contains("Supervised exercise therapy for people with knee osteoarthritis"),
+            "{format}"
+        );
+        assert!(
+            text.contains("54.3") || text.contains("SPIRIT 2013"),
+            "{format}"
+        );
+        assert!(
+            text.contains("Checklist") && text.contains("Allocation"),
+            "{format}"
+        );
+        for suggestion in &q {
+            let first = suggestion["content"]
+                .as_str()
+                .unwrap()
+                .lines()
+                .next()
+                .unwrap();
+            let probe: String = first.chars().take(40).collect();
+            let probe = if format == "html" {
+                probe.replace('"', "&quot;").replace('\'', "&#39;")
+            } else {
+                probe
+            };
+            assert!(text.contains(&probe), "{format} lacks {probe:?}");
+        }
+        assert!(
+            text.contains("Participants will be assessed at baseline"),
+            "{format}: --with-text"
+        );
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
+    }
+    let html = std::fs::read_to_string(s.path("r.html")).unwrap();
+    assert!(
+        !html.contains("http://") && !html.contains("https://") && !html.contains("<script"),
+        "self-contained"
+    );
+    assert!(html.contains("&lt;b&gt;not&lt;/b&gt; needed &amp; fine"));
+    let rows: Value = serde_json::from_str(&s.ok(&["exports", "--json"])).unwrap();
+    assert!(
+        rows.as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["status"] == "completed" && e["file_size"].as_u64().unwrap() > 0)
+    );
+}
+
+#[test]
+fn an_existing_file_or_a_folder_fails_the_export_and_says_so() {
+    let s = Sandbox::new();
+    let id = analysed(&s, "poor-cbt-insomnia.md");
+    let path = s.write("taken.md", "mine");
+    assert_error(
+        &s.run(&["export", &id, "-o", path.to_str().unwrap()]),
+        "already exists",
+    );
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "mine");
+    s.ok(&["export", &id, "-o", path.to_str().unwrap(), "--force"]);
+    assert!(
+        std::fs::read_to_string(&path)
+            .unwrap()
+            .starts_with("# Online CBT-I")
+    );
+    assert_error(
+        &s.run(&["export", &id, "-o", s.dir.path().to_str().unwrap()]),
+        "is a folder",
+    );
+    assert_error(&s.run(&["export", &id, "--format", "pdf"]), "not built yet");
+    let rows: Value = serde_json::from_str(&s.ok(&["exports", "--json"])).unwrap();
+    let failed: Vec<&Value> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["status"] == "failed")
+        .collect();
+    assert_eq!(failed.len(), 2);
+    assert!(
+        failed
+            .iter()
+            .all(|e| e["error_message"].as_str().is_some_and(|m| !m.is_empty()))
+    );
+}
+
+#[test]
+fn cleanup_removes_expired_reports_only() {
+    let s = Sandbox::new();
+    let id = analysed(&s, "poor-cbt-insomnia.md");
+    let old = s.path("old.md");
+    let out = s
+        .command()
+        .env("PROTOSCRIBE_EXPORT_RETENTION_DAYS", "0")
+        .args(["export", &id, "-o", old.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let kept = s.path("kept.md");
+    s.ok(&["export", &id, "-o", kept.to_str().unwrap()]);
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let out = s.ok(&["exports", "--cleanup"]);
+    assert!(out.contains("expired"), "{out}");
+    assert!(!old.exists() && kept.exists());
+    let rows: Value = serde_json::from_str(&s.ok(&["exports", "--json"])).unwrap();
+    let statuses: Vec<&str> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["status"].as_str().unwrap())
+        .collect();
+    assert!(
+        statuses.contains(&"expired") && statuses.contains(&"completed"),
+        "{statuses:?}"
+    );
+}
