@@ -29,7 +29,9 @@ const SIGNATURES: &[(&[u8], Format)] = &[
     (b"\xcf\xfa\xed\xfe", Format::Binary("a macOS executable")),
     (
         b"\xd0\xcf\x11\xe0",
-        Format::Binary("an old Word .doc or other OLE file (save it as .docx)"),
+        Format::Binary(
+            "an old Word .doc, or a password-protected Office file (save it as .docx without a password)",
+        ),
     ),
     (b"SQLite format 3\0", Format::Binary("an SQLite database")),
     (b"\x1f\x8b", Format::Binary("a gzip archive")),

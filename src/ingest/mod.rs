@@ -2,6 +2,7 @@
 //! hostile or broken file needs before anything is stored.
 
 pub mod detect;
+pub mod docx;
 pub mod text;
 
 use std::io::Read;
@@ -43,9 +44,16 @@ pub enum IngestError {
     )]
     NotUtf8 { path: PathBuf, offset: usize },
     #[error(
-        "{path} is a {format} document, which this version cannot read yet; save it as plain text (.txt) and import that"
+        "{path} is a {format} document, which this version cannot read yet; save it as .docx or plain text (.txt) and import that"
     )]
     Unsupported { path: PathBuf, format: &'static str },
+    #[error("{path} {source}")]
+    Docx {
+        path: PathBuf,
+        source: docx::DocxError,
+    },
+    #[error("{0} has no text to import; check that it is the protocol you meant")]
+    NoText(PathBuf),
 }
 
 /// A document read and checked, ready to be stored.
@@ -142,7 +150,11 @@ pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Document, IngestError> {
     let format = detect::detect(bytes);
     let content = match format {
         Format::Text | Format::Markdown => text::decode(path, bytes)?,
-        Format::Docx | Format::Pdf => {
+        Format::Docx => docx::extract(bytes).map_err(|source| IngestError::Docx {
+            path: path.to_owned(),
+            source,
+        })?,
+        Format::Pdf => {
             return Err(IngestError::Unsupported {
                 path: path.to_owned(),
                 format: format.as_str(),
@@ -156,7 +168,10 @@ pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Document, IngestError> {
         }
     };
     if content.trim().is_empty() {
-        return Err(IngestError::Empty(path.to_owned()));
+        return Err(match format {
+            Format::Docx => IngestError::NoText(path.to_owned()),
+            _ => IngestError::Empty(path.to_owned()),
+        });
     }
     let format = match format {
         Format::Text if is_markdown_path(path) => Format::Markdown,
