@@ -187,7 +187,6 @@ fn an_existing_file_or_a_folder_fails_the_export_and_says_so() {
         &s.run(&["export", &id, "-o", s.dir.path().to_str().unwrap()]),
         "is a folder",
     );
-    assert_error(&s.run(&["export", &id, "--format", "pdf"]), "not built yet");
     let rows: Value = serde_json::from_str(&s.ok(&["exports", "--json"])).unwrap();
     let failed: Vec<&Value> = rows
         .as_array()
@@ -232,4 +231,112 @@ fn cleanup_removes_expired_reports_only() {
         statuses.contains(&"expired") && statuses.contains(&"completed"),
         "{statuses:?}"
     );
+}
+
+/// The text a PDF shows: every `(…) Tj` string, decoded, in order.
+fn pdf_text(bytes: &[u8]) -> String {
+    let mut out = String::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'(' {
+            let mut s = Vec::new();
+            i += 1;
+            while i < bytes.len() && bytes[i] != b')' {
+                if bytes[i] == b'\\' && i + 1 < bytes.len() {
+                    i += 1;
+                    if bytes[i].is_ascii_digit() {
+                        let oct = std::str::from_utf8(&bytes[i..i + 3]).unwrap();
+                        s.push(u8::from_str_radix(oct, 8).unwrap());
+                        i += 2;
+                    } else {
+                        s.push(bytes[i]);
+                    }
+                } else {
+                    s.push(bytes[i]);
+                }
+                i += 1;
+            }
+            if bytes[i + 1..].starts_with(b" Tj") {
+                // WinAnsi: Latin-1 for what the tests look for.
+                out.extend(s.iter().map(|&b| b as char));
+                out.push(' ');
+            }
+        }
+        i += 1;
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[test]
+fn docx_and_pdf_reports_hold_the_same_content() {
+    let s = Sandbox::new();
+    let id = analysed(&s, "partial-knee-exercise.txt");
+    let q = queue(&s, &id);
+    let docx = s.path("r.docx");
+    let pdf = s.path("r.pdf");
+    s.ok(&[
+        "export",
+        &id,
+        "--format",
+        "docx",
+        "-o",
+        docx.to_str().unwrap(),
+    ]);
+    s.ok(&[
+        "export",
+        &id,
+        "--format",
+        "pdf",
+        "-o",
+        pdf.to_str().unwrap(),
+    ]);
+
+    // The DOCX read back with ProtoScribe's own importer: real headings and table rows.
+    let doc = protoscribe::ingest::from_bytes(&docx, &std::fs::read(&docx).unwrap()).unwrap();
+    assert_eq!(doc.format, protoscribe::ingest::Format::Docx);
+    for heading in ["Scores", "Checklist", "Suggestions and decisions"] {
+        assert!(
+            doc.content.contains(&format!("# {heading}\n")),
+            "{heading}: {}",
+            doc.content
+        );
+    }
+    assert!(
+        doc.content.contains("| Overall | 54.3 |"),
+        "{}",
+        doc.content
+    );
+    assert!(
+        doc.content
+            .contains("| SPIRIT 2013 | 16b | Allocation: concealment mechanism | ✗ missing |"),
+        "{}",
+        doc.content
+    );
+
+    let bytes = std::fs::read(&pdf).unwrap();
+    assert!(bytes.starts_with(b"%PDF-1.4") && bytes.ends_with(b"%%EOF\n"));
+    let text = pdf_text(&bytes);
+    assert!(
+        text.contains("Supervised exercise therapy for people with knee"),
+        "{text}"
+    );
+    assert!(
+        text.contains("Overall 54.3") && text.contains("SPIRIT 2013 45.6"),
+        "scores"
+    );
+    assert!(text.contains("Page 1 of"), "page numbers");
+    for suggestion in &q {
+        let first = suggestion["content"]
+            .as_str()
+            .unwrap()
+            .lines()
+            .next()
+            .unwrap();
+        let probe: String = first
+            .split_whitespace()
+            .take(6)
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(text.contains(&probe), "pdf lacks {probe:?}");
+    }
 }

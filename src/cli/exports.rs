@@ -13,7 +13,7 @@ use crate::store::{ExportFormat, ExportStatus, Page, exports, time};
 pub struct ExportArgs {
     /// The protocol (proto_…).
     id: String,
-    /// markdown or html (docx and pdf are not built yet).
+    /// markdown, html, docx or pdf.
     #[arg(long, default_value = "markdown")]
     format: ExportFormat,
     /// Where to write (default: a name from the title, in this folder).

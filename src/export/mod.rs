@@ -2,8 +2,10 @@
 //! decisions (and optionally its text), as Markdown or a self-contained
 //! HTML file. The report is built once (`Report`), then rendered.
 
+pub mod docx;
 pub mod html;
 pub mod markdown;
+pub mod pdf;
 
 use serde_json::Value;
 
@@ -72,6 +74,24 @@ pub fn checklist_lines(results: Option<&Value>) -> Vec<ChecklistLine> {
             quote: i["evidence"][0]["quote"].as_str().map(str::to_owned),
         })
         .collect()
+}
+
+/// Text made safe inside HTML and XML: markup characters escaped, control
+/// characters (which XML 1.0 forbids and terminals act on) replaced.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{fffd}'),
+            c => out.push(c),
+        }
+    }
+    out
 }
 
 /// Status with a symbol, readable in any format.

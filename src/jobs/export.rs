@@ -28,8 +28,6 @@ pub struct Request {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
-    #[error("{0} reports are not built yet: use --format markdown or --format html")]
-    Unsupported(ExportFormat),
     #[error("export {id} failed: {message}")]
     Failed { id: String, message: String },
     #[error(transparent)]
@@ -71,9 +69,6 @@ fn default_name(title: &str, format: ExportFormat) -> PathBuf {
 }
 
 pub fn run(store: &Store, request: &Request) -> Result<Export, ExportError> {
-    if !matches!(request.format, ExportFormat::Markdown | ExportFormat::Html) {
-        return Err(ExportError::Unsupported(request.format));
-    }
     let report = build(store, request)?;
     let path = request
         .output
@@ -99,11 +94,15 @@ pub fn run(store: &Store, request: &Request) -> Result<Export, ExportError> {
         )
     })?;
     store.write(|tx| exports::set_status(tx, &row.id, ExportStatus::Processing, None, None))?;
-    let rendered = match request.format {
-        ExportFormat::Html => export::html::render(&report),
-        _ => export::markdown::render(&report),
+    let rendered: Result<Vec<u8>, String> = match request.format {
+        ExportFormat::Html => Ok(export::html::render(&report).into_bytes()),
+        ExportFormat::Markdown => Ok(export::markdown::render(&report).into_bytes()),
+        ExportFormat::Docx => {
+            export::docx::render(&report).map_err(|e| format!("cannot build the document: {e}"))
+        }
+        ExportFormat::Pdf => Ok(export::pdf::render(&report)),
     };
-    match write_atomically(&path, rendered.as_bytes(), request.force) {
+    match rendered.and_then(|bytes| write_atomically(&path, &bytes, request.force)) {
         Ok(size) => Ok(store.write(|tx| {
             exports::set_status(
                 tx,
