@@ -256,12 +256,7 @@ fn a_file_over_the_size_limit_is_refused() {
 fn pdf_and_broken_docx_are_recognised_by_content() {
     let s = seeded();
     let pdf = s.write("report.txt", b"%PDF-1.7\n%binary");
-    refused_import(
-        &s,
-        &pdf,
-        &[],
-        "pdf document, which this version cannot read yet",
-    );
+    refused_import(&s, &pdf, &[], "is a damaged or incomplete PDF");
     let docx = s.write("notes.txt", b"PK\x03\x04\x14\x00rest");
     refused_import(&s, &docx, &[], "damaged or incomplete .docx");
 }

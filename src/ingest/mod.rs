@@ -3,6 +3,7 @@
 
 pub mod detect;
 pub mod docx;
+pub mod pdf;
 pub mod text;
 
 use std::io::Read;
@@ -43,10 +44,6 @@ pub enum IngestError {
         "{path} is not valid UTF-8 text (first bad byte at offset {offset}); save it as UTF-8 and import again"
     )]
     NotUtf8 { path: PathBuf, offset: usize },
-    #[error(
-        "{path} is a {format} document, which this version cannot read yet; save it as .docx or plain text (.txt) and import that"
-    )]
-    Unsupported { path: PathBuf, format: &'static str },
     #[error("{path} {source}")]
     Docx {
         path: PathBuf,
@@ -54,6 +51,11 @@ pub enum IngestError {
     },
     #[error("{0} has no text to import; check that it is the protocol you meant")]
     NoText(PathBuf),
+    #[error("{path} {source}")]
+    Pdf {
+        path: PathBuf,
+        source: pdf::PdfError,
+    },
 }
 
 /// A document read and checked, ready to be stored.
@@ -66,6 +68,8 @@ pub struct Document {
     pub sha256: String,
     pub headings: Vec<String>,
     pub word_count: usize,
+    /// Pages, for a PDF.
+    pub pages: Option<usize>,
 }
 
 impl Document {
@@ -95,6 +99,7 @@ impl Document {
             "source_name": self.path.file_name().map(|n| n.to_string_lossy()),
             "sha256": self.sha256,
             "word_count": self.word_count,
+            "page_count": self.pages,
             "headings": self.headings,
         })
     }
@@ -148,6 +153,7 @@ pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Document, IngestError> {
         return Err(IngestError::Empty(path.to_owned()));
     }
     let format = detect::detect(bytes);
+    let mut pages = None;
     let content = match format {
         Format::Text | Format::Markdown => text::decode(path, bytes)?,
         Format::Docx => docx::extract(bytes).map_err(|source| IngestError::Docx {
@@ -155,10 +161,12 @@ pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Document, IngestError> {
             source,
         })?,
         Format::Pdf => {
-            return Err(IngestError::Unsupported {
+            let extracted = pdf::extract(bytes).map_err(|source| IngestError::Pdf {
                 path: path.to_owned(),
-                format: format.as_str(),
-            });
+                source,
+            })?;
+            pages = Some(extracted.pages);
+            extracted.text
         }
         Format::Binary(what) => {
             return Err(IngestError::Binary {
@@ -192,6 +200,7 @@ pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Document, IngestError> {
         file_size: bytes.len() as u64,
         headings,
         content,
+        pages,
     })
 }
 
