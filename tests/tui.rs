@@ -404,7 +404,11 @@ fn the_help_overlay_lists_every_binding() {
     let (_dir, store) = sample_store();
     let mut app = app(&store);
     act(&mut app, Action::Help);
-    let text = screen(&app, 80, 24);
+    let mut text = screen(&app, 80, 24);
+    for _ in 0..4 {
+        act(&mut app, Action::ScrollDetailDown);
+        text.push_str(&screen(&app, 80, 24));
+    }
     for b in protoscribe::tui::keymap::BINDINGS
         .iter()
         .filter(|b| b.context != protoscribe::tui::keymap::Context::Help)
@@ -490,4 +494,78 @@ fn no_color_draws_no_colour() {
         assert_eq!(cell.fg, ratatui::style::Color::Reset, "{:?}", cell);
         assert_eq!(cell.bg, ratatui::style::Color::Reset, "{:?}", cell);
     }
+}
+
+#[test]
+fn import_types_a_path_and_the_worker_result_selects_the_protocol() {
+    let (dir, store) = sample_store();
+    let mut app = app(&store);
+    let path = dir.path().join("new.md");
+    std::fs::write(
+        &path,
+        "# Brand new trial of something\n\nParticipants will be randomised.\n",
+    )
+    .unwrap();
+    act(&mut app, Action::Import);
+    type_text(&mut app, path.to_str().unwrap());
+    assert_eq!(
+        act(&mut app, Action::Apply),
+        Some(Effect::Import(path.clone()))
+    );
+    // What the worker does, then its report.
+    let doc = protoscribe::ingest::read_document(&path, 1 << 20).unwrap();
+    let options = protoscribe::jobs::import::ImportOptions {
+        title: None,
+        description: None,
+        force: false,
+    };
+    let id = match protoscribe::jobs::import::store_document(&store, &doc, &options).unwrap() {
+        protoscribe::jobs::import::Outcome::Imported(p) => p.info.id,
+        protoscribe::jobs::import::Outcome::AlreadyThere(p) => p.id,
+    };
+    update::update(&mut app, Event::Imported(Ok(id.clone())));
+    assert_eq!(app.protocols.total, 4);
+    assert_eq!(app.selected_protocol_id(), Some(id));
+    assert!(app.busy.is_none());
+}
+
+#[test]
+fn apply_writes_a_version_and_the_version_view_shows_the_change() {
+    let (_dir, store) = sample_store();
+    let mut app = reviewing(&store);
+    let protocol = app.selected_protocol_id().unwrap();
+    act(&mut app, Action::Accept);
+    act(&mut app, Action::ApplyDecisions);
+    let status = app.status.clone().unwrap();
+    assert!(
+        !status.error && status.text.contains("Version 2"),
+        "{status:?}"
+    );
+    let versions = store
+        .read(|conn| protoscribe::store::versions::list(conn, &protocol))
+        .unwrap();
+    assert_eq!(versions.len(), 2);
+    act(&mut app, Action::Versions);
+    let Mode::Versions(view) = &app.mode else {
+        panic!("version view")
+    };
+    assert_eq!(view.listing.len(), 2);
+    assert!(
+        view.diff
+            .iter()
+            .any(|d| matches!(d, protoscribe::tui::app::DiffLine::Added(_)))
+    );
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("v2") && text.contains("Versions"), "{text}");
+    act(&mut app, Action::Close);
+    assert!(matches!(app.mode, Mode::Normal));
+    // Nothing new: applying again says so and writes nothing.
+    act(&mut app, Action::ApplyDecisions);
+    assert!(app.status.as_ref().unwrap().error);
+    assert_eq!(
+        store
+            .read(|conn| protoscribe::store::versions::count(conn, &protocol))
+            .unwrap(),
+        2
+    );
 }

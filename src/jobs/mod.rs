@@ -5,3 +5,4 @@
 pub mod analyze;
 pub mod apply;
 pub mod export;
+pub mod import;

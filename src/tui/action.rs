@@ -32,6 +32,12 @@ pub enum Action {
     CycleFilter,
     Search,
     Analyse,
+    /// Open the import line.
+    Import,
+    /// Write the accepted and modified suggestions into a new version.
+    ApplyDecisions,
+    /// The selected protocol's versions, with the last change as a diff.
+    Versions,
     ScrollDetailDown,
     ScrollDetailUp,
     /// In the editor: keep the text.
@@ -51,5 +57,7 @@ pub enum Event {
         protocol_id: String,
         result: Result<Box<Outcome>, String>,
     },
+    /// The worker finished an import: the new protocol's id, or why not.
+    Imported(Result<String, String>),
     Resized,
 }

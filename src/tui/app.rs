@@ -179,12 +179,32 @@ pub struct Editor {
     pub target: Suggestion,
 }
 
+/// A line of the version view's diff.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum DiffLine {
+    Added(String),
+    Removed(String),
+    Context(String),
+    Header(String),
+}
+
+/// The selected protocol's versions and its last change.
+pub struct VersionsView {
+    pub listing: Vec<String>,
+    pub diff: Vec<DiffLine>,
+    pub scroll: u16,
+}
+
 pub enum Mode {
     Normal,
-    Help,
+    /// The key overlay, scrolled this many lines.
+    Help(u16),
     Dashboard(Box<Dashboard>),
     Search(String),
+    /// The import line: a path being typed.
+    Import(String),
     Editor(Box<Editor>),
+    Versions(Box<VersionsView>),
 }
 
 /// One decision as it can be taken back: what was there before, and the
@@ -257,9 +277,10 @@ impl App {
     /// The key context for the current mode and focus.
     pub fn context(&self) -> Context {
         match &self.mode {
-            Mode::Help => Context::Help,
+            Mode::Help(_) => Context::Help,
             Mode::Dashboard(_) => Context::Dashboard,
-            Mode::Search(_) => Context::Search,
+            Mode::Search(_) | Mode::Import(_) => Context::Search,
+            Mode::Versions(_) => Context::Versions,
             Mode::Editor(_) => Context::Editor,
             Mode::Normal if self.focus == Pane::Queue => Context::Queue,
             Mode::Normal => Context::List,

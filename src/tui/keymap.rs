@@ -17,6 +17,7 @@ pub enum Context {
     Dashboard,
     Search,
     Editor,
+    Versions,
 }
 
 impl Context {
@@ -27,7 +28,8 @@ impl Context {
             Context::Queue => "Review queue",
             Context::Help => "Help",
             Context::Dashboard => "Dashboard",
-            Context::Search => "Search line",
+            Context::Search => "Input line (search, import)",
+            Context::Versions => "Versions",
             Context::Editor => "Editor (modify / comment)",
         }
     }
@@ -118,210 +120,51 @@ const fn bind(
 
 use Context::*;
 
+#[rustfmt::skip]
 pub static BINDINGS: &[Binding] = &[
     bind(Global, &[ch('q'), ctrl('c')], Action::Quit, "quit", "quit"),
     bind(Global, &[ch('?')], Action::Help, "help", "this help"),
-    bind(
-        Global,
-        &[ch('d')],
-        Action::Dashboard,
-        "dashboard",
-        "dashboard",
-    ),
-    bind(
-        Global,
-        &[code(KeyCode::Tab)],
-        Action::FocusNext,
-        "next",
-        "next pane",
-    ),
-    bind(
-        Global,
-        &[code(KeyCode::BackTab)],
-        Action::FocusPrev,
-        "prev",
-        "previous pane",
-    ),
-    bind(
-        Global,
-        &[ch('1')],
-        Action::FocusProtocols,
-        "protocols",
-        "protocols pane",
-    ),
-    bind(
-        Global,
-        &[ch('2')],
-        Action::FocusScores,
-        "scores",
-        "scores pane",
-    ),
-    bind(
-        Global,
-        &[ch('3')],
-        Action::FocusQueue,
-        "review",
-        "review queue pane",
-    ),
-    bind(
-        Global,
-        &[ch('/')],
-        Action::Search,
-        "search",
-        "search protocols",
-    ),
-    bind(
-        Global,
-        &[ch('A')],
-        Action::Analyse,
-        "analyse",
-        "analyse selected protocol",
-    ),
-    bind(
-        Global,
-        &[ctrl('z')],
-        Action::Suspend,
-        "suspend",
-        "suspend to the shell",
-    ),
-    bind(
-        List,
-        &[ch('j'), code(KeyCode::Down)],
-        Action::Down,
-        "down",
-        "down",
-    ),
+    bind(Global, &[ch('d')], Action::Dashboard, "dashboard", "dashboard"),
+    bind(Global, &[code(KeyCode::Tab)], Action::FocusNext, "next", "next pane"),
+    bind(Global, &[code(KeyCode::BackTab)], Action::FocusPrev, "prev", "previous pane"),
+    bind(Global, &[ch('1')], Action::FocusProtocols, "protocols", "protocols pane"),
+    bind(Global, &[ch('2')], Action::FocusScores, "scores", "scores pane"),
+    bind(Global, &[ch('3')], Action::FocusQueue, "review", "review queue pane"),
+    bind(Global, &[ch('/')], Action::Search, "search", "search protocols"),
+    bind(Global, &[ch('i')], Action::Import, "import", "import a document"),
+    bind(Global, &[ch('A')], Action::Analyse, "analyse", "analyse selected protocol"),
+    bind(Global, &[ch('P')], Action::ApplyDecisions, "apply", "decisions into new version"),
+    bind(Global, &[ch('v')], Action::Versions, "versions", "versions and last change"),
+    bind(Global, &[ctrl('z')], Action::Suspend, "suspend", "suspend to the shell"),
+    bind(List, &[ch('j'), code(KeyCode::Down)], Action::Down, "down", "down"),
     bind(List, &[ch('k'), code(KeyCode::Up)], Action::Up, "up", "up"),
-    bind(
-        List,
-        &[ch('g'), code(KeyCode::Home)],
-        Action::First,
-        "first",
-        "first",
-    ),
-    bind(
-        List,
-        &[ch('G'), code(KeyCode::End)],
-        Action::Last,
-        "last",
-        "last",
-    ),
-    bind(
-        List,
-        &[code(KeyCode::PageDown)],
-        Action::PageDown,
-        "page",
-        "page down",
-    ),
-    bind(
-        List,
-        &[code(KeyCode::PageUp)],
-        Action::PageUp,
-        "page",
-        "page up",
-    ),
-    bind(
-        List,
-        &[code(KeyCode::Enter)],
-        Action::Open,
-        "open",
-        "open its review queue",
-    ),
-    bind(
-        Queue,
-        &[ch('a')],
-        Action::Accept,
-        "accept",
-        "accept (or all marked)",
-    ),
-    bind(
-        Queue,
-        &[ch('r')],
-        Action::Reject,
-        "reject",
-        "reject (or all marked)",
-    ),
-    bind(
-        Queue,
-        &[ch('m')],
-        Action::Modify,
-        "modify",
-        "modify the text",
-    ),
+    bind(List, &[ch('g'), code(KeyCode::Home)], Action::First, "first", "first"),
+    bind(List, &[ch('G'), code(KeyCode::End)], Action::Last, "last", "last"),
+    bind(List, &[code(KeyCode::PageDown)], Action::PageDown, "page", "page down"),
+    bind(List, &[code(KeyCode::PageUp)], Action::PageUp, "page", "page up"),
+    bind(List, &[code(KeyCode::Enter)], Action::Open, "open", "open its review queue"),
+    bind(Queue, &[ch('a')], Action::Accept, "accept", "accept (or all marked)"),
+    bind(Queue, &[ch('r')], Action::Reject, "reject", "reject (or all marked)"),
+    bind(Queue, &[ch('m')], Action::Modify, "modify", "modify the text"),
     bind(Queue, &[ch('c')], Action::Comment, "comment", "comment"),
-    bind(
-        Queue,
-        &[ch('x')],
-        Action::Pending,
-        "pending",
-        "back to pending",
-    ),
-    bind(
-        Queue,
-        &[ch('u')],
-        Action::Undo,
-        "undo",
-        "undo the last decision",
-    ),
+    bind(Queue, &[ch('x')], Action::Pending, "pending", "back to pending"),
+    bind(Queue, &[ch('u')], Action::Undo, "undo", "undo the last decision"),
     bind(Queue, &[ch(' ')], Action::Mark, "mark", "mark / unmark"),
-    bind(
-        Queue,
-        &[ch('f')],
-        Action::CycleFilter,
-        "filter",
-        "all/pending/critical/high",
-    ),
-    bind(
-        Queue,
-        &[ch('J')],
-        Action::ScrollDetailDown,
-        "scroll",
-        "scroll the detail down",
-    ),
-    bind(
-        Queue,
-        &[ch('K')],
-        Action::ScrollDetailUp,
-        "scroll",
-        "scroll the detail up",
-    ),
-    bind(
-        Help,
-        &[ch('?'), ch('q'), code(KeyCode::Esc)],
-        Action::Close,
-        "close",
-        "close help",
-    ),
+    bind(Queue, &[ch('f')], Action::CycleFilter, "filter", "all/pending/critical/high"),
+    bind(Queue, &[ch('J')], Action::ScrollDetailDown, "scroll", "scroll the detail down"),
+    bind(Queue, &[ch('K')], Action::ScrollDetailUp, "scroll", "scroll the detail up"),
+    bind(Help, &[ch('?'), ch('q'), code(KeyCode::Esc)], Action::Close, "close", "close help"),
     bind(Help, &[ctrl('c')], Action::Quit, "quit", "quit"),
-    bind(
-        Dashboard,
-        &[ch('d'), code(KeyCode::Esc)],
-        Action::Close,
-        "back",
-        "back to the review",
-    ),
-    bind(
-        Search,
-        &[code(KeyCode::Enter)],
-        Action::Apply,
-        "search",
-        "search",
-    ),
-    bind(
-        Search,
-        &[code(KeyCode::Esc)],
-        Action::Close,
-        "clear",
-        "clear the search",
-    ),
+    bind(Help, &[ch('j'), code(KeyCode::Down)], Action::ScrollDetailDown, "down", "scroll down"),
+    bind(Help, &[ch('k'), code(KeyCode::Up)], Action::ScrollDetailUp, "up", "scroll up"),
+    bind(Dashboard, &[ch('d'), code(KeyCode::Esc)], Action::Close, "back", "back to the review"),
+    bind(Search, &[code(KeyCode::Enter)], Action::Apply, "go", "search / import"),
+    bind(Search, &[code(KeyCode::Esc)], Action::Close, "cancel", "clear or cancel"),
     bind(Editor, &[ctrl('s')], Action::Save, "save", "save"),
-    bind(
-        Editor,
-        &[code(KeyCode::Esc)],
-        Action::Close,
-        "cancel",
-        "cancel without saving",
-    ),
+    bind(Editor, &[code(KeyCode::Esc)], Action::Close, "cancel", "cancel without saving"),
+    bind(Versions, &[ch('j'), code(KeyCode::Down)], Action::ScrollDetailDown, "down", "scroll down"),
+    bind(Versions, &[ch('k'), code(KeyCode::Up)], Action::ScrollDetailUp, "up", "scroll up"),
+    bind(Versions, &[ch('v'), ch('q'), code(KeyCode::Esc)], Action::Close, "close", "close"),
 ];
 
 /// The contexts a lookup tries, most specific first.
@@ -334,6 +177,7 @@ pub fn chain(context: Context) -> &'static [Context] {
         Help => &[Help],
         Search => &[Search],
         Editor => &[Editor],
+        Versions => &[Versions],
     }
 }
 
@@ -389,6 +233,28 @@ mod tests {
             assert!(b.help.chars().count() <= 26, "{}", b.help);
             assert!(!b.short.contains(' '), "{}", b.short);
         }
+    }
+
+    #[test]
+    fn every_action_the_interface_offers_has_a_key() {
+        for action in [
+            Action::Import,
+            Action::ApplyDecisions,
+            Action::Versions,
+            Action::Analyse,
+            Action::Accept,
+            Action::Undo,
+            Action::Help,
+            Action::Dashboard,
+        ] {
+            assert!(
+                BINDINGS.iter().any(|b| b.action == action),
+                "{action:?} has no key"
+            );
+        }
+        assert_eq!(lookup(Queue, ch('P')), Some(Action::ApplyDecisions));
+        assert_eq!(lookup(Versions, code(KeyCode::Esc)), Some(Action::Close));
+        assert_eq!(lookup(Search, code(KeyCode::Enter)), Some(Action::Apply));
     }
 
     #[test]

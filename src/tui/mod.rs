@@ -61,10 +61,10 @@ pub fn run(store: Store) -> std::io::Result<()> {
                             app.dirty = true;
                         }
                         Effect::Analyse(id) => {
-                            if !worker.analyse(id) {
-                                app.busy = None;
-                                app.error("The analysis worker has stopped; restart ProtoScribe");
-                            }
+                            started(&mut app, worker.run(worker::Job::Analyse(id)))
+                        }
+                        Effect::Import(path) => {
+                            started(&mut app, worker.run(worker::Job::Import(path)))
                         }
                     }
                 }
@@ -91,6 +91,13 @@ pub fn run(store: Store) -> std::io::Result<()> {
         }
     }
     Ok(())
+}
+
+fn started(app: &mut App, accepted: bool) {
+    if !accepted {
+        app.busy = None;
+        app.error("The background worker has stopped; restart ProtoScribe");
+    }
 }
 
 fn on_terminal_event(app: &mut App, event: TermEvent) -> Option<Effect> {

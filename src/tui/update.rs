@@ -16,6 +16,8 @@ pub enum Effect {
     Suspend,
     /// Run an analysis of this protocol on the worker.
     Analyse(String),
+    /// Import this file on the worker.
+    Import(std::path::PathBuf),
 }
 
 pub fn update(app: &mut App, event: Event) -> Option<Effect> {
@@ -38,6 +40,26 @@ pub fn update(app: &mut App, event: Event) -> Option<Effect> {
             }
             app.load()
         }
+        Event::Imported(result) => {
+            app.busy = None;
+            match result {
+                Ok(id) => {
+                    app.info(format!("Imported {id}; press A to analyse it"));
+                    app.protocols.cursor = 0;
+                    app.focus = Pane::Protocols;
+                    app.load().and_then(|()| {
+                        if let Some(i) = app.protocols.rows.iter().position(|r| r.info.id == id) {
+                            app.protocols.cursor = app.protocols.offset + i as u64;
+                        }
+                        app.select_protocol()
+                    })
+                }
+                Err(e) => {
+                    app.error(e);
+                    Ok(())
+                }
+            }
+        }
     };
     report(app, result);
     None
@@ -56,7 +78,16 @@ fn on_action(app: &mut App, action: Action) -> Option<Effect> {
             Ok(())
         }
         (_, Action::Suspend) => return Some(Effect::Suspend),
-        (Mode::Help | Mode::Dashboard(_), Action::Close) => {
+        (Mode::Help(scroll), Action::ScrollDetailDown | Action::ScrollDetailUp) => {
+            let scroll = if action == Action::ScrollDetailDown {
+                scroll.saturating_add(2)
+            } else {
+                scroll.saturating_sub(2)
+            };
+            app.mode = Mode::Help(scroll);
+            Ok(())
+        }
+        (Mode::Help(_) | Mode::Dashboard(_), Action::Close) => {
             app.mode = Mode::Normal;
             Ok(())
         }
@@ -69,6 +100,42 @@ fn on_action(app: &mut App, action: Action) -> Option<Effect> {
             app.mode = Mode::Normal;
             set_search(app, (!text.is_empty()).then_some(text))
         }
+        (Mode::Import(_), Action::Close) => {
+            app.mode = Mode::Normal;
+            Ok(())
+        }
+        (Mode::Import(text), Action::Apply) => {
+            let path = std::path::PathBuf::from(text.trim());
+            app.mode = Mode::Normal;
+            if path.as_os_str().is_empty() {
+                return None;
+            }
+            if app.busy.is_some() {
+                app.info("Busy with another job; try again when it is done");
+                return None;
+            }
+            app.busy = Some(path.display().to_string());
+            app.info(format!(
+                "Importing {}…",
+                super::text::line(&path.display().to_string())
+            ));
+            return Some(Effect::Import(path));
+        }
+        (Mode::Versions(_), Action::Close) => {
+            app.mode = Mode::Normal;
+            Ok(())
+        }
+        (Mode::Versions(view), Action::ScrollDetailDown | Action::ScrollDetailUp) => {
+            let scroll = if action == Action::ScrollDetailDown {
+                view.scroll.saturating_add(3)
+            } else {
+                view.scroll.saturating_sub(3)
+            };
+            if let Mode::Versions(view) = &mut app.mode {
+                view.scroll = scroll;
+            }
+            Ok(())
+        }
         (Mode::Editor(_), Action::Close) => {
             app.mode = Mode::Normal;
             app.info("Edit cancelled; nothing saved");
@@ -76,7 +143,7 @@ fn on_action(app: &mut App, action: Action) -> Option<Effect> {
         }
         (Mode::Editor(_), Action::Save) => save_editor(app),
         (_, Action::Help) => {
-            app.mode = Mode::Help;
+            app.mode = Mode::Help(0);
             Ok(())
         }
         (_, Action::Dashboard) => app
@@ -92,6 +159,12 @@ fn on_action(app: &mut App, action: Action) -> Option<Effect> {
         (_, Action::FocusScores) => focus(app, Pane::Scores),
         (_, Action::FocusQueue) => focus(app, Pane::Queue),
         (_, Action::Analyse) => return analyse(app),
+        (_, Action::Import) => {
+            app.mode = Mode::Import(String::new());
+            Ok(())
+        }
+        (_, Action::ApplyDecisions) => apply_decisions(app),
+        (_, Action::Versions) => open_versions(app),
         (_, Action::Down) => move_cursor(app, 1),
         (_, Action::Up) => move_cursor(app, -1),
         (_, Action::PageDown) => move_cursor(app, 10),
@@ -130,7 +203,7 @@ fn on_action(app: &mut App, action: Action) -> Option<Effect> {
 pub fn type_key(app: &mut App, key: KeyEvent) {
     app.dirty = true;
     match &mut app.mode {
-        Mode::Search(text) => match key.code {
+        Mode::Search(text) | Mode::Import(text) => match key.code {
             KeyCode::Char('u') if key.modifiers.contains(KeyModifiers::CONTROL) => text.clear(),
             KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => text.push(c),
             KeyCode::Backspace => {
@@ -143,6 +216,84 @@ pub fn type_key(app: &mut App, key: KeyEvent) {
         }
         _ => {}
     }
+}
+
+/// Decisions become a new version of the selected protocol (fast: one
+/// transaction on this thread).
+fn apply_decisions(app: &mut App) -> crate::store::Result<()> {
+    let Some(id) = app.selected_protocol_id() else {
+        app.info("Select a protocol first");
+        return Ok(());
+    };
+    let user = crate::jobs::import::current_user();
+    match crate::jobs::apply::run(&app.store, &id, None, user.as_deref()) {
+        Ok(applied) => {
+            app.info(format!(
+                "Version {} written with {} suggestion(s) · v shows the change",
+                applied.version.version_number,
+                applied.applied.len()
+            ));
+            app.load()
+        }
+        Err(e) => {
+            app.error(e.to_string());
+            Ok(())
+        }
+    }
+}
+
+fn open_versions(app: &mut App) -> crate::store::Result<()> {
+    use super::app::{DiffLine, VersionsView};
+    let Some(id) = app.selected_protocol_id() else {
+        app.info("Select a protocol first");
+        return Ok(());
+    };
+    let all = app
+        .store
+        .read(|conn| crate::store::versions::list(conn, &id))?;
+    let listing = all
+        .iter()
+        .map(|v| {
+            format!(
+                "v{}  {}  {}  {}",
+                v.version_number,
+                crate::format::when(&v.created_at),
+                v.created_by.as_deref().unwrap_or("—"),
+                v.change_summary
+                    .as_deref()
+                    .unwrap_or("")
+                    .lines()
+                    .next()
+                    .unwrap_or("")
+            )
+        })
+        .collect();
+    let mut diff = Vec::new();
+    if let [.., old, new] = all.as_slice() {
+        let text = similar::TextDiff::from_lines(&old.content, &new.content)
+            .unified_diff()
+            .context_radius(2)
+            .header(
+                &format!("version {}", old.version_number),
+                &format!("version {}", new.version_number),
+            )
+            .to_string();
+        for line in text.lines() {
+            let shown = line.get(1..).unwrap_or("").to_owned();
+            diff.push(match line.chars().next() {
+                Some('@') => DiffLine::Header(line.to_owned()),
+                Some('+') if !line.starts_with("+++") => DiffLine::Added(shown),
+                Some('-') if !line.starts_with("---") => DiffLine::Removed(shown),
+                _ => DiffLine::Context(line.to_owned()),
+            });
+        }
+    }
+    app.mode = Mode::Versions(Box::new(VersionsView {
+        listing,
+        diff,
+        scroll: 0,
+    }));
+    Ok(())
 }
 
 fn focus(app: &mut App, pane: Pane) -> crate::store::Result<()> {

@@ -1,41 +1,66 @@
-//! Slow work off the interface's thread: analyses run here, on a pooled
-//! connection of their own, and report back as events. One at a time.
+//! Slow work off the interface's thread: analyses and imports run here,
+//! on a pooled connection of their own, and report back as events. One at
+//! a time.
 
+use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread;
 
 use super::action::Event;
 use crate::analysis::GuidelineChoice;
 use crate::jobs::analyze::{self, Request};
+use crate::jobs::import::{ImportOptions, Outcome, store_document};
 use crate::store::Store;
 
+pub enum Job {
+    Analyse(String),
+    Import(PathBuf),
+}
+
 pub struct Worker {
-    requests: Sender<String>,
+    requests: Sender<Job>,
+}
+
+fn import(store: &Store, path: &std::path::Path) -> Result<String, String> {
+    let doc = crate::ingest::read_document(path, crate::ingest::DEFAULT_MAX_BYTES)
+        .map_err(|e| e.to_string())?;
+    let options = ImportOptions {
+        title: None,
+        description: None,
+        force: false,
+    };
+    match store_document(store, &doc, &options).map_err(|e| e.to_string())? {
+        Outcome::Imported(p) => Ok(p.info.id),
+        Outcome::AlreadyThere(p) => Ok(p.id),
+    }
 }
 
 impl Worker {
     pub fn spawn(store: Store, events: Sender<Event>) -> Worker {
-        let (requests, incoming): (Sender<String>, Receiver<String>) = channel();
+        let (requests, incoming): (Sender<Job>, Receiver<Job>) = channel();
         thread::Builder::new()
             .name("protoscribe-worker".into())
             .spawn(move || {
-                for protocol_id in incoming {
-                    let request = Request {
-                        protocol_id: protocol_id.clone(),
-                        provider: "builtin".into(),
-                        guideline: GuidelineChoice::Auto,
+                for job in incoming {
+                    let event = match job {
+                        Job::Analyse(protocol_id) => {
+                            let request = Request {
+                                protocol_id: protocol_id.clone(),
+                                provider: "builtin".into(),
+                                guideline: GuidelineChoice::Auto,
+                            };
+                            let result = analyze::run(&store, &request)
+                                .map(Box::new)
+                                .map_err(|e| e.to_string());
+                            Event::Analysed {
+                                protocol_id,
+                                result,
+                            }
+                        }
+                        Job::Import(path) => Event::Imported(import(&store, &path)),
                     };
-                    let result = analyze::run(&store, &request)
-                        .map(Box::new)
-                        .map_err(|e| e.to_string());
                     // The interface may be gone; then nobody needs the answer.
-                    if events
-                        .send(Event::Analysed {
-                            protocol_id,
-                            result,
-                        })
-                        .is_err()
-                    {
+                    if events.send(event).is_err() {
                         break;
                     }
                 }
@@ -45,8 +70,8 @@ impl Worker {
         Worker { requests }
     }
 
-    /// Ask for an analysis; false if the worker has stopped.
-    pub fn analyse(&self, protocol_id: String) -> bool {
-        self.requests.send(protocol_id).is_ok()
+    /// Hand a job over; false if the worker has stopped.
+    pub fn run(&self, job: Job) -> bool {
+        self.requests.send(job).is_ok()
     }
 }

@@ -9,9 +9,9 @@ use super::{centred, popup};
 use crate::tui::app::App;
 use crate::tui::keymap::{BINDINGS, Context};
 
-pub fn draw(frame: &mut Frame<'_>, app: &App, body: Rect) {
+pub fn draw(frame: &mut Frame<'_>, app: &App, body: Rect, scroll: u16) {
     let area = centred(body, 84, body.height);
-    let inner = popup(frame, area, " Keys · ? or Esc to close ", app);
+    let inner = popup(frame, area, " Keys · j/k scroll · ? or Esc to close ", app);
     let mut lines = Vec::new();
     for context in [
         Context::Global,
@@ -20,6 +20,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, body: Rect) {
         Context::Search,
         Context::Editor,
         Context::Dashboard,
+        Context::Versions,
     ] {
         lines.push(Line::styled(context.title(), app.theme.title()));
         for b in BINDINGS.iter().filter(|b| b.context == context) {
@@ -35,20 +36,20 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, body: Rect) {
             ]));
         }
     }
-    // Two columns when the overlay is short of rows.
+    // Two columns when the overlay is short of rows; scrolling for the rest.
     let rows = inner.height as usize;
     if lines.len() > rows && inner.width >= 70 {
         let half = inner.width / 2;
-        let (left, right) = lines.split_at(rows.min(lines.len()));
+        let (left, right) = lines.split_at(lines.len().div_ceil(2));
         frame.render_widget(
-            Paragraph::new(left.to_vec()),
+            Paragraph::new(left.to_vec()).scroll((scroll, 0)),
             Rect {
                 width: half,
                 ..inner
             },
         );
         frame.render_widget(
-            Paragraph::new(right.to_vec()),
+            Paragraph::new(right.to_vec()).scroll((scroll, 0)),
             Rect {
                 x: inner.x + half,
                 width: inner.width - half,
@@ -56,6 +57,6 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, body: Rect) {
             },
         );
     } else {
-        frame.render_widget(Paragraph::new(lines), inner);
+        frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), inner);
     }
 }

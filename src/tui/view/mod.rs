@@ -49,8 +49,9 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
     draw_footer(frame, app, footer);
     match &app.mode {
         // The overlay may cover header and footer: it lists every key.
-        Mode::Help => help::draw(frame, app, area),
+        Mode::Help(scroll) => help::draw(frame, app, area, *scroll),
         Mode::Editor(editor) => queue::draw_editor(frame, app, editor, body),
+        Mode::Versions(versions) => draw_versions(frame, app, versions, body),
         _ => {}
     }
 }
@@ -76,11 +77,7 @@ fn draw_tabs(frame: &mut Frame<'_>, app: &App, area: Rect) {
 fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let theme = app.theme;
     let tab = |n: &str, name: &str, pane: Pane| {
-        let style = if app.focus == pane
-            && matches!(
-                app.mode,
-                Mode::Normal | Mode::Search(_) | Mode::Editor(_) | Mode::Help
-            ) {
+        let style = if app.focus == pane && !matches!(app.mode, Mode::Dashboard(_)) {
             theme.selected()
         } else {
             Style::default()
@@ -108,6 +105,11 @@ fn draw_footer(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let [status, hints] =
         Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
     let line = match (&app.mode, &app.status) {
+        (Mode::Import(text), _) => Line::from(vec![
+            Span::styled("Import file: ", theme.key()),
+            Span::raw(super::text::line(text).into_owned()),
+            Span::styled("▏", theme.key()),
+        ]),
         (Mode::Search(text), _) => Line::from(vec![
             Span::styled("Search: ", theme.key()),
             Span::raw(super::text::line(text).into_owned()),
@@ -168,6 +170,47 @@ fn draw_footer(frame: &mut Frame<'_>, app: &App, area: Rect) {
         }
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), hints);
+}
+
+/// The selected protocol's versions and, below, the last change as a diff.
+fn draw_versions(
+    frame: &mut Frame<'_>,
+    app: &App,
+    versions: &super::app::VersionsView,
+    body: Rect,
+) {
+    use super::app::DiffLine;
+    let inner = popup(frame, body, " Versions · j/k scroll · Esc close ", app);
+    let theme = app.theme;
+    let mut lines: Vec<Line<'_>> = versions
+        .listing
+        .iter()
+        .map(|l| Line::styled(super::text::line(l).into_owned(), theme.title()))
+        .collect();
+    if versions.listing.len() < 2 {
+        lines.push(Line::raw(""));
+        lines.push(Line::raw(
+            "Only the imported text so far. Accept or modify suggestions, then press P.",
+        ));
+    } else {
+        lines.push(Line::raw(""));
+    }
+    for d in &versions.diff {
+        lines.push(match d {
+            DiffLine::Added(t) => Line::styled(format!("+ {}", super::text::line(t)), theme.ok()),
+            DiffLine::Removed(t) => {
+                Line::styled(format!("- {}", super::text::line(t)), theme.error())
+            }
+            DiffLine::Header(t) => Line::styled(super::text::line(t).into_owned(), theme.key()),
+            DiffLine::Context(t) => Line::raw(super::text::line(t).into_owned()),
+        });
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .scroll((versions.scroll, 0)),
+        inner,
+    );
 }
 
 /// A bordered block whose border shows focus.

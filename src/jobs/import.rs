@@ -1,0 +1,117 @@
+//! Storing an imported document: one transaction holds the protocol and
+//! its version 1; the same bytes imported again reuse the protocol unless
+//! forced. Shared by `protoscribe import` and the interface's import.
+
+use std::path::Path;
+
+use crate::ingest::Document;
+use crate::store::protocols::{self, NewProtocol, Protocol, ProtocolInfo};
+use crate::store::{ProtocolStatus, Store, versions};
+
+/// What happened to one file.
+pub enum Outcome {
+    Imported(Protocol),
+    AlreadyThere(ProtocolInfo),
+}
+
+/// How one document is stored.
+pub struct ImportOptions {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// Store it again even when the same bytes are already there.
+    pub force: bool,
+}
+
+/// Store a document as a ready protocol with its version 1, in one
+/// transaction; an earlier import of the same bytes is reused unless forced.
+pub fn store_document(
+    store: &Store,
+    doc: &Document,
+    options: &ImportOptions,
+) -> crate::store::Result<Outcome> {
+    store.write(|tx| {
+        if !options.force
+            && let Some(existing) = protocols::find_by_sha256(tx, &doc.sha256)?
+        {
+            return Ok(Outcome::AlreadyThere(existing));
+        }
+        let protocol = protocols::create(
+            tx,
+            &NewProtocol {
+                title: options
+                    .title
+                    .clone()
+                    .unwrap_or_else(|| doc.suggested_title()),
+                description: options.description.clone(),
+                content: doc.content.clone(),
+                status: Some(ProtocolStatus::Ready),
+                file_path: Some(display_path(&doc.path)),
+                file_size: Some(doc.file_size as i64),
+                metadata: Some(doc.metadata()),
+            },
+        )?;
+        versions::create(
+            tx,
+            &protocol.id,
+            1,
+            &protocol.content,
+            Some("Imported text"),
+            current_user().as_deref(),
+        )?;
+        Ok(Outcome::Imported(protocol))
+    })
+}
+
+/// The absolute path when it fits the column, else the path as given.
+fn display_path(path: &Path) -> String {
+    let absolute = std::fs::canonicalize(path).unwrap_or_else(|_| path.to_owned());
+    let text = absolute.to_string_lossy();
+    if text.chars().count() <= 500 {
+        text.into_owned()
+    } else {
+        text.chars()
+            .rev()
+            .take(500)
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect()
+    }
+}
+
+/// The operating-system user, for `created_by`: the account's name, else
+/// `$USER`.
+pub fn current_user() -> Option<String> {
+    account_name()
+        .or_else(|| {
+            ["USER", "LOGNAME", "USERNAME"]
+                .into_iter()
+                .find_map(|v| std::env::var(v).ok().filter(|u| !u.is_empty()))
+        })
+        .map(|u| u.chars().take(100).collect())
+}
+
+fn account_name() -> Option<String> {
+    let mut buf = vec![0 as libc::c_char; 4096];
+    let mut pwd = std::mem::MaybeUninit::<libc::passwd>::uninit();
+    let mut result: *mut libc::passwd = std::ptr::null_mut();
+    // SAFETY: getpwuid_r writes into the buffers we own and sizes we pass,
+    // and sets `result` to null or to `pwd`; the name points into `buf`.
+    unsafe {
+        let rc = libc::getpwuid_r(
+            libc::getuid(),
+            pwd.as_mut_ptr(),
+            buf.as_mut_ptr(),
+            buf.len(),
+            &mut result,
+        );
+        if rc != 0 || result.is_null() {
+            return None;
+        }
+        let name = std::ffi::CStr::from_ptr((*result).pw_name);
+        name.to_str()
+            .ok()
+            .map(str::to_owned)
+            .filter(|n| !n.is_empty())
+    }
+}
