@@ -256,9 +256,19 @@ fn a_file_over_the_size_limit_is_refused() {
 fn pdf_and_broken_docx_are_recognised_by_content() {
     let s = seeded();
     let pdf = s.write("report.txt", b"%PDF-1.7\n%binary");
-    refused_import(&s, &pdf, &[], "is a damaged or incomplete PDF");
+    common::assert_failed_extraction(
+        &s,
+        &s.run(&["import", pdf.to_str().unwrap()]),
+        "is a damaged or incomplete PDF",
+    );
     let docx = s.write("notes.txt", b"PK\x03\x04\x14\x00rest");
-    refused_import(&s, &docx, &[], "damaged or incomplete .docx");
+    common::assert_failed_extraction(
+        &s,
+        &s.run(&["import", docx.to_str().unwrap()]),
+        "damaged or incomplete .docx",
+    );
+    // A failed import does not block importing the same file again later.
+    assert_eq!(s.counts().protocols, 3);
 }
 
 #[test]

@@ -94,32 +94,40 @@ fn a_docx_is_recognised_by_its_content_not_its_name() {
 }
 
 #[test]
-fn broken_docx_files_are_refused_and_nothing_is_stored() {
+fn files_that_are_no_document_are_refused_and_nothing_is_stored() {
     let s = Sandbox::new();
-    let good = protocol_docx();
-    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
-        (
-            "truncated.docx",
-            good[..good.len() / 2].to_vec(),
-            "damaged or incomplete .docx",
-        ),
-        (
-            "notword.docx",
-            {
-                let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
-                zip.start_file("hello.txt", zip::write::SimpleFileOptions::default())
-                    .unwrap();
-                zip.write_all(b"hi").unwrap();
-                zip.finish().unwrap().into_inner()
-            },
-            "not a Word document",
-        ),
+    for (name, bytes, needle) in [
         ("empty.docx", Vec::new(), "is empty"),
         (
             "locked.docx",
             b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1 encrypted package".to_vec(),
             "password-protected",
         ),
+    ] {
+        let path = s.write(name, bytes);
+        assert_error(&s.run(&["import", path.to_str().unwrap()]), needle);
+    }
+    assert!(!s.db().exists(), "refused files do not even create a store");
+}
+
+#[test]
+fn word_files_whose_extraction_fails_are_kept_in_error_with_the_reason() {
+    let s = Sandbox::new();
+    let good = protocol_docx();
+    let not_word = {
+        let mut zip = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        zip.start_file("hello.txt", zip::write::SimpleFileOptions::default())
+            .unwrap();
+        zip.write_all(b"hi").unwrap();
+        zip.finish().unwrap().into_inner()
+    };
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "truncated.docx",
+            good[..good.len() / 2].to_vec(),
+            "damaged or incomplete .docx",
+        ),
+        ("notword.docx", not_word, "not a Word document"),
         (
             "blank.docx",
             docx(&document(&[p(None, "   ")])),
@@ -128,9 +136,11 @@ fn broken_docx_files_are_refused_and_nothing_is_stored() {
     ];
     for (name, bytes, needle) in cases {
         let path = s.write(name, bytes);
-        assert_error(&s.run(&["import", path.to_str().unwrap()]), needle);
+        common::assert_failed_extraction(&s, &s.run(&["import", path.to_str().unwrap()]), needle);
     }
-    assert!(!s.db().exists(), "refused files do not even create a store");
+    // The same file, repaired, imports normally (a failed import does not count as "imported before").
+    let fixed = s.write("truncated.docx", &good);
+    s.ok(&["import", fixed.to_str().unwrap()]);
 }
 
 #[test]
@@ -149,6 +159,5 @@ fn a_zip_bomb_is_refused_without_unpacking_it() {
     let bytes = zip.finish().unwrap().into_inner();
     assert!(bytes.len() < 1 << 20, "compresses small: {}", bytes.len());
     let path = s.write("bomb.docx", bytes);
-    assert_error(&s.run(&["import", path.to_str().unwrap()]), "zip bomb");
-    assert!(!s.db().exists());
+    common::assert_failed_extraction(&s, &s.run(&["import", path.to_str().unwrap()]), "zip bomb");
 }

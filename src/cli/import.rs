@@ -5,8 +5,10 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use super::{Context, Error, Result};
-use crate::ingest::{self, Document};
-pub use crate::jobs::import::{ImportOptions, Outcome, current_user, store_document};
+use crate::ingest;
+pub use crate::jobs::import::{
+    ImportError, ImportOptions, Outcome, current_user, import_file, store_document,
+};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -50,15 +52,18 @@ pub fn run(ctx: &Context, args: Args) -> Result {
                 .into(),
         ));
     }
-    // Read every file before touching the store, so a bad path does not
-    // leave an empty store behind.
-    let documents: Vec<_> = args
+    // Check every file before touching the store, so bad input alone
+    // never creates or changes one.
+    let checked: Vec<std::result::Result<(), ingest::IngestError>> = args
         .files
         .iter()
-        .map(|path| ingest::read_document(path, args.max_size))
+        .map(|path| {
+            ingest::read_bytes(path, args.max_size)
+                .and_then(|b| ingest::precheck(path, &b).map(|_| ()))
+        })
         .collect();
-    if documents.iter().all(|d| d.is_err()) {
-        return report_all(documents);
+    if checked.iter().all(|c| c.is_err()) {
+        return report_all(checked);
     }
     let store = ctx.open_for_writing()?;
     let options = ImportOptions {
@@ -68,10 +73,10 @@ pub fn run(ctx: &Context, args: Args) -> Result {
     };
     let mut failed = false;
     let mut stdout = std::io::stdout().lock();
-    for document in documents {
-        let outcome = document
-            .map_err(Error::from)
-            .and_then(|doc| store_document(&store, &doc, &options).map_err(Error::from));
+    for (path, check) in args.files.iter().zip(checked) {
+        let outcome = check.map_err(Error::from).and_then(|()| {
+            import_file(&store, path, args.max_size, &options).map_err(import_error)
+        });
         match outcome {
             Ok(Outcome::Imported(p)) => writeln!(stdout, "{}", p.id)?,
             Ok(Outcome::AlreadyThere(p)) => {
@@ -92,8 +97,16 @@ pub fn run(ctx: &Context, args: Args) -> Result {
     if failed { Err(Error::Reported) } else { Ok(()) }
 }
 
-fn report_all(documents: Vec<std::result::Result<Document, ingest::IngestError>>) -> Result {
-    let mut errors: Vec<_> = documents.into_iter().filter_map(|d| d.err()).collect();
+fn import_error(e: ImportError) -> Error {
+    match e {
+        ImportError::Ingest(e) => Error::Ingest(e),
+        ImportError::Store(e) => Error::Store(e),
+        failed @ ImportError::Failed { .. } => Error::Usage(failed.to_string()),
+    }
+}
+
+fn report_all(checked: Vec<std::result::Result<(), ingest::IngestError>>) -> Result {
+    let mut errors: Vec<_> = checked.into_iter().filter_map(|d| d.err()).collect();
     if errors.len() == 1 {
         return Err(errors.remove(0).into());
     }

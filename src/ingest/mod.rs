@@ -108,6 +108,12 @@ impl Document {
 /// Read the file at `path`, refusing anything that is not a usable text
 /// protocol of at most `max_bytes`.
 pub fn read_document(path: &Path, max_bytes: u64) -> Result<Document, IngestError> {
+    let bytes = read_bytes(path, max_bytes)?;
+    from_bytes(path, &bytes)
+}
+
+/// The file's bytes, if it is a readable file of at most `max_bytes`.
+pub fn read_bytes(path: &Path, max_bytes: u64) -> Result<Vec<u8>, IngestError> {
     let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => IngestError::Missing(path.to_owned()),
         _ => IngestError::Unreadable {
@@ -144,7 +150,24 @@ pub fn read_document(path: &Path, max_bytes: u64) -> Result<Document, IngestErro
             limit: max_bytes,
         });
     }
-    from_bytes(path, &bytes)
+    Ok(bytes)
+}
+
+/// The checks that need no extraction: empty, not a document, and for
+/// plain text the whole decoding. Word and PDF files pass here; their
+/// extraction can still fail later.
+pub fn precheck(path: &Path, bytes: &[u8]) -> Result<Format, IngestError> {
+    if bytes.is_empty() {
+        return Err(IngestError::Empty(path.to_owned()));
+    }
+    match detect::detect(bytes) {
+        Format::Binary(what) => Err(IngestError::Binary {
+            path: path.to_owned(),
+            what,
+        }),
+        format @ (Format::Docx | Format::Pdf) => Ok(format),
+        _ => from_bytes(path, bytes).map(|d| d.format),
+    }
 }
 
 /// Check and decode bytes already read from `path`.

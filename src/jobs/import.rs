@@ -1,10 +1,16 @@
 //! Storing an imported document: one transaction holds the protocol and
 //! its version 1; the same bytes imported again reuse the protocol unless
-//! forced. Shared by `protoscribe import` and the interface's import.
+//! forced. Word and PDF files follow the seed's lifecycle: the protocol is
+//! `processing` while its text is extracted, then `ready`, or `error` with
+//! the reason in its metadata. Shared by `protoscribe import` and the
+//! interface's import.
 
 use std::path::Path;
 
-use crate::ingest::Document;
+use sha2::{Digest, Sha256};
+
+use crate::ingest::{self, Document, Format, IngestError};
+use crate::store::StoreError;
 use crate::store::protocols::{self, NewProtocol, Protocol, ProtocolInfo};
 use crate::store::{ProtocolStatus, Store, versions};
 
@@ -20,6 +26,115 @@ pub struct ImportOptions {
     pub description: Option<String>,
     /// Store it again even when the same bytes are already there.
     pub force: bool,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ImportError {
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("{message} (kept as protocol {id}, status error)")]
+    Failed { id: String, message: String },
+}
+
+/// Import one file: checks, then (for Word and PDF) the processing →
+/// ready | error lifecycle, else one transaction.
+pub fn import_file(
+    store: &Store,
+    path: &Path,
+    max_bytes: u64,
+    options: &ImportOptions,
+) -> Result<Outcome, ImportError> {
+    let bytes = ingest::read_bytes(path, max_bytes)?;
+    let format = ingest::precheck(path, &bytes)?;
+    if !matches!(format, Format::Docx | Format::Pdf) {
+        let doc = ingest::from_bytes(path, &bytes)?;
+        return Ok(store_document(store, &doc, options)?);
+    }
+    let sha256 = format!("{:x}", Sha256::digest(&bytes));
+    let stem = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().chars().take(200).collect::<String>());
+    let placeholder_metadata =
+        serde_json::json!({"source_format": format.as_str(), "sha256": sha256});
+    let started = store.write(|tx| {
+        if !options.force
+            && let Some(existing) = protocols::find_by_sha256(tx, &sha256)?
+        {
+            return Ok(Err(existing));
+        }
+        Ok(Ok(protocols::create(
+            tx,
+            &NewProtocol {
+                title: options
+                    .title
+                    .clone()
+                    .or(stem)
+                    .filter(|t| !t.trim().is_empty())
+                    .unwrap_or_else(|| "Untitled protocol".into()),
+                description: options.description.clone(),
+                content: String::new(),
+                status: Some(ProtocolStatus::Processing),
+                file_path: Some(display_path(path)),
+                file_size: Some(bytes.len() as i64),
+                metadata: Some(placeholder_metadata.clone()),
+            },
+        )?))
+    })?;
+    let row = match started {
+        Ok(row) => row,
+        Err(existing) => return Ok(Outcome::AlreadyThere(existing)),
+    };
+    match ingest::from_bytes(path, &bytes) {
+        Ok(doc) => Ok(store.write(|tx| {
+            let protocol = protocols::update(
+                tx,
+                &row.info.id,
+                &protocols::ProtocolUpdate {
+                    title: Some(
+                        options
+                            .title
+                            .clone()
+                            .unwrap_or_else(|| doc.suggested_title()),
+                    ),
+                    content: Some(doc.content.clone()),
+                    status: Some(ProtocolStatus::Ready),
+                    metadata: Some(doc.metadata()),
+                    ..Default::default()
+                },
+            )?;
+            versions::create(
+                tx,
+                &protocol.id,
+                1,
+                &protocol.content,
+                Some("Imported text"),
+                current_user().as_deref(),
+            )?;
+            Ok(Outcome::Imported(protocol))
+        })?),
+        Err(e) => {
+            let message = e.to_string();
+            let mut metadata = placeholder_metadata;
+            metadata["error"] = serde_json::Value::from(message.clone());
+            store.write(|tx| {
+                protocols::update(
+                    tx,
+                    &row.info.id,
+                    &protocols::ProtocolUpdate {
+                        status: Some(ProtocolStatus::Error),
+                        metadata: Some(metadata.clone()),
+                        ..Default::default()
+                    },
+                )
+            })?;
+            Err(ImportError::Failed {
+                id: row.info.id.clone(),
+                message,
+            })
+        }
+    }
 }
 
 /// Store a document as a ready protocol with its version 1, in one

@@ -102,7 +102,10 @@ impl Store {
         let version = migrate::check_compatible(&conn, path)?;
         match access {
             Access::ReadWrite => {
-                pool::enable_wal(&conn)?;
+                // Switching to WAL needs the file to itself, and SQLite
+                // answers "busy" at once instead of waiting: when several
+                // processes open a new store together, take turns.
+                retry_busy(|| pool::enable_wal(&conn))?;
                 migrate::migrate(&mut conn)?;
             }
             Access::ReadOnly if version < migrate::SCHEMA_VERSION => {
@@ -154,6 +157,27 @@ impl Store {
             Ok(value)
         };
         run(&mut conn).map_err(|e: StoreError| e.for_path(&self.path))
+    }
+}
+
+/// Run `step` again while it reports the database busy, for as long as a
+/// busy connection would wait.
+fn retry_busy<T>(mut step: impl FnMut() -> Result<T>) -> Result<T> {
+    let deadline = std::time::Instant::now() + pool::BUSY_TIMEOUT;
+    let mut pause = std::time::Duration::from_millis(2);
+    loop {
+        match step() {
+            Err(StoreError::Sqlite(e))
+                if matches!(
+                    e.sqlite_error_code(),
+                    Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+                ) && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(std::time::Duration::from_millis(50));
+            }
+            other => return other,
+        }
     }
 }
 

@@ -174,12 +174,14 @@ pub fn get(conn: &Connection, id: &str) -> Result<Protocol> {
     })
 }
 
-/// A protocol imported earlier from the same bytes, if any.
+/// A protocol imported earlier from the same bytes, if any (failed
+/// imports do not count: the file may be imported again).
 pub fn find_by_sha256(conn: &Connection, sha256: &str) -> Result<Option<ProtocolInfo>> {
     Ok(conn
         .query_row(
             &format!(
                 "SELECT {INFO_COLUMNS} FROM protocols WHERE json_extract(metadata, '$.sha256') = ?1
+                   AND status <> 'error'
                  ORDER BY created_at LIMIT 1"
             ),
             [sha256],

@@ -9,7 +9,7 @@ use std::thread;
 use super::action::Event;
 use crate::analysis::GuidelineChoice;
 use crate::jobs::analyze::{self, Request};
-use crate::jobs::import::{ImportOptions, Outcome, store_document};
+use crate::jobs::import::{ImportOptions, Outcome, import_file};
 use crate::store::Store;
 
 pub enum Job {
@@ -22,14 +22,14 @@ pub struct Worker {
 }
 
 fn import(store: &Store, path: &std::path::Path) -> Result<String, String> {
-    let doc = crate::ingest::read_document(path, crate::ingest::DEFAULT_MAX_BYTES)
-        .map_err(|e| e.to_string())?;
     let options = ImportOptions {
         title: None,
         description: None,
         force: false,
     };
-    match store_document(store, &doc, &options).map_err(|e| e.to_string())? {
+    match import_file(store, path, crate::ingest::DEFAULT_MAX_BYTES, &options)
+        .map_err(|e| e.to_string())?
+    {
         Outcome::Imported(p) => Ok(p.info.id),
         Outcome::AlreadyThere(p) => Ok(p.id),
     }

@@ -118,3 +118,30 @@ pub const PROTOCOL: &str = "# Vitamin D for fracture prevention: a randomised tr
 ## 1. Background\nFractures in older adults are common.\n\n\
 ## 2. Methods\nParticipants will be randomised 1:1 using computer-generated blocks.\n\n\
 ### 2.1 Sample size\nWe will enrol 240 participants (90% power, alpha 0.05).\n";
+
+/// The status and text of every protocol, oldest first.
+pub fn protocol_rows(db: &Path) -> Vec<(String, String)> {
+    let conn = rusqlite::Connection::open(db).expect("open store");
+    let mut stmt = conn
+        .prepare("SELECT status, content FROM protocols ORDER BY created_at")
+        .expect("query");
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .expect("rows")
+        .map(|r| r.expect("row"))
+        .collect()
+}
+
+/// A failed Word or PDF extraction: one line with the reason, and a
+/// protocol left with status error and no text (never a half-made one).
+pub fn assert_failed_extraction(s: &Sandbox, out: &Output, needle: &str) {
+    assert_error(out, needle);
+    assert!(stderr(out).contains("status error"), "{}", stderr(out));
+    let rows = protocol_rows(&s.db());
+    let (status, content) = rows.last().expect("a protocol row");
+    assert_eq!(status, "error");
+    assert!(content.is_empty());
+    assert!(
+        rows.iter().all(|(st, _)| st != "processing"),
+        "no import left half-way"
+    );
+}
