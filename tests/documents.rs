@@ -325,6 +325,14 @@ fn docx_and_pdf_reports_hold_the_same_content() {
         "scores"
     );
     assert!(text.contains("Page 1 of"), "page numbers");
+    // A PDF library reads it too (pdf-extract, through the importer).
+    let read = protoscribe::ingest::from_bytes(&pdf, &bytes).unwrap();
+    assert!(read.pages.unwrap() >= 2);
+    assert!(
+        read.content.contains("Suggestions and decisions"),
+        "{}",
+        read.content
+    );
     for suggestion in &q {
         let first = suggestion["content"]
             .as_str()

@@ -4,7 +4,7 @@
 
 use std::io::{Cursor, Write};
 
-use super::{Report, escape, status_label};
+use super::{CHECKLIST_HEADER, Report, escape};
 
 const CONTENT_TYPES: &str = r#"<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/><Override PartName="/word/styles.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml"/></Types>"#;
@@ -83,35 +83,15 @@ fn document(r: &Report) -> String {
         let rows: Vec<Vec<String>> = r
             .checklist
             .iter()
-            .map(|c| {
-                vec![
-                    c.guideline.clone(),
-                    c.item.clone(),
-                    c.title.clone(),
-                    status_label(&c.status).to_owned(),
-                    c.quote.clone().unwrap_or_default(),
-                ]
-            })
+            .map(super::ChecklistLine::cells)
             .collect();
-        body.push(table(
-            &["Guideline", "Item", "Topic", "Verdict", "Evidence"],
-            &rows,
-        ));
+        body.push(table(&CHECKLIST_HEADER, &rows));
     }
     body.push(text(Some("Heading1"), "Suggestions and decisions"));
     for (section, items) in r.by_section() {
         body.push(text(Some("Heading2"), section));
         for d in items {
-            let head = format!(
-                "{} · {} · {} priority{}",
-                status_label(&d.status),
-                d.kind,
-                d.priority,
-                d.reference
-                    .as_deref()
-                    .map(|r| format!(" · {r}"))
-                    .unwrap_or_default()
-            );
+            let head = d.heading();
             body.push(paragraph(None, &[run(&head, true)]));
             body.extend(
                 d.content

@@ -44,17 +44,7 @@ pub fn render(r: &Report) -> String {
     for (section, items) in r.by_section() {
         let _ = writeln!(out, "\n### {}\n", section.replace('\n', " "));
         for d in items {
-            let _ = writeln!(
-                out,
-                "- **{}** · {} · {} priority{}",
-                status_label(&d.status),
-                d.kind,
-                d.priority,
-                d.reference
-                    .as_deref()
-                    .map(|r| format!(" · {r}"))
-                    .unwrap_or_default()
-            );
+            let _ = writeln!(out, "- **{}**", d.heading());
             for line in d.content.lines() {
                 let _ = writeln!(out, "  > {line}");
             }

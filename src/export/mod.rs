@@ -19,6 +19,22 @@ pub struct ChecklistLine {
     pub quote: Option<String>,
 }
 
+impl ChecklistLine {
+    /// Guideline, item, topic, verdict, evidence: one table row.
+    pub fn cells(&self) -> Vec<String> {
+        vec![
+            self.guideline.clone(),
+            self.item.clone(),
+            self.title.clone(),
+            status_label(&self.status).to_owned(),
+            self.quote.clone().unwrap_or_default(),
+        ]
+    }
+}
+
+/// The checklist table's column names.
+pub const CHECKLIST_HEADER: [&str; 5] = ["Guideline", "Item", "Topic", "Verdict", "Evidence"];
+
 /// One suggestion with its decision.
 #[derive(Clone, Debug, PartialEq)]
 pub struct DecisionLine {
@@ -43,6 +59,22 @@ pub struct Report {
     pub decisions: Vec<DecisionLine>,
     pub text: Option<String>,
     pub generated_at: String,
+}
+
+impl DecisionLine {
+    /// "✓ accepted · critical · high priority · SPIRIT 2013 item 14".
+    pub fn heading(&self) -> String {
+        format!(
+            "{} · {} · {} priority{}",
+            status_label(&self.status),
+            self.kind,
+            self.priority,
+            self.reference
+                .as_deref()
+                .map(|r| format!(" · {r}"))
+                .unwrap_or_default()
+        )
+    }
 }
 
 impl Report {

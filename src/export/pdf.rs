@@ -6,7 +6,7 @@
 
 use std::fmt::Write;
 
-use super::{Report, status_label};
+use super::{CHECKLIST_HEADER, Report};
 
 const PAGE_W: f32 = 595.0;
 const PAGE_H: f32 = 842.0;
@@ -254,40 +254,15 @@ fn layout(r: &Report) -> Vec<String> {
         let rows: Vec<Vec<String>> = r
             .checklist
             .iter()
-            .map(|c| {
-                vec![
-                    c.guideline.clone(),
-                    c.item.clone(),
-                    c.title.clone(),
-                    status_label(&c.status).to_owned(),
-                    c.quote.clone().unwrap_or_default(),
-                ]
-            })
+            .map(super::ChecklistLine::cells)
             .collect();
-        p.table(
-            &["Guideline", "Item", "Topic", "Verdict", "Evidence"],
-            &rows,
-            &[1.4, 0.6, 2.2, 1.2, 4.0],
-        );
+        p.table(&CHECKLIST_HEADER, &rows, &[1.4, 0.6, 2.2, 1.2, 4.0]);
     }
     p.heading("Suggestions and decisions", 14.0);
     for (section, items) in r.by_section() {
         p.heading(section, 12.0);
         for d in items {
-            p.paragraph(
-                &format!(
-                    "{} · {} · {} priority{}",
-                    status_label(&d.status),
-                    d.kind,
-                    d.priority,
-                    d.reference
-                        .as_deref()
-                        .map(|r| format!(" · {r}"))
-                        .unwrap_or_default()
-                ),
-                BODY,
-                true,
-            );
+            p.paragraph(&d.heading(), BODY, true);
             p.paragraph(&d.content, BODY, false);
             if let Some(m) = &d.modified {
                 p.paragraph(&format!("Modified text: {m}"), BODY, false);

@@ -104,14 +104,7 @@ pub fn import_file(
                     ..Default::default()
                 },
             )?;
-            versions::create(
-                tx,
-                &protocol.id,
-                1,
-                &protocol.content,
-                Some("Imported text"),
-                current_user().as_deref(),
-            )?;
+            first_version(tx, &protocol)?;
             Ok(Outcome::Imported(protocol))
         })?),
         Err(e) => {
@@ -135,6 +128,19 @@ pub fn import_file(
             })
         }
     }
+}
+
+/// Version 1 of a protocol: its imported text.
+fn first_version(tx: &rusqlite::Transaction<'_>, protocol: &Protocol) -> crate::store::Result<()> {
+    versions::create(
+        tx,
+        &protocol.id,
+        1,
+        &protocol.content,
+        Some("Imported text"),
+        current_user().as_deref(),
+    )?;
+    Ok(())
 }
 
 /// Store a document as a ready protocol with its version 1, in one
@@ -165,14 +171,7 @@ pub fn store_document(
                 metadata: Some(doc.metadata()),
             },
         )?;
-        versions::create(
-            tx,
-            &protocol.id,
-            1,
-            &protocol.content,
-            Some("Imported text"),
-            current_user().as_deref(),
-        )?;
+        first_version(tx, &protocol)?;
         Ok(Outcome::Imported(protocol))
     })
 }
