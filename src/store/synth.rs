@@ -79,16 +79,8 @@ impl Rng {
     }
 }
 
-const SECTIONS: [&str; 8] = [
-    "Administrative information",
-    "Introduction",
-    "Methods: participants, interventions and outcomes",
-    "Methods: assignment of interventions",
-    "Methods: data collection, management and analysis",
-    "Methods: monitoring",
-    "Ethics and dissemination",
-    "Appendices",
-];
+/// Suggestions are spread over the guideline's own sections.
+use crate::revise::GUIDELINE_ORDER as SECTIONS;
 
 /// Fill `conn` with synthetic rows in one transaction; returns the number
 /// of suggestions written. `progress` is called after each protocol.
