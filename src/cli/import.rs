@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use super::{Context, Error, Result};
 use crate::ingest;
 pub use crate::jobs::import::{
-    ImportError, ImportOptions, Outcome, current_user, import_file, store_document,
+    ImportError, ImportOptions, Outcome, current_user, import_prepared, store_document,
 };
 
 #[derive(Debug, clap::Args)]
@@ -54,16 +54,13 @@ pub fn run(ctx: &Context, args: Args) -> Result {
     }
     // Check every file before touching the store, so bad input alone
     // never creates or changes one.
-    let checked: Vec<std::result::Result<(), ingest::IngestError>> = args
+    let prepared: Vec<std::result::Result<ingest::Prepared, ingest::IngestError>> = args
         .files
         .iter()
-        .map(|path| {
-            ingest::read_bytes(path, args.max_size)
-                .and_then(|b| ingest::precheck(path, &b).map(|_| ()))
-        })
+        .map(|path| ingest::read_bytes(path, args.max_size).and_then(|b| ingest::prepare(path, b)))
         .collect();
-    if checked.iter().all(|c| c.is_err()) {
-        return report_all(checked);
+    if prepared.iter().all(|p| p.is_err()) {
+        return report_all(prepared);
     }
     let store = ctx.open_for_writing()?;
     let options = ImportOptions {
@@ -73,10 +70,10 @@ pub fn run(ctx: &Context, args: Args) -> Result {
     };
     let mut failed = false;
     let mut stdout = std::io::stdout().lock();
-    for (path, check) in args.files.iter().zip(checked) {
-        let outcome = check.map_err(Error::from).and_then(|()| {
-            import_file(&store, path, args.max_size, &options).map_err(import_error)
-        });
+    for (path, file) in args.files.iter().zip(prepared) {
+        let outcome = file
+            .map_err(Error::from)
+            .and_then(|file| import_prepared(&store, path, file, &options).map_err(import_error));
         match outcome {
             Ok(Outcome::Imported(p)) => writeln!(stdout, "{}", p.id)?,
             Ok(Outcome::AlreadyThere(p)) => {
@@ -105,8 +102,8 @@ fn import_error(e: ImportError) -> Error {
     }
 }
 
-fn report_all(checked: Vec<std::result::Result<(), ingest::IngestError>>) -> Result {
-    let mut errors: Vec<_> = checked.into_iter().filter_map(|d| d.err()).collect();
+fn report_all(prepared: Vec<std::result::Result<ingest::Prepared, ingest::IngestError>>) -> Result {
+    let mut errors: Vec<_> = prepared.into_iter().filter_map(|p| p.err()).collect();
     if errors.len() == 1 {
         return Err(errors.remove(0).into());
     }

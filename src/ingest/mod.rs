@@ -153,20 +153,27 @@ pub fn read_bytes(path: &Path, max_bytes: u64) -> Result<Vec<u8>, IngestError> {
     Ok(bytes)
 }
 
+/// A file that passed every check short of extraction: plain text is
+/// decoded already; Word and PDF files keep their bytes for the slower
+/// extraction, which can still fail.
+pub enum Prepared {
+    Decoded(Document),
+    Extract { format: Format, bytes: Vec<u8> },
+}
+
 /// The checks that need no extraction: empty, not a document, and for
-/// plain text the whole decoding. Word and PDF files pass here; their
-/// extraction can still fail later.
-pub fn precheck(path: &Path, bytes: &[u8]) -> Result<Format, IngestError> {
+/// plain text the whole decoding (done once, kept in the result).
+pub fn prepare(path: &Path, bytes: Vec<u8>) -> Result<Prepared, IngestError> {
     if bytes.is_empty() {
         return Err(IngestError::Empty(path.to_owned()));
     }
-    match detect::detect(bytes) {
+    match detect::detect(&bytes) {
         Format::Binary(what) => Err(IngestError::Binary {
             path: path.to_owned(),
             what,
         }),
-        format @ (Format::Docx | Format::Pdf) => Ok(format),
-        _ => from_bytes(path, bytes).map(|d| d.format),
+        format @ (Format::Docx | Format::Pdf) => Ok(Prepared::Extract { format, bytes }),
+        _ => from_bytes(path, &bytes).map(Prepared::Decoded),
     }
 }
 

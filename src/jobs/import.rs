@@ -9,7 +9,7 @@ use std::path::Path;
 
 use sha2::{Digest, Sha256};
 
-use crate::ingest::{self, Document, Format, IngestError};
+use crate::ingest::{self, Document, IngestError, Prepared};
 use crate::store::StoreError;
 use crate::store::protocols::{self, NewProtocol, Protocol, ProtocolInfo};
 use crate::store::{ProtocolStatus, Store, versions};
@@ -38,8 +38,7 @@ pub enum ImportError {
     Failed { id: String, message: String },
 }
 
-/// Import one file: checks, then (for Word and PDF) the processing →
-/// ready | error lifecycle, else one transaction.
+/// Import one file: read and check it, then store it.
 pub fn import_file(
     store: &Store,
     path: &Path,
@@ -47,11 +46,21 @@ pub fn import_file(
     options: &ImportOptions,
 ) -> Result<Outcome, ImportError> {
     let bytes = ingest::read_bytes(path, max_bytes)?;
-    let format = ingest::precheck(path, &bytes)?;
-    if !matches!(format, Format::Docx | Format::Pdf) {
-        let doc = ingest::from_bytes(path, &bytes)?;
-        return Ok(store_document(store, &doc, options)?);
-    }
+    import_prepared(store, path, ingest::prepare(path, bytes)?, options)
+}
+
+/// Store a checked file: decoded text in one transaction; Word and PDF
+/// through the processing → ready | error lifecycle.
+pub fn import_prepared(
+    store: &Store,
+    path: &Path,
+    prepared: Prepared,
+    options: &ImportOptions,
+) -> Result<Outcome, ImportError> {
+    let (format, bytes) = match prepared {
+        Prepared::Decoded(doc) => return Ok(store_document(store, &doc, options)?),
+        Prepared::Extract { format, bytes } => (format, bytes),
+    };
     let sha256 = format!("{:x}", Sha256::digest(&bytes));
     let stem = path
         .file_stem()
