@@ -6,7 +6,6 @@ use serde_json::{Value, json};
 
 use super::output::{self, cell};
 use super::{Context, Error, Result};
-use crate::store::{analyses, ids};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -19,19 +18,7 @@ pub struct Args {
 
 pub fn run(ctx: &Context, args: Args) -> Result {
     let store = ctx.open_for_reading()?;
-    let analysis = store.read(|conn| match ids::kind_of(&args.id) {
-        Some(ids::ANALYSIS) => Ok(Some(analyses::get(conn, &args.id)?)),
-        _ => {
-            crate::store::protocols::get(conn, &args.id)?;
-            analyses::latest_completed(conn, &args.id)
-        }
-    })?;
-    let Some(analysis) = analysis else {
-        return Err(Error::Usage(format!(
-            "{} has no completed analysis yet: run 'protoscribe analyze {}'",
-            args.id, args.id
-        )));
-    };
+    let analysis = super::completed_analysis(&store, &args.id)?;
     let items = checklist_items(analysis.results.as_ref());
     if items.is_empty() {
         return Err(Error::Usage(format!(

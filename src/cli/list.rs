@@ -55,7 +55,7 @@ pub fn run(ctx: &Context, args: Args) -> Result {
         let total = protocols::count(conn, &filter)?;
         let mut with_scores = Vec::with_capacity(rows.len());
         for p in rows {
-            let score = analyses::latest_completed(conn, &p.id)?.and_then(|a| a.overall_score);
+            let score = analyses::latest_completed_score(conn, &p.id)?.and_then(|(_, score)| score);
             with_scores.push((p, score));
         }
         Ok((with_scores, total))

@@ -4,9 +4,9 @@
 use std::io::Write;
 
 use super::output::{self, cell, clean};
-use super::{Context, Error, Result};
+use super::{Context, Result};
 use crate::store::suggestions::{self, SuggestionFilter};
-use crate::store::{Page, SuggestionStatus, analyses, ids, protocols};
+use crate::store::{Page, SuggestionStatus};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -25,19 +25,7 @@ pub struct Args {
 
 pub fn run(ctx: &Context, args: Args) -> Result {
     let store = ctx.open_for_reading()?;
-    let analysis_id = store.read(|conn| match ids::kind_of(&args.id) {
-        Some(ids::ANALYSIS) => Ok(Some(analyses::get(conn, &args.id)?.id)),
-        _ => {
-            protocols::get(conn, &args.id)?;
-            Ok(analyses::latest_completed(conn, &args.id)?.map(|a| a.id))
-        }
-    })?;
-    let Some(analysis_id) = analysis_id else {
-        return Err(Error::Usage(format!(
-            "{} has no completed analysis yet: run 'protoscribe analyze {}'",
-            args.id, args.id
-        )));
-    };
+    let analysis_id = super::completed_analysis(&store, &args.id)?.id;
     let filter = SuggestionFilter {
         analysis_id: Some(analysis_id),
         status: args.status,

@@ -238,6 +238,19 @@ pub fn count(conn: &Connection, filter: &AnalysisFilter) -> Result<u64> {
     Ok(n as u64)
 }
 
+/// The analysis `id` names: an analysis id names itself, a protocol id
+/// its latest completed analysis (`None` while it has none). Either must
+/// exist.
+pub fn resolve(conn: &Connection, id: &str) -> Result<Option<Analysis>> {
+    match ids::kind_of(id) {
+        Some(ids::ANALYSIS) => Ok(Some(get(conn, id)?)),
+        _ => {
+            super::protocols::get(conn, id)?;
+            latest_completed(conn, id)
+        }
+    }
+}
+
 /// The newest *completed* analysis of a protocol (by completion time).
 pub fn latest_completed(conn: &Connection, protocol_id: &str) -> Result<Option<Analysis>> {
     Ok(conn
