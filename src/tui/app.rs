@@ -392,7 +392,7 @@ impl App {
     }
 
     /// Read the selected protocol's latest analysis, its history and its
-    /// per-section breakdown.
+    /// per-section breakdown; callers follow with `fetch_queue`.
     pub fn fetch_view(&mut self) -> Result<()> {
         let Some(id) = self.selected_protocol_id() else {
             self.view = None;
@@ -403,13 +403,14 @@ impl App {
                 return Ok(None);
             };
             let history = analyses::history(conn, &id, 20)?;
-            let progress = stats::analysis_progress(conn, &analysis.id)?;
             let sections = section_tallies(analysis.results.as_ref());
+            // Progress moves with every decision, so fetch_queue (which
+            // always follows) reads it.
             Ok(Some(AnalysisView {
                 analysis,
                 history,
                 sections,
-                progress,
+                progress: ReviewProgress::default(),
             }))
         })?;
         Ok(())
