@@ -62,7 +62,8 @@ pub fn check(doc: &Document<'_>) -> Vec<Finding> {
 }
 
 fn sample_sizes(doc: &Document<'_>) -> Option<Finding> {
-    let mut stated: BTreeMap<u64, Vec<Range<usize>>> = BTreeMap::new();
+    // Each figure with the first sentence that states it.
+    let mut stated: BTreeMap<u64, Range<usize>> = BTreeMap::new();
     for caps in sample_size().captures_iter(doc.text) {
         let (Some(all), Some(n)) = (caps.get(0), caps.get(1)) else {
             continue;
@@ -80,19 +81,14 @@ fn sample_sizes(doc: &Document<'_>) -> Option<Finding> {
         if let Ok(n) = n.as_str().parse::<u64>() {
             stated
                 .entry(n)
-                .or_default()
-                .push(doc.sentences[doc.sentence_at(all.start())].clone());
+                .or_insert_with(|| doc.sentences[doc.sentence_at(all.start())].clone());
         }
     }
     if stated.len() < 2 {
         return None;
     }
     let figures: Vec<String> = stated.keys().map(u64::to_string).collect();
-    let evidence: Vec<Range<usize>> = stated
-        .values()
-        .filter_map(|v| v.first().cloned())
-        .take(4)
-        .collect();
+    let evidence: Vec<Range<usize>> = stated.values().take(4).cloned().collect();
     Some(Finding {
         check: Check::Inconsistency,
         section: section_name(doc, evidence[0].start, "Sample size"),
@@ -120,7 +116,8 @@ fn versions(doc: &Document<'_>) -> Option<Finding> {
         }
     }
     let title_page = (doc.text.len() / 50).clamp(1500, 4000);
-    let mut stated: BTreeMap<String, Vec<Range<usize>>> = BTreeMap::new();
+    // Each version with the first line that states it.
+    let mut stated: BTreeMap<String, Range<usize>> = BTreeMap::new();
     let mut offset = 0;
     for raw in doc.text.split_inclusive('\n') {
         let line = raw.trim();
@@ -152,8 +149,7 @@ fn versions(doc: &Document<'_>) -> Option<Finding> {
                 let v = v.as_str().trim_end_matches(".0").to_owned();
                 stated
                     .entry(v)
-                    .or_default()
-                    .push(start..start + raw.trim_end().len());
+                    .or_insert(start..start + raw.trim_end().len());
             }
         }
     }
@@ -161,11 +157,7 @@ fn versions(doc: &Document<'_>) -> Option<Finding> {
         return None;
     }
     let figures: Vec<String> = stated.keys().cloned().collect();
-    let evidence: Vec<Range<usize>> = stated
-        .values()
-        .filter_map(|v| v.first().cloned())
-        .take(4)
-        .collect();
+    let evidence: Vec<Range<usize>> = stated.values().take(4).cloned().collect();
     Some(Finding {
         check: Check::Inconsistency,
         section: section_name(doc, evidence[0].start, "Administrative information"),
