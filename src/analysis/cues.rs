@@ -56,12 +56,7 @@ impl Detector {
 
     /// The first place in `text` this shape occurs.
     pub fn find(self, text: &str) -> Option<Range<usize>> {
-        let pattern = match self {
-            // The title is judged by the caller, who knows it.
-            Detector::Title => return None,
-            other => patterns().get(other),
-        };
-        pattern.find(text).map(|m| m.range())
+        patterns().get(self)?.find(text).map(|m| m.range())
     }
 }
 
@@ -80,8 +75,10 @@ struct Patterns {
 }
 
 impl Patterns {
-    fn get(&self, d: Detector) -> &Regex {
-        match d {
+    /// The detector's pattern; none for the title, which the caller
+    /// judges because it knows the title.
+    fn get(&self, d: Detector) -> Option<&Regex> {
+        Some(match d {
             Detector::Count => &self.count,
             Detector::Number => &self.number,
             Detector::Percent => &self.percent,
@@ -92,8 +89,9 @@ impl Patterns {
             Detector::RegistryId => &self.registry_id,
             Detector::Person => &self.person,
             Detector::Org => &self.org,
-            Detector::Contact | Detector::Title => &self.contact,
-        }
+            Detector::Contact => &self.contact,
+            Detector::Title => return None,
+        })
     }
 }
 
