@@ -279,19 +279,23 @@ fn the_filter_cycles_all_pending_critical_high() {
     act(&mut app, Action::CycleFilter);
     assert_eq!(app.queue.total, all - 1, "pending hides the decided one");
     act(&mut app, Action::CycleFilter);
+    assert!(!app.queue.rows.is_empty(), "the sample has some to show");
     assert!(
         app.queue
             .rows
             .iter()
             .all(|s| s.kind == protoscribe::store::SuggestionType::Critical)
     );
+    assert!(app.queue.total < all);
     act(&mut app, Action::CycleFilter);
+    assert!(!app.queue.rows.is_empty(), "the sample has some to show");
     assert!(
         app.queue
             .rows
             .iter()
             .all(|s| s.priority == protoscribe::store::Priority::High)
     );
+    assert!(app.queue.total < all);
     act(&mut app, Action::CycleFilter);
     assert_eq!(app.queue.total, all);
 }
