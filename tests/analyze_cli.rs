@@ -6,14 +6,6 @@ mod common;
 use common::{Sandbox, assert_error};
 use serde_json::Value;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
-
-fn import_fixture(s: &Sandbox, name: &str) -> String {
-    s.ok(&["import", &format!("{FIXTURES}/{name}")])
-        .trim()
-        .to_owned()
-}
-
 fn query<T: rusqlite::types::FromSql>(s: &Sandbox, sql: &str) -> T {
     let conn = rusqlite::Connection::open(s.db()).unwrap();
     conn.query_row(sql, [], |r| r.get(0)).unwrap()
@@ -22,7 +14,7 @@ fn query<T: rusqlite::types::FromSql>(s: &Sandbox, sql: &str) -> T {
 #[test]
 fn analyze_stores_a_completed_analysis_with_results_and_suggestions() {
     let s = Sandbox::new();
-    let id = import_fixture(&s, "partial-knee-exercise.txt");
+    let id = s.import_fixture("partial-knee-exercise.txt");
     let out = s.ok(&["analyze", &id]);
     assert!(
         out.starts_with("analysis_") && out.contains("overall") && out.contains("critical"),
@@ -50,7 +42,7 @@ fn analyze_stores_a_completed_analysis_with_results_and_suggestions() {
 #[test]
 fn analyze_json_gives_the_analysis_fields_and_counts() {
     let s = Sandbox::new();
-    let id = import_fixture(&s, "poor-cbt-insomnia.md");
+    let id = s.import_fixture("poor-cbt-insomnia.md");
     let v: Value = serde_json::from_str(&s.ok(&["analyze", &id, "--json"])).unwrap();
     for field in [
         "id",
@@ -76,7 +68,7 @@ fn analyze_json_gives_the_analysis_fields_and_counts() {
 #[test]
 fn checklist_json_has_one_object_per_item() {
     let s = Sandbox::new();
-    let id = import_fixture(&s, "complete-vitamin-d.md");
+    let id = s.import_fixture("complete-vitamin-d.md");
     s.ok(&["analyze", &id]);
     let items: Value = serde_json::from_str(&s.ok(&["checklist", &id, "--json"])).unwrap();
     let items = items.as_array().unwrap();
@@ -105,7 +97,7 @@ fn checklist_json_has_one_object_per_item() {
 #[test]
 fn a_rerun_makes_a_new_analysis_and_keeps_earlier_decisions() {
     let s = Sandbox::new();
-    let id = import_fixture(&s, "partial-knee-exercise.txt");
+    let id = s.import_fixture("partial-knee-exercise.txt");
     s.ok(&["analyze", &id]);
     {
         let conn = rusqlite::Connection::open(s.db()).unwrap();
@@ -130,7 +122,7 @@ fn a_rerun_makes_a_new_analysis_and_keeps_earlier_decisions() {
 #[test]
 fn a_protocol_that_is_not_ready_is_refused_and_nothing_is_created() {
     let s = Sandbox::new();
-    let id = import_fixture(&s, "poor-cbt-insomnia.md");
+    let id = s.import_fixture("poor-cbt-insomnia.md");
     {
         let conn = rusqlite::Connection::open(s.db()).unwrap();
         conn.execute("UPDATE protocols SET status = 'error'", [])
@@ -144,7 +136,7 @@ fn a_protocol_that_is_not_ready_is_refused_and_nothing_is_created() {
 #[test]
 fn unknown_providers_and_ids_are_refused() {
     let s = Sandbox::new();
-    let id = import_fixture(&s, "poor-cbt-insomnia.md");
+    let id = s.import_fixture("poor-cbt-insomnia.md");
     assert_error(
         &s.run(&["analyze", &id, "--provider", "gpt"]),
         "unknown provider 'gpt': choose one of builtin",
@@ -167,8 +159,8 @@ fn unknown_providers_and_ids_are_refused() {
 #[test]
 fn analyze_all_covers_every_ready_protocol() {
     let s = Sandbox::new();
-    import_fixture(&s, "poor-cbt-insomnia.md");
-    import_fixture(&s, "complete-vitamin-d.md");
+    s.import_fixture("poor-cbt-insomnia.md");
+    s.import_fixture("complete-vitamin-d.md");
     let out = s.ok(&["analyze", "--all"]);
     assert_eq!(out.lines().count(), 2, "{out}");
     let n: i64 = query(
@@ -181,7 +173,7 @@ fn analyze_all_covers_every_ready_protocol() {
 #[test]
 fn the_guideline_choice_is_respected() {
     let s = Sandbox::new();
-    let id = import_fixture(&s, "complete-vitamin-d.md");
+    let id = s.import_fixture("complete-vitamin-d.md");
     let v: Value =
         serde_json::from_str(&s.ok(&["analyze", &id, "--guideline", "consort", "--json"])).unwrap();
     assert_eq!(v["spirit_score"], Value::Null);

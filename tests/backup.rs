@@ -9,17 +9,12 @@ use std::process::Stdio;
 
 use common::{Sandbox, assert_error};
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
-
 fn analysed(s: &Sandbox) {
-    for name in [
+    s.analyse_fixtures(&[
         "poor-cbt-insomnia.md",
         "partial-knee-exercise.txt",
         "complete-vitamin-d.md",
-    ] {
-        s.ok(&["import", &format!("{FIXTURES}/{name}")]);
-    }
-    s.ok(&["analyze", "--all"]);
+    ]);
 }
 
 fn backups(dir: &Path) -> Vec<PathBuf> {

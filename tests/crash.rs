@@ -11,14 +11,9 @@ use std::time::{Duration, Instant};
 
 use common::Sandbox;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
-
 fn analysed() -> Sandbox {
     let s = Sandbox::new();
-    for name in ["poor-cbt-insomnia.md", "partial-knee-exercise.txt"] {
-        s.ok(&["import", &format!("{FIXTURES}/{name}")]);
-    }
-    s.ok(&["analyze", "--all"]);
+    s.analyse_fixtures(&["poor-cbt-insomnia.md", "partial-knee-exercise.txt"]);
     s
 }
 

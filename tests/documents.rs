@@ -6,15 +6,18 @@ mod common;
 use common::{Sandbox, assert_error};
 use serde_json::Value;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
-
 fn analysed(s: &Sandbox, name: &str) -> String {
-    let id = s
-        .ok(&["import", &format!("{FIXTURES}/{name}")])
-        .trim()
-        .to_owned();
+    let id = s.import_fixture(name);
     s.ok(&["analyze", &id]);
     id
+}
+
+/// The first line of a suggestion's text, which every report shows.
+fn first_line(suggestion: &Value) -> &str {
+    suggestion["content"]
+        .as_str()
+        .and_then(|c| c.lines().next())
+        .expect("a suggestion has text")
 }
 
 fn queue(s: &Sandbox, id: &str) -> Vec<Value> {
@@ -129,13 +132,7 @@ fn reports_hold_title_scores_checklist_and_every_suggestion() {
             "{format}"
         );
         for suggestion in &q {
-            let first = suggestion["content"]
-                .as_str()
-                .unwrap()
-                .lines()
-                .next()
-                .unwrap();
-            let probe: String = first.chars().take(40).collect();
+            let probe: String = first_line(suggestion).chars().take(40).collect();
             let probe = if format == "html" {
                 probe.replace('"', "&quot;").replace('\'', "&#39;")
             } else {
@@ -334,13 +331,7 @@ fn docx_and_pdf_reports_hold_the_same_content() {
         read.content
     );
     for suggestion in &q {
-        let first = suggestion["content"]
-            .as_str()
-            .unwrap()
-            .lines()
-            .next()
-            .unwrap();
-        let probe: String = first
+        let probe: String = first_line(suggestion)
             .split_whitespace()
             .take(6)
             .collect::<Vec<_>>()

@@ -6,14 +6,9 @@ mod common;
 use common::Sandbox;
 use serde_json::Value;
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
-
 /// A PDF of a protocol's report, with the protocol's text in it.
 fn report_pdf(s: &Sandbox) -> std::path::PathBuf {
-    let id = s
-        .ok(&["import", &format!("{FIXTURES}/partial-knee-exercise.txt")])
-        .trim()
-        .to_owned();
+    let id = s.import_fixture("partial-knee-exercise.txt");
     s.ok(&["analyze", &id]);
     let pdf = s.path("report.pdf");
     s.ok(&[

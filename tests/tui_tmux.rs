@@ -8,8 +8,6 @@ use std::time::{Duration, Instant};
 
 use common::{BIN, Sandbox};
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
-
 /// A tmux server of our own (its own socket), killed when dropped.
 struct Tmux {
     socket: String,
@@ -89,10 +87,7 @@ impl Drop for Tmux {
 /// Two analysed sample protocols in a fresh store.
 fn analysed_store() -> Sandbox {
     let s = Sandbox::new();
-    for name in ["poor-cbt-insomnia.md", "partial-knee-exercise.txt"] {
-        s.ok(&["import", &format!("{FIXTURES}/{name}")]);
-    }
-    s.ok(&["analyze", "--all"]);
+    s.analyse_fixtures(&["poor-cbt-insomnia.md", "partial-knee-exercise.txt"]);
     s
 }
 

@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_protoscribe");
+pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
 /// A temporary folder holding one store (`store.db`) and any input files.
 pub struct Sandbox {
@@ -67,6 +68,21 @@ impl Sandbox {
         self.ok(&["import", path.to_str().expect("utf-8 path")])
             .trim()
             .to_owned()
+    }
+
+    /// Import one of `tests/fixtures` and return the new protocol's id.
+    pub fn import_fixture(&self, name: &str) -> String {
+        self.ok(&["import", &format!("{FIXTURES}/{name}")])
+            .trim()
+            .to_owned()
+    }
+
+    /// Import fixtures and analyse them all.
+    pub fn analyse_fixtures(&self, names: &[&str]) {
+        for name in names {
+            self.import_fixture(name);
+        }
+        self.ok(&["analyze", "--all"]);
     }
 
     pub fn counts(&self) -> Counts {
