@@ -180,10 +180,7 @@ mod tests {
     use super::*;
 
     fn messages(text: &str) -> Vec<String> {
-        check(&Document::new(text))
-            .into_iter()
-            .map(|f| f.message)
-            .collect()
+        super::super::messages_of(check, text)
     }
 
     #[test]

@@ -75,3 +75,12 @@ pub fn section_name(doc: &Document<'_>, at: usize, fallback: &str) -> String {
         .unwrap_or(fallback);
     name.chars().take(100).collect()
 }
+
+/// The messages one check gives for `text`, for the checks' tests.
+#[cfg(test)]
+fn messages_of(check: fn(&Document<'_>) -> Vec<Finding>, text: &str) -> Vec<String> {
+    check(&Document::new(text))
+        .into_iter()
+        .map(|f| f.message)
+        .collect()
+}
