@@ -108,16 +108,7 @@ fn reports_hold_title_scores_checklist_and_every_suggestion() {
         "<b>not</b> needed & fine",
     ]);
     for (format, name) in [("markdown", "r.md"), ("html", "r.html")] {
-        let path = s.path(name);
-        s.ok(&[
-            "export",
-            &id,
-            "--format",
-            format,
-            "-o",
-            path.to_str().unwrap(),
-            "--with-text",
-        ]);
+        let path = s.export(&id, format, name, &["--with-text"]);
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(
             text.contains("Supervised exercise therapy for people with knee osteoarthritis"),
@@ -269,24 +260,8 @@ fn docx_and_pdf_reports_hold_the_same_content() {
     let s = Sandbox::new();
     let id = analysed(&s, "partial-knee-exercise.txt");
     let q = queue(&s, &id);
-    let docx = s.path("r.docx");
-    let pdf = s.path("r.pdf");
-    s.ok(&[
-        "export",
-        &id,
-        "--format",
-        "docx",
-        "-o",
-        docx.to_str().unwrap(),
-    ]);
-    s.ok(&[
-        "export",
-        &id,
-        "--format",
-        "pdf",
-        "-o",
-        pdf.to_str().unwrap(),
-    ]);
+    let docx = s.export(&id, "docx", "r.docx", &[]);
+    let pdf = s.export(&id, "pdf", "r.pdf", &[]);
 
     // The DOCX read back with ProtoScribe's own importer: real headings and table rows.
     let doc = protoscribe::ingest::from_bytes(&docx, &std::fs::read(&docx).unwrap()).unwrap();

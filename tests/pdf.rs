@@ -10,17 +10,7 @@ use serde_json::Value;
 fn report_pdf(s: &Sandbox) -> std::path::PathBuf {
     let id = s.import_fixture("partial-knee-exercise.txt");
     s.ok(&["analyze", &id]);
-    let pdf = s.path("report.pdf");
-    s.ok(&[
-        "export",
-        &id,
-        "--format",
-        "pdf",
-        "-o",
-        pdf.to_str().unwrap(),
-        "--with-text",
-    ]);
-    pdf
+    s.export(&id, "pdf", "report.pdf", &["--with-text"])
 }
 
 #[test]

@@ -5,7 +5,7 @@ use protoscribe::analysis::GuidelineChoice;
 use protoscribe::jobs::analyze::{self, Request};
 use protoscribe::samples::SAMPLES;
 use protoscribe::store::protocols::{self, NewProtocol};
-use protoscribe::store::suggestions::{self, Expect, Verb};
+use protoscribe::store::suggestions::{self, Expect, Suggestion, Verb};
 use protoscribe::store::{ProtocolStatus, Store, SuggestionStatus};
 use protoscribe::tui::action::{Action, Event};
 use protoscribe::tui::app::{App, Mode, Pane};
@@ -278,24 +278,18 @@ fn the_filter_cycles_all_pending_critical_high() {
     act(&mut app, Action::Accept);
     act(&mut app, Action::CycleFilter);
     assert_eq!(app.queue.total, all - 1, "pending hides the decided one");
+    // Some rows, fewer than all, and only the kind the filter names.
+    let shows_only = |app: &App, wanted: &dyn Fn(&Suggestion) -> bool| {
+        assert!(!app.queue.rows.is_empty(), "the sample has some to show");
+        assert!(app.queue.total < all);
+        assert!(app.queue.rows.iter().all(wanted));
+    };
     act(&mut app, Action::CycleFilter);
-    assert!(!app.queue.rows.is_empty(), "the sample has some to show");
-    assert!(
-        app.queue
-            .rows
-            .iter()
-            .all(|s| s.kind == protoscribe::store::SuggestionType::Critical)
-    );
-    assert!(app.queue.total < all);
+    shows_only(&app, &|s| {
+        s.kind == protoscribe::store::SuggestionType::Critical
+    });
     act(&mut app, Action::CycleFilter);
-    assert!(!app.queue.rows.is_empty(), "the sample has some to show");
-    assert!(
-        app.queue
-            .rows
-            .iter()
-            .all(|s| s.priority == protoscribe::store::Priority::High)
-    );
-    assert!(app.queue.total < all);
+    shows_only(&app, &|s| s.priority == protoscribe::store::Priority::High);
     act(&mut app, Action::CycleFilter);
     assert_eq!(app.queue.total, all);
 }

@@ -237,60 +237,59 @@ mod tests {
 
     #[test]
     fn every_action_the_interface_offers_has_a_key() {
-        {
-            use Action::*;
-            // A new action stops this match compiling until it is listed below.
-            fn listed(action: Action) {
-                match action {
-                    Quit | Help | Dashboard | Close | Suspend | FocusNext | FocusPrev
-                    | FocusProtocols | FocusScores | FocusQueue | Down | Up | First | Last
-                    | PageDown | PageUp | Open | Accept | Reject | Modify | Comment | Pending
-                    | Undo | Mark | CycleFilter | Search | Analyse | Import | ApplyDecisions
-                    | Versions | ScrollDetailDown | ScrollDetailUp | Save | Apply => {}
+        // Every action once; the exhaustive match stops this compiling when
+        // an action is added without being listed.
+        macro_rules! all_actions {
+            ($($action:ident),* $(,)?) => {{
+                fn listed(action: Action) -> Action {
+                    match action {
+                        $(Action::$action)|* => action,
+                    }
                 }
-            }
-            for action in [
-                Quit,
-                Help,
-                Dashboard,
-                Close,
-                Suspend,
-                FocusNext,
-                FocusPrev,
-                FocusProtocols,
-                FocusScores,
-                FocusQueue,
-                Down,
-                Up,
-                First,
-                Last,
-                PageDown,
-                PageUp,
-                Open,
-                Accept,
-                Reject,
-                Modify,
-                Comment,
-                Pending,
-                Undo,
-                Mark,
-                CycleFilter,
-                Search,
-                Analyse,
-                Import,
-                ApplyDecisions,
-                Versions,
-                ScrollDetailDown,
-                ScrollDetailUp,
-                Save,
-                Apply,
-            ] {
-                listed(action);
-                assert!(
-                    BINDINGS.iter().any(|b| b.action == action),
-                    "{action:?} has no key"
-                );
-            }
+                [$(listed(Action::$action)),*]
+            }};
+        }
+        let all = all_actions![
+            Quit,
+            Help,
+            Dashboard,
+            Close,
+            Suspend,
+            FocusNext,
+            FocusPrev,
+            FocusProtocols,
+            FocusScores,
+            FocusQueue,
+            Down,
+            Up,
+            First,
+            Last,
+            PageDown,
+            PageUp,
+            Open,
+            Accept,
+            Reject,
+            Modify,
+            Comment,
+            Pending,
+            Undo,
+            Mark,
+            CycleFilter,
+            Search,
+            Analyse,
+            Import,
+            ApplyDecisions,
+            Versions,
+            ScrollDetailDown,
+            ScrollDetailUp,
+            Save,
+            Apply,
+        ];
+        for action in all {
+            assert!(
+                BINDINGS.iter().any(|b| b.action == action),
+                "{action:?} has no key"
+            );
         }
         assert_eq!(lookup(Queue, ch('P')), Some(Action::ApplyDecisions));
         assert_eq!(lookup(Versions, code(KeyCode::Esc)), Some(Action::Close));

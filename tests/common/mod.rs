@@ -85,6 +85,22 @@ impl Sandbox {
         self.ok(&["analyze", "--all"]);
     }
 
+    /// Export a protocol's report to `name` in the sandbox; returns its path.
+    pub fn export(&self, id: &str, format: &str, name: &str, extra: &[&str]) -> PathBuf {
+        let path = self.path(name);
+        let mut args = vec![
+            "export",
+            id,
+            "--format",
+            format,
+            "-o",
+            path.to_str().expect("utf-8 path"),
+        ];
+        args.extend_from_slice(extra);
+        self.ok(&args);
+        path
+    }
+
     pub fn counts(&self) -> Counts {
         counts(&self.db())
     }
