@@ -13,6 +13,7 @@ pub mod export;
 pub mod format;
 pub mod ingest;
 pub mod jobs;
+pub mod panics;
 pub mod paths;
 pub mod revise;
 pub mod samples;

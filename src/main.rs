@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
+    protoscribe::panics::install();
     let cli = protoscribe::cli::Cli::parse();
     match protoscribe::cli::run(cli) {
         Ok(()) => ExitCode::SUCCESS,

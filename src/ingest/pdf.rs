@@ -2,8 +2,6 @@
 //! parser meeting a malformed file may panic; that is caught and reported
 //! as a damaged file. A PDF with pages but no text is a scan.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
-
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum PdfError {
     #[error("is a damaged or incomplete PDF; save or export it again")]
@@ -26,12 +24,7 @@ pub struct PdfText {
 pub fn extract(bytes: &[u8]) -> Result<PdfText, PdfError> {
     // The parser is third-party code facing hostile input: a panic there
     // must not take the import down, nor print to the user's terminal.
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
-    let result = catch_unwind(AssertUnwindSafe(|| {
-        pdf_extract::extract_text_from_mem_by_pages(bytes)
-    }));
-    std::panic::set_hook(previous);
+    let result = crate::panics::catch(|| pdf_extract::extract_text_from_mem_by_pages(bytes));
     let pages = match result {
         Err(_) => return Err(PdfError::Damaged),
         Ok(Err(e)) => {

@@ -3,7 +3,6 @@
 //! transaction) or failed (with a readable message).
 
 use std::collections::BTreeMap;
-use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use crate::analysis::GuidelineChoice;
 use crate::analysis::provider::{self, Input};
@@ -76,17 +75,11 @@ pub fn run(store: &Store, request: &Request) -> Result<Outcome, AnalyzeError> {
     };
     // A provider that panics must not take the caller (or a worker thread)
     // down with it, nor leave the analysis running forever.
-    let result =
-        catch_unwind(AssertUnwindSafe(|| provider.analyse(&input))).unwrap_or_else(|panic| {
-            let what = panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "unknown cause".to_owned());
-            Err(provider::ProviderError(format!(
-                "the analyzer stopped unexpectedly ({what})"
-            )))
-        });
+    let result = crate::panics::catch(|| provider.analyse(&input)).unwrap_or_else(|what| {
+        Err(provider::ProviderError(format!(
+            "the analyzer stopped unexpectedly ({what})"
+        )))
+    });
     let output = match result {
         Ok(output) => output,
         Err(e) => {

@@ -30,15 +30,18 @@ pub struct Guard;
 
 impl Drop for Guard {
     fn drop(&mut self) {
+        crate::panics::set_screen(None);
         restore();
     }
 }
 
 pub fn init() -> io::Result<(Tui, Guard)> {
-    let previous = std::panic::take_hook();
-    std::panic::set_hook(Box::new(move |info| {
-        restore();
-        previous(info);
+    // A panic nobody catches puts the terminal back before it is
+    // reported; panics caught in workers leave the screen alone.
+    crate::panics::set_screen(Some(crate::panics::Screen {
+        thread: std::thread::current().id(),
+        restore,
+        log: super::log::error,
     }));
     enter()?;
     let guard = Guard;

@@ -35,6 +35,15 @@ fn import(store: &Store, path: &std::path::Path) -> Result<String, String> {
     }
 }
 
+/// A job that panics reports it as its error (and in the log) instead of
+/// ending the worker.
+fn caught<T>(job: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
+    crate::panics::catch(job).unwrap_or_else(|what| {
+        super::log::error(&format!("worker stopped unexpectedly: {what}"));
+        Err(format!("stopped unexpectedly ({what}); details in the log"))
+    })
+}
+
 impl Worker {
     pub fn spawn(store: Store, events: Sender<Event>) -> Worker {
         let (requests, incoming): (Sender<Job>, Receiver<Job>) = channel();
@@ -49,15 +58,17 @@ impl Worker {
                                 provider: "builtin".into(),
                                 guideline: GuidelineChoice::Auto,
                             };
-                            let result = analyze::run(&store, &request)
-                                .map(Box::new)
-                                .map_err(|e| e.to_string());
+                            let result = caught(|| {
+                                analyze::run(&store, &request)
+                                    .map(Box::new)
+                                    .map_err(|e| e.to_string())
+                            });
                             Event::Analysed {
                                 protocol_id,
                                 result,
                             }
                         }
-                        Job::Import(path) => Event::Imported(import(&store, &path)),
+                        Job::Import(path) => Event::Imported(caught(|| import(&store, &path))),
                     };
                     // The interface may be gone; then nobody needs the answer.
                     if events.send(event).is_err() {
