@@ -95,7 +95,9 @@ pub fn apply(text: &str, insertions: &[Insertion]) -> String {
             continue;
         }
         match section_end(&out, &ins.section) {
-            Some(at) => out.insert_str(at, &format!("\n{body}")),
+            // Its own paragraph, after what the section already says (or
+            // right under an empty heading).
+            Some(at) => out.insert_str(at, &format!("\n\n{body}")),
             None => {
                 let index = guideline_index(&ins.section).unwrap_or(GUIDELINE_ORDER.len());
                 match new_sections
@@ -164,12 +166,26 @@ fn insertion_point(text: &str, index: usize) -> Option<usize> {
         .map(|h| h.span.start)
 }
 
-/// The text an accepted suggestion contributes: what follows "Suggested
-/// text:" in its content (the part meant to be pasted), else nothing.
-pub fn suggested_text(content: &str) -> Option<&str> {
-    let (_, text) = content.split_once("Suggested text:")?;
-    let text = text.trim();
-    (!text.is_empty()).then_some(text)
+/// Placeholders left in wording meant for the protocol: bracketed prompts
+/// (`[N]`, `[the primary outcome rate]`, but not citations such as `[12]`
+/// or `[3, 4]`), TBD and the like, and blanks (`____`).
+pub fn placeholders(text: &str) -> Vec<&str> {
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        crate::analysis::patterns::compile(
+            r"\[[^\[\]\n]{1,80}\]|\b(?:TBD|TBC|TBA|TODO|XXX+)\b|(?i:\bto be (?:determined|confirmed|decided)\b)|_{3,}|<(?i:insert|add|enter)[^>\n]{0,60}>",
+        )
+    });
+    let citation = |m: &str| {
+        m.starts_with('[')
+            && m[1..m.len() - 1]
+                .chars()
+                .all(|c| c.is_ascii_digit() || matches!(c, ',' | '-' | '–' | ' '))
+    };
+    re.find_iter(text)
+        .map(|m| m.as_str())
+        .filter(|m| !citation(m))
+        .collect()
 }
 
 #[cfg(test)]
@@ -187,7 +203,7 @@ mod tests {
                 text: "More why.".into(),
             }],
         );
-        assert!(out.contains("Why.\nMore why.\n\n## Methods"), "{out}");
+        assert!(out.contains("Why.\n\nMore why.\n\n## Methods"), "{out}");
         assert!(out.contains("Who.\n\n## Ethics"), "{out}");
     }
 
@@ -225,17 +241,19 @@ mod tests {
             }],
         );
         assert!(
-            out.contains("Approved.\nConsent in writing.\n\n## References"),
+            out.contains("Approved.\n\nConsent in writing.\n\n## References"),
             "{out}"
         );
     }
 
     #[test]
-    fn suggested_text_is_the_pasteable_part() {
+    fn placeholders_are_prompts_not_citations() {
         assert_eq!(
-            suggested_text("Missing.\n\nSuggested text:\nDo this."),
-            Some("Do this.")
+            placeholders(
+                "Power 80% to detect [the primary outcome rate] in [N] people [12, 13]; sponsor TBD, site ____."
+            ),
+            ["[the primary outcome rate]", "[N]", "TBD", "____"]
         );
-        assert_eq!(suggested_text("Just a note."), None);
+        assert!(placeholders("As shown before [3-5], blinding holds.").is_empty());
     }
 }

@@ -100,21 +100,32 @@ fn a_rerun_makes_a_new_analysis_and_keeps_earlier_decisions() {
     let id = s.import_fixture("partial-knee-exercise.txt");
     s.ok(&["analyze", &id]);
     {
+        // A decision written by another tool, straight into the file.
         let conn = rusqlite::Connection::open(s.db()).unwrap();
-        conn.execute("UPDATE suggestions SET status = 'accepted', updated_at = '2026-01-01T00:00:00.000000Z' WHERE rowid = 1", []).unwrap();
+        conn.execute(
+            "UPDATE suggestions SET status = 'accepted' WHERE rowid = 1",
+            [],
+        )
+        .unwrap();
     }
-    std::thread::sleep(std::time::Duration::from_millis(5));
     s.ok(&["analyze", &id]);
     let analyses: i64 = query(
         &s,
         "SELECT count(*) FROM analyses WHERE status = 'completed'",
     );
     assert_eq!(analyses, 2);
+    // The decision stands on the earlier suggestion and on the new one
+    // that took its place.
     let accepted: i64 = query(
         &s,
         "SELECT count(*) FROM suggestions WHERE status = 'accepted'",
     );
-    assert_eq!(accepted, 1);
+    assert_eq!(accepted, 2);
+    let superseded: i64 = query(
+        &s,
+        "SELECT count(*) FROM suggestions WHERE rowid = 1 AND superseded_by IS NOT NULL",
+    );
+    assert_eq!(superseded, 1);
     let shown: Value = serde_json::from_str(&s.ok(&["checklist", &id, "--json"])).unwrap();
     assert_eq!(shown.as_array().unwrap().len(), 88);
 }

@@ -47,7 +47,13 @@ fn apply_writes_decisions_into_a_new_version_once() {
         "--content",
         "Our own wording for this section.",
     ]);
-    let out = s.ok(&["apply", &id, "--summary", "After the first review"]);
+    let out = s.ok(&[
+        "apply",
+        &id,
+        "--summary",
+        "After the first review",
+        "--allow-placeholders",
+    ]);
     assert!(
         out.contains("version 2") && out.contains(a) && out.contains(b),
         "{out}"

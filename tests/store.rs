@@ -41,6 +41,9 @@ fn suggestion(kind: SuggestionType, priority: Priority, confidence: f64) -> NewS
         priority,
         guideline_reference: Some("SPIRIT 2013 item 16b".into()),
         rationale: Some("Concealment prevents selection bias.".into()),
+        finding_key: None,
+        suggested_text: Some("Allocation will be concealed by a central web service.".into()),
+        carried: None,
     }
 }
 
@@ -101,6 +104,95 @@ fn a_new_store_is_at_the_latest_schema_with_wal_and_private_permissions() {
         .unwrap()
         .permissions();
     assert_eq!(perms.mode() & 0o777, 0o600);
+}
+
+/// Stores written before decisions carried over kept the wording inside
+/// the finding and named applied suggestions only in change summaries.
+#[test]
+fn a_version_3_store_gets_wording_keys_and_applied_versions() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.db");
+    {
+        let mut conn = Connection::open(&path).unwrap();
+        migrate::migrate_to(&mut conn, 3).unwrap();
+        conn.execute_batch(
+            "INSERT INTO protocols (id, title, content, status, created_at)
+             VALUES ('proto_0000000000000001', 'Old trial', 'text', 'ready', '2020-01-01T00:00:00.000000Z');
+             INSERT INTO analyses (id, protocol_id, provider, status, created_at, completed_at)
+             VALUES ('analysis_0000000000000001', 'proto_0000000000000001', 'builtin', 'completed',
+                     '2020-01-01T00:00:00.000000Z', '2020-01-01T00:00:01.000000Z');
+             INSERT INTO suggestions (id, analysis_id, section, type, content, confidence, priority, status, guideline_reference, created_at)
+             VALUES ('sugg_0000000000000001', 'analysis_0000000000000001', 'Blinding', 'critical',
+                     'Blinding (SPIRIT 2013 item 17a) is not addressed. The guideline asks for: who is blinded.' || char(10) || char(10) || 'Suggested text:' || char(10) || 'Assessors will be blinded.',
+                     0.9, 'high', 'accepted', 'SPIRIT 2013 item 17a', '2020-01-01T00:00:00.000000Z'),
+                    ('sugg_0000000000000002', 'analysis_0000000000000001', 'Sample size', 'critical',
+                     'Sample size (SPIRIT 2013 item 14) is addressed only in part: it does not state power.' || char(10) || char(10) || 'Suggested text:' || char(10) || 'With 90% power.',
+                     0.7, 'high', 'accepted', 'SPIRIT 2013 item 14', '2020-01-01T00:00:00.000000Z'),
+                    ('sugg_0000000000000003', 'analysis_0000000000000001', 'Ethics', 'style',
+                     '1 placeholder is left.' || char(10) || char(10) || 'Fill it in.',
+                     0.9, 'medium', 'pending', NULL, '2020-01-01T00:00:00.000000Z');
+             INSERT INTO protocol_versions (id, protocol_id, version_number, created_at, change_summary, content)
+             VALUES ('version_0000000000000001', 'proto_0000000000000001', 1, '2020-01-01T00:00:00.000000Z', NULL, 'text'),
+                    ('version_0000000000000002', 'proto_0000000000000001', 2, '2020-01-02T00:00:00.000000Z',
+                     'Applied: sugg_0000000000000002 (SPIRIT 2013 item 14)', 'text With 90% power.');",
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    let get = |id: &str| store.read(|conn| suggestions::get(conn, id)).unwrap();
+    let blinding = get("sugg_0000000000000001");
+    assert_eq!(
+        blinding.content,
+        "Blinding (SPIRIT 2013 item 17a) is not addressed. The guideline asks for: who is blinded."
+    );
+    assert_eq!(
+        blinding.suggested_text.as_deref(),
+        Some("Assessors will be blinded.")
+    );
+    assert_eq!(
+        blinding.finding_key.as_deref(),
+        Some("SPIRIT 2013 item 17a: missing")
+    );
+    assert_eq!(blinding.applied_version, None);
+    let sample = get("sugg_0000000000000002");
+    assert_eq!(
+        sample.finding_key.as_deref(),
+        Some("SPIRIT 2013 item 14: partial")
+    );
+    assert_eq!(sample.applied_version, Some(2));
+    let style = get("sugg_0000000000000003");
+    assert_eq!(style.content, "1 placeholder is left.\n\nFill it in.");
+    assert_eq!((style.suggested_text, style.finding_key), (None, None));
+}
+
+/// Any writer that changes a decision moves its revision on, so a screen
+/// that saw the old revision cannot overwrite the change.
+#[test]
+fn a_decision_written_by_hand_moves_the_revision_on() {
+    let (_dir, store) = store();
+    let (_, aid) = analysed(&store, "T", 1);
+    let before: i64 = store
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT revision FROM suggestions WHERE analysis_id = ?1",
+                [&aid],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    store
+        .write(|tx| Ok(tx.execute("UPDATE suggestions SET status = 'rejected'", [])?))
+        .unwrap();
+    let after: i64 = store
+        .read(|c| {
+            Ok(c.query_row(
+                "SELECT revision FROM suggestions WHERE analysis_id = ?1",
+                [&aid],
+                |r| r.get(0),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(after, before + 1);
 }
 
 #[test]
@@ -699,7 +791,7 @@ fn a_decision_records_status_comment_and_modified_content() {
                     user_comment: Some("shorter".into()),
                     modified_content: Some("Use central web randomisation.".into()),
                 },
-                Expect::Unchanged(s.updated_at.as_deref()),
+                Expect::Revision(s.revision),
             )
         })
         .unwrap();
@@ -724,7 +816,7 @@ fn a_decision_records_status_comment_and_modified_content() {
                     user_comment: None,
                     modified_content: None,
                 },
-                Expect::Unchanged(s.updated_at.as_deref()),
+                Expect::Revision(s.revision),
             )
         })
         .unwrap_err();

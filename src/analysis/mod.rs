@@ -186,6 +186,7 @@ pub fn analyse(text: &str, choice: GuidelineChoice) -> Analysis {
         .filter_map(|v| suggest::from_verdict(v, &doc, &facts))
         .collect();
     suggestions.extend(findings.iter().map(suggest::from_finding));
+    suggest::distinct_keys(&mut suggestions);
 
     Analysis {
         design,

@@ -11,10 +11,18 @@ use crate::vocab::{Priority, SuggestionType};
 /// A suggestion as the analyzer makes it (the store adds ids and status).
 #[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Suggestion {
+    /// Names the finding across analyses of the same protocol (the item
+    /// and whether it is missing or partial; the check and what it is
+    /// about), so a reviewer's decision carries over to it.
+    pub key: String,
     pub section: String,
     #[serde(rename = "type")]
     pub kind: SuggestionType,
+    /// The finding: what is wrong and what the guideline asks for.
     pub content: String,
+    /// Wording the author can paste into the protocol, if the finding has
+    /// any; this (or the reviewer's version of it) is what `apply` writes.
+    pub suggested_text: Option<String>,
     pub confidence: f64,
     pub priority: Priority,
     pub guideline_reference: Option<String>,
@@ -59,7 +67,7 @@ pub fn fill(template: &str, facts: &Facts) -> String {
 
 pub fn from_verdict(v: &Verdict, doc: &Document<'_>, facts: &Facts) -> Option<Suggestion> {
     let item = v.item;
-    let (opening, priority) = match v.status {
+    let (opening, priority, finding) = match v.status {
         Status::Missing => {
             let why = match &v.empty_heading {
                 Some(span) => format!(
@@ -76,6 +84,7 @@ pub fn from_verdict(v: &Verdict, doc: &Document<'_>, facts: &Facts) -> Option<Su
                     lower_first(&item.asks)
                 ),
                 item.priority,
+                "missing",
             )
         }
         Status::Partial => {
@@ -97,23 +106,50 @@ pub fn from_verdict(v: &Verdict, doc: &Document<'_>, facts: &Facts) -> Option<Su
                     super::join_list(&v.unmet, "or")
                 ),
                 priority,
+                "partial",
             )
         }
         Status::Addressed | Status::NotApplicable => return None,
     };
-    let section = v.heading.clone().unwrap_or_else(|| item.section.clone());
+    // The protocol's own (possibly empty) heading for the item is where
+    // its text belongs; else the guideline's section.
+    let empty = v.empty_heading.as_ref().map(|span| {
+        doc.quote(span.clone(), SECTION_MAX)
+            .trim_start_matches('#')
+            .trim()
+            .to_owned()
+    });
+    let section = v
+        .heading
+        .clone()
+        .or(empty)
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| item.section.clone());
+    let example = fill(&item.example, facts);
     Some(Suggestion {
+        key: format!("{}: {finding}", item.reference()),
         section: section.chars().take(SECTION_MAX).collect(),
         kind: item.kind,
-        content: format!(
-            "{opening}\n\nSuggested text:\n{}",
-            fill(&item.example, facts)
-        ),
+        content: opening,
+        suggested_text: (!example.trim().is_empty()).then_some(example),
         confidence: v.confidence,
         priority,
         guideline_reference: Some(item.reference()),
         rationale: item.rationale.clone(),
     })
+}
+
+/// Two findings of one analysis never share a key: a repeat gets its
+/// ordinal ("placeholder: Ethics #2"), so each decision has one home.
+pub fn distinct_keys(suggestions: &mut [Suggestion]) {
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    for s in suggestions.iter_mut() {
+        let n = seen.entry(s.key.clone()).or_insert(0);
+        *n += 1;
+        if *n > 1 {
+            s.key = format!("{} #{n}", s.key);
+        }
+    }
 }
 
 fn lower_first(text: &str) -> String {
@@ -148,10 +184,18 @@ fn rationale(check: Check) -> &'static str {
 }
 
 pub fn from_finding(f: &Finding) -> Suggestion {
+    let key = [f.check.as_str(), f.section.as_str(), f.subject.as_str()]
+        .iter()
+        .filter(|part| !part.is_empty())
+        .copied()
+        .collect::<Vec<_>>()
+        .join(": ");
     Suggestion {
+        key,
         section: f.section.chars().take(SECTION_MAX).collect(),
         kind: SuggestionType::Style,
         content: format!("{}\n\n{}", f.message, f.fix),
+        suggested_text: None,
         confidence: f.confidence,
         priority: f.priority,
         guideline_reference: f.reference.map(str::to_owned),

@@ -102,6 +102,11 @@ fn to_json(outcome: &Outcome) -> Value {
         "improvement": count(outcome, SuggestionType::Improvement),
         "style": count(outcome, SuggestionType::Style),
     });
+    value["carried_over"] = json!({
+        "new_findings": outcome.carry.new,
+        "decisions_carried": outcome.carry.carried,
+        "kept_not_found_again": outcome.carry.kept,
+    });
     value
 }
 
@@ -120,5 +125,25 @@ fn print_outcome(out: &mut impl Write, outcome: &Outcome) -> std::io::Result<()>
         count(outcome, SuggestionType::Style),
         outcome.seconds,
         clean(&a.provider, false),
-    )
+    )?;
+    let c = outcome.carry;
+    if c.carried + c.kept > 0 {
+        writeln!(
+            out,
+            "  {} new finding{}; {} earlier decision{} carried over{}",
+            c.new,
+            if c.new == 1 { "" } else { "s" },
+            c.carried,
+            if c.carried == 1 { "" } else { "s" },
+            if c.kept > 0 {
+                format!(
+                    ", {} accepted but not yet applied kept although not found again",
+                    c.kept
+                )
+            } else {
+                String::new()
+            }
+        )?;
+    }
+    Ok(())
 }

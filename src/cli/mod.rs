@@ -55,7 +55,7 @@ pub enum Command {
     Checklist(checklist::Args),
     /// Decide on a suggestion: accept, reject, modify (with --content) or back to pending.
     Review(review::Args),
-    /// A protocol's review queue (its latest analysis), critical and high priority first.
+    /// A protocol's review queue (its latest analysis): critical findings first, then priority high to low, then confidence high to low.
     Suggestions(suggestions::Args),
     /// Write the accepted and modified suggestions into a new version of the protocol.
     Apply(versions::ApplyArgs),
@@ -97,6 +97,10 @@ pub enum Error {
     Analyze(#[from] crate::jobs::analyze::AnalyzeError),
     #[error("{0}")]
     Usage(String),
+    /// The command was understood but what it asks cannot be done now
+    /// (exit status 1, unlike a usage mistake).
+    #[error("{0}")]
+    Refused(String),
     #[error("cannot write the output: {0}")]
     Io(std::io::Error),
     /// The command already reported its errors (one line per failed file).

@@ -15,9 +15,14 @@ pub struct Args {
     /// A comment to record with the decision (replaces the old one).
     #[arg(long)]
     comment: Option<String>,
-    /// The reworded content, for modify.
+    /// The reviewer's wording for the protocol, for modify (it replaces the
+    /// suggested text; the finding itself is never written into the protocol).
     #[arg(long)]
     content: Option<String>,
+    /// Decide only if the suggestion is still at this revision (from
+    /// `suggestions --json`); otherwise nothing changes and the exit status is 1.
+    #[arg(long, value_name = "N")]
+    revision: Option<i64>,
     /// Print the suggestion afterwards as JSON.
     #[arg(long)]
     json: bool,
@@ -43,7 +48,8 @@ pub fn run(ctx: &Context, args: Args) -> Result {
     let decided = store.write(|tx| {
         let current = suggestions::get(tx, &args.id)?;
         let decision = current.after(&verb, args.comment.clone());
-        suggestions::decide(tx, &args.id, &decision, Expect::Anything)
+        let expect = args.revision.map_or(Expect::Anything, Expect::Revision);
+        suggestions::decide(tx, &args.id, &decision, expect)
     })?;
     if args.json {
         return Ok(output::print_json(&decided.to_json())?);

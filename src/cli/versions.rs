@@ -16,6 +16,10 @@ pub struct ApplyArgs {
     /// A summary of the change, kept with the new version.
     #[arg(long)]
     summary: Option<String>,
+    /// Write wording that still has placeholders such as "[N]" (by default
+    /// apply lists them and stops).
+    #[arg(long)]
+    allow_placeholders: bool,
     /// Print the new version as JSON.
     #[arg(long)]
     json: bool,
@@ -43,8 +47,15 @@ pub struct DiffArgs {
 pub fn run_apply(ctx: &Context, args: ApplyArgs) -> Result {
     let store = ctx.open_for_writing()?;
     let user = super::import::current_user();
-    let applied = apply::run(&store, &args.id, args.summary.as_deref(), user.as_deref())
-        .map_err(|e| Error::Usage(e.to_string()))?;
+    let options = apply::ApplyOptions {
+        summary: args.summary.as_deref(),
+        user: user.as_deref(),
+        allow_placeholders: args.allow_placeholders,
+    };
+    let applied = apply::run(&store, &args.id, &options).map_err(|e| match e {
+        apply::ApplyError::Store(e) => Error::Store(e),
+        other => Error::Refused(clean(&other.to_string(), false).into_owned()),
+    })?;
     if args.json {
         return Ok(output::print_json(&applied.version.to_json())?);
     }
@@ -60,6 +71,12 @@ pub fn run_apply(ctx: &Context, args: ApplyArgs) -> Result {
     }
     for (id, why) in &applied.skipped {
         println!("  · {id}  {why}");
+    }
+    if !applied.placeholders.is_empty() {
+        println!(
+            "  ! {} placeholder(s) written as they are; search the new version for them",
+            applied.placeholders.len()
+        );
     }
     println!("See the change with: protoscribe diff {}", args.id);
     Ok(())
@@ -107,6 +124,12 @@ pub fn run_diff(ctx: &Context, args: DiffArgs) -> Result {
         versions::list(conn, &args.id)
     })?;
     let latest = all.last().map_or(0, |v| v.version_number);
+    if latest < 2 && args.from.is_none() {
+        return Err(Error::Refused(format!(
+            "{} has only its imported text so far: accept or modify suggestions, then 'protoscribe apply {}'",
+            args.id, args.id
+        )));
+    }
     let to = args.to.unwrap_or(latest);
     let from = args.from.unwrap_or(to - 1);
     let find = |n: i64| {

@@ -1,9 +1,12 @@
 //! Running a provider over a stored protocol: the analysis row moves
 //! pending → running → completed (scores, results, suggestions, all in one
-//! transaction) or failed (with a readable message).
+//! transaction) or failed (with a readable message). The earlier
+//! suggestions' decisions carry over to the findings made again, in the
+//! same transaction (see `carry`).
 
 use std::collections::BTreeMap;
 
+use super::carry::{self, CarryReport};
 use crate::analysis::GuidelineChoice;
 use crate::analysis::provider::{self, Input};
 use crate::store::analyses::{self, Analysis, Completion, NewAnalysis};
@@ -38,6 +41,8 @@ pub enum AnalyzeError {
 pub struct Outcome {
     pub analysis: Analysis,
     pub counts: BTreeMap<SuggestionType, usize>,
+    /// What happened to the earlier analyses' decisions.
+    pub carry: CarryReport,
     pub seconds: f64,
 }
 
@@ -91,7 +96,7 @@ pub fn run(store: &Store, request: &Request) -> Result<Outcome, AnalyzeError> {
         }
     };
     let mut counts = BTreeMap::new();
-    let new: Vec<NewSuggestion> = output
+    let fresh: Vec<NewSuggestion> = output
         .suggestions
         .iter()
         .map(|s| {
@@ -104,12 +109,21 @@ pub fn run(store: &Store, request: &Request) -> Result<Outcome, AnalyzeError> {
                 priority: s.priority,
                 guideline_reference: s.guideline_reference.clone(),
                 rationale: Some(s.rationale.clone()),
+                finding_key: Some(s.key.clone()),
+                suggested_text: s.suggested_text.clone(),
+                carried: None,
             }
         })
         .collect();
-    let analysis = store.write(|tx| {
-        suggestions::insert_many(tx, &pending.id, &new)?;
-        analyses::complete(
+    // Read the earlier decisions and write the new analysis in one
+    // transaction: a decision made meanwhile elsewhere is either seen here
+    // and carried, or waits and then lands on a superseded suggestion,
+    // which it is refused (and told where to go instead).
+    let (analysis, carried) = store.write(|tx| {
+        let earlier = suggestions::live_for_protocol(tx, &protocol.id)?;
+        let (plan, report) = carry::carry(&earlier, fresh);
+        suggestions::insert_many(tx, &pending.id, &plan)?;
+        let analysis = analyses::complete(
             tx,
             &pending.id,
             &Completion {
@@ -118,11 +132,13 @@ pub fn run(store: &Store, request: &Request) -> Result<Outcome, AnalyzeError> {
                 consort_score: output.consort_score,
                 spirit_score: output.spirit_score,
             },
-        )
+        )?;
+        Ok((analysis, report))
     })?;
     Ok(Outcome {
         analysis,
         counts,
+        carry: carried,
         seconds: started.elapsed().as_secs_f64(),
     })
 }

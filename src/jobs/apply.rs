@@ -1,11 +1,15 @@
-//! Decisions become a new protocol version: the accepted and modified
-//! suggestions of the latest analysis are written into the text, in one
-//! transaction; the protocol's content becomes the new version's text.
+//! Decisions become a new protocol version: every accepted or modified
+//! suggestion of the protocol not yet applied (whichever analysis it came
+//! from) has its wording written into the text, in one transaction; the
+//! protocol's content becomes the new version's text, and each suggestion
+//! records the version it went into, so none is applied twice.
+
+use std::collections::HashSet;
 
 use crate::revise::{self, Insertion};
-use crate::store::suggestions::{self, SuggestionFilter};
+use crate::store::suggestions::{self, Suggestion};
 use crate::store::versions::{self, ProtocolVersion};
-use crate::store::{Page, Store, StoreError, SuggestionStatus, analyses, protocols};
+use crate::store::{Store, StoreError, SuggestionStatus, analyses, protocols};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
@@ -17,8 +21,43 @@ pub enum ApplyError {
         "nothing new to apply to {0}: accept or modify suggestions first (each is applied once)"
     )]
     NothingToApply(String),
+    #[error(
+        "the wording to apply still has placeholders: {}; reword them (modify) or pass --allow-placeholders",
+        list_placeholders(.0)
+    )]
+    Placeholders(Vec<Placeholder>),
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// A placeholder left in wording that is about to be applied.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Placeholder {
+    pub suggestion: String,
+    /// The guideline item, or the suggestion's section.
+    pub about: String,
+    pub text: String,
+}
+
+fn list_placeholders(found: &[Placeholder]) -> String {
+    const SHOWN: usize = 4;
+    let mut parts: Vec<String> = found
+        .iter()
+        .take(SHOWN)
+        .map(|p| format!("\"{}\" ({})", p.text, p.about))
+        .collect();
+    if found.len() > SHOWN {
+        parts.push(format!("and {} more", found.len() - SHOWN));
+    }
+    parts.join(", ")
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct ApplyOptions<'a> {
+    pub summary: Option<&'a str>,
+    pub user: Option<&'a str>,
+    /// Write wording even if it still has placeholders such as `[N]`.
+    pub allow_placeholders: bool,
 }
 
 #[derive(Clone, Debug)]
@@ -28,27 +67,117 @@ pub struct Applied {
     pub applied: Vec<(String, String)>,
     /// (suggestion id, why) of decided suggestions with no text to insert.
     pub skipped: Vec<(String, &'static str)>,
+    /// Placeholders written anyway (with `allow_placeholders`).
+    pub placeholders: Vec<Placeholder>,
 }
 
-/// Suggestion ids named in a change summary.
-fn ids_in(summary: &str) -> impl Iterator<Item = &str> {
-    summary
-        .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
-        .filter(|w| w.starts_with("sugg_"))
+fn about(s: &Suggestion) -> String {
+    s.guideline_reference
+        .clone()
+        .unwrap_or_else(|| s.section.clone())
+}
+
+/// The accepted and modified suggestions `apply` would write now, one per
+/// finding, newest first.
+pub fn pending_wording(all_live: Vec<Suggestion>) -> Vec<Suggestion> {
+    let mut keys = HashSet::new();
+    all_live
+        .into_iter()
+        .filter(|s| {
+            matches!(
+                s.status,
+                SuggestionStatus::Accepted | SuggestionStatus::Modified
+            ) && s.applied_version.is_none()
+        })
+        .filter(|s| match &s.finding_key {
+            // Before the first re-analysis of an older store, two analyses
+            // may hold the same finding: the newest speaks for it.
+            Some(key) => keys.insert(key.clone()),
+            None => true,
+        })
+        .collect()
+}
+
+/// Placeholders in the wording of the given suggestions.
+pub fn placeholders_in(decided: &[Suggestion]) -> Vec<Placeholder> {
+    decided
+        .iter()
+        .flat_map(|s| {
+            let text = s.wording().unwrap_or_default();
+            revise::placeholders(text)
+                .into_iter()
+                .map(|p| Placeholder {
+                    suggestion: s.id.clone(),
+                    about: about(s),
+                    text: p.to_owned(),
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// The placeholders `apply` would stop at for this protocol now, without
+/// writing anything (the interface asks before applying them).
+pub fn check(store: &Store, protocol_id: &str) -> Result<Vec<Placeholder>, ApplyError> {
+    let live = store.read(|conn| {
+        protocols::get(conn, protocol_id)?;
+        suggestions::live_for_protocol(conn, protocol_id)
+    })?;
+    Ok(placeholders_in(&pending_wording(live)))
 }
 
 pub fn run(
     store: &Store,
     protocol_id: &str,
-    summary: Option<&str>,
-    user: Option<&str>,
+    options: &ApplyOptions<'_>,
 ) -> Result<Applied, ApplyError> {
-    // The inner Result carries "nothing to do" out of a committed transaction.
+    // The inner Result carries refusals out of a transaction that wrote
+    // nothing.
     store.write(|tx| {
         let protocol = protocols::get(tx, protocol_id)?;
-        let Some(analysis) = analyses::latest_completed(tx, protocol_id)? else {
+        if analyses::latest_completed(tx, protocol_id)?.is_none() {
             return Ok(Err(ApplyError::NotAnalysed(protocol_id.to_owned())));
-        };
+        }
+        let all_live = suggestions::live_for_protocol(tx, protocol_id)?;
+        // Earlier analyses' copies of an applied finding are applied too.
+        let same_finding = |s: &Suggestion, key: &str| s.finding_key.as_deref() == Some(key);
+        let decided = pending_wording(all_live.clone());
+        let placeholders = placeholders_in(&decided);
+        if !placeholders.is_empty() && !options.allow_placeholders {
+            return Ok(Err(ApplyError::Placeholders(placeholders)));
+        }
+        let (mut insertions, mut applied, mut skipped) = (Vec::new(), Vec::new(), Vec::new());
+        let mut written: Vec<&str> = Vec::new();
+        for s in &decided {
+            match s.wording() {
+                Some(text) => {
+                    insertions.push(Insertion {
+                        section: s.section.clone(),
+                        text: text.to_owned(),
+                    });
+                    applied.push((s.id.clone(), about(s)));
+                    written.push(&s.id);
+                    if let Some(key) = &s.finding_key {
+                        written.extend(
+                            all_live
+                                .iter()
+                                .filter(|o| o.id != s.id && same_finding(o, key))
+                                .filter(|o| {
+                                    matches!(
+                                        o.status,
+                                        SuggestionStatus::Accepted | SuggestionStatus::Modified
+                                    ) && o.applied_version.is_none()
+                                })
+                                .map(|o| o.id.as_str()),
+                        );
+                    }
+                }
+                None => skipped.push((s.id.clone(), "no text to insert: make the change by hand")),
+            }
+        }
+        if insertions.is_empty() {
+            return Ok(Err(ApplyError::NothingToApply(protocol_id.to_owned())));
+        }
         let mut existing = versions::list(tx, protocol_id)?;
         if existing.is_empty() {
             // Stores from before versions were kept: the current text is version 1.
@@ -58,64 +187,23 @@ pub fn run(
                 1,
                 &protocol.content,
                 Some("Text before the first apply"),
-                user,
+                options.user,
             )?);
-        }
-        let done: Vec<&str> = existing
-            .iter()
-            .filter_map(|v| v.change_summary.as_deref())
-            .flat_map(ids_in)
-            .collect();
-        let filter = SuggestionFilter {
-            analysis_id: Some(analysis.id.clone()),
-            ..SuggestionFilter::default()
-        };
-        let decided = suggestions::list(tx, &filter, Page::first(u32::MAX as u64))?
-            .into_iter()
-            .filter(|s| {
-                matches!(
-                    s.status,
-                    SuggestionStatus::Accepted | SuggestionStatus::Modified
-                )
-            })
-            .filter(|s| !done.contains(&s.id.as_str()));
-        let (mut insertions, mut applied, mut skipped) = (Vec::new(), Vec::new(), Vec::new());
-        for s in decided {
-            let text = match s.status {
-                SuggestionStatus::Modified => s.modified_content.clone(),
-                _ => revise::suggested_text(&s.content).map(str::to_owned),
-            };
-            match text {
-                Some(text) => {
-                    insertions.push(Insertion {
-                        section: s.section.clone(),
-                        text,
-                    });
-                    applied.push((
-                        s.id.clone(),
-                        s.guideline_reference
-                            .clone()
-                            .unwrap_or_else(|| s.kind.to_string()),
-                    ));
-                }
-                None => skipped.push((s.id.clone(), "no text to insert: make the change by hand")),
-            }
-        }
-        if insertions.is_empty() {
-            return Ok(Err(ApplyError::NothingToApply(protocol_id.to_owned())));
         }
         let text = revise::apply(&protocol.content, &insertions);
         let listed: Vec<String> = applied
             .iter()
             .map(|(id, r)| format!("{id} ({r})"))
             .collect();
-        let change_summary = match summary {
+        let change_summary = match options.summary {
             Some(s) if !s.trim().is_empty() => {
                 format!("{}\nApplied: {}", s.trim(), listed.join(", "))
             }
             _ => format!("Applied: {}", listed.join(", ")),
         };
-        let version = versions::create_next(tx, protocol_id, &text, Some(&change_summary), user)?;
+        let version =
+            versions::create_next(tx, protocol_id, &text, Some(&change_summary), options.user)?;
+        suggestions::mark_applied(tx, &written, version.version_number)?;
         protocols::update(
             tx,
             protocol_id,
@@ -128,6 +216,7 @@ pub fn run(
             version,
             applied,
             skipped,
+            placeholders,
         }))
     })?
 }

@@ -155,7 +155,12 @@ fn build(store: &Store, request: &Request) -> Result<Report, ExportError> {
                         priority: s.priority.to_string(),
                         reference: s.guideline_reference,
                         status: s.status.to_string(),
-                        content: s.content,
+                        // The report reads as the finding, then the
+                        // wording proposed for the protocol.
+                        content: match &s.suggested_text {
+                            Some(text) => format!("{}\n\nSuggested text:\n{text}", s.content),
+                            None => s.content.clone(),
+                        },
                         modified: s.modified_content,
                         comment: s.user_comment,
                     })

@@ -4,5 +4,6 @@
 
 pub mod analyze;
 pub mod apply;
+pub mod carry;
 pub mod export;
 pub mod import;

@@ -32,6 +32,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0003_review_counts",
         sql: include_str!("../../migrations/0003_review_counts.sql"),
     },
+    Migration {
+        version: 4,
+        name: "0004_decisions",
+        sql: include_str!("../../migrations/0004_decisions.sql"),
+    },
 ];
 
 /// The schema version this binary writes.

@@ -160,6 +160,32 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Like `write`, but never waits for another process's write lock:
+    /// `StoreError::Busy` at once if the store is locked, so the interface
+    /// can hand the write to a thread that may wait.
+    pub fn try_write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+        if self.access == Access::ReadOnly {
+            return Err(StoreError::ReadOnly {
+                path: self.path.clone(),
+            });
+        }
+        let conn = self.connection()?;
+        let run = |conn: &Connection| {
+            conn.busy_timeout(std::time::Duration::ZERO)?;
+            let begun = Transaction::new_unchecked(conn, TransactionBehavior::Immediate);
+            // Holding the write lock now (or not at all): the rest may wait
+            // as every connection does.
+            conn.busy_timeout(pool::BUSY_TIMEOUT)?;
+            let tx = begun?;
+            let value = f(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        };
+        run(&conn).map_err(|e: StoreError| e.for_path(&self.path))
+    }
+}
+
 /// Run `step` again while it reports the database busy, for as long as a
 /// busy connection would wait.
 fn retry_busy<T>(mut step: impl FnMut() -> Result<T>) -> Result<T> {

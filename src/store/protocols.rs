@@ -230,6 +230,20 @@ pub fn list(conn: &Connection, filter: &ProtocolFilter, page: Page) -> Result<Ve
     Ok(rows)
 }
 
+/// Where a protocol stands in the unfiltered list (newest first), so a
+/// screen can put its cursor back on it after a search is cleared.
+pub fn position_newest_first(conn: &Connection, id: &str) -> Result<Option<u64>> {
+    let n: Option<i64> = conn
+        .query_row(
+            "SELECT (SELECT count(*) FROM protocols o WHERE o.created_at > p.created_at)
+             FROM protocols p WHERE p.id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(n.map(|n| n as u64))
+}
+
 /// How many protocols a filter matches.
 pub fn count(conn: &Connection, filter: &ProtocolFilter) -> Result<u64> {
     let status = filter.status.map(|s| s.as_str());

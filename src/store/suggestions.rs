@@ -14,16 +14,46 @@ pub struct Suggestion {
     pub analysis_id: String,
     pub section: String,
     pub kind: SuggestionType,
+    /// The finding: what is wrong, and what the guideline asks for.
     pub content: String,
     pub confidence: f64,
     pub priority: Priority,
     pub status: SuggestionStatus,
     pub user_comment: Option<String>,
+    /// The reviewer's wording, replacing `suggested_text`.
     pub modified_content: Option<String>,
     pub guideline_reference: Option<String>,
     pub rationale: Option<String>,
     pub created_at: String,
     pub updated_at: Option<String>,
+    /// Names the finding across analyses of the protocol.
+    pub finding_key: Option<String>,
+    /// The tool's wording for the protocol, if the finding has any.
+    pub suggested_text: Option<String>,
+    /// Moves on with every change of the decision.
+    pub revision: i64,
+    /// The protocol version this suggestion's wording went into.
+    pub applied_version: Option<i64>,
+    /// Where a carried-over decision came from (`carried_from`), and
+    /// whether the finding was found again (`found_again`).
+    pub metadata: Option<Value>,
+    /// The suggestion of a later analysis that took this one's place.
+    pub superseded_by: Option<String>,
+}
+
+/// A decision that follows its finding into a new analysis.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Carried {
+    /// The earlier suggestion.
+    pub from: String,
+    pub decision: Decision,
+    pub applied_version: Option<i64>,
+    /// False when the new analysis no longer makes the finding and the
+    /// earlier suggestion is kept only for its undone decision.
+    pub found_again: bool,
+    /// Every earlier suggestion whose place the new one takes (`from`
+    /// among them).
+    pub replaces: Vec<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -35,6 +65,10 @@ pub struct NewSuggestion {
     pub priority: Priority,
     pub guideline_reference: Option<String>,
     pub rationale: Option<String>,
+    pub finding_key: Option<String>,
+    pub suggested_text: Option<String>,
+    /// The earlier suggestion this one continues, with its decision.
+    pub carried: Option<Carried>,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -68,6 +102,17 @@ pub enum Verb {
     Comment(String),
 }
 
+impl Decision {
+    /// Undecided, with nothing said.
+    pub fn pending() -> Decision {
+        Decision {
+            status: SuggestionStatus::Pending,
+            user_comment: None,
+            modified_content: None,
+        }
+    }
+}
+
 impl Suggestion {
     /// The decision a verb makes from this suggestion's current state. A
     /// comment given with a verb replaces the old one; otherwise comments
@@ -96,23 +141,31 @@ impl Suggestion {
 
 /// What the caller last saw of a suggestion, so a decision made elsewhere
 /// in the meantime is not overwritten silently.
-#[derive(Clone, Copy, Debug)]
-pub enum Expect<'a> {
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Expect {
     Anything,
-    /// The `updated_at` the caller read.
-    Unchanged(Option<&'a str>),
+    /// The revision the caller read.
+    Revision(i64),
 }
 
 pub const SECTION_MAX: usize = 100;
 
-const COLUMNS: &str = "id, analysis_id, section, type, content, confidence, priority, status, user_comment, modified_content, guideline_reference, rationale, created_at, updated_at";
+const COLUMNS: &str = "id, analysis_id, section, type, content, confidence, priority, status, user_comment, modified_content, guideline_reference, rationale, created_at, updated_at, finding_key, suggested_text, revision, applied_version, metadata, superseded_by";
 
-/// Review order: critical before improvement before style, then high
-/// priority first, then the analyzer's confidence.
-pub const REVIEW_ORDER: &str =
-    "CASE type WHEN 'critical' THEN 0 WHEN 'improvement' THEN 1 ELSE 2 END,
+/// The review order, said once for the queue, the command line and the
+/// README: critical findings first, then priority high to low, then the
+/// analyzer's confidence high to low.
+pub const REVIEW_ORDER_TEXT: &str =
+    "critical findings first, then priority high to low, then confidence high to low";
+
+const REVIEW_ORDER: &str = "CASE type WHEN 'critical' THEN 0 ELSE 1 END,
     CASE priority WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END,
     confidence DESC, id";
+
+/// Suggestions of a protocol's completed analyses that no later analysis
+/// has carried over: each finding's current suggestion.
+const LIVE_OF_PROTOCOL: &str = "FROM suggestions s JOIN analyses a ON a.id = s.analysis_id
+    WHERE a.protocol_id = ?1 AND a.status = 'completed' AND s.superseded_by IS NULL";
 
 impl Suggestion {
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Suggestion> {
@@ -131,10 +184,18 @@ impl Suggestion {
             rationale: row.get(11)?,
             created_at: row.get(12)?,
             updated_at: row.get(13)?,
+            finding_key: row.get(14)?,
+            suggested_text: row.get(15)?,
+            revision: row.get(16)?,
+            applied_version: row.get(17)?,
+            metadata: row
+                .get::<_, Option<String>>(18)?
+                .and_then(|m| serde_json::from_str(&m).ok()),
+            superseded_by: row.get(19)?,
         })
     }
 
-    /// The seed's `to_dict()`.
+    /// The seed's `to_dict()`, then what ProtoScribe adds.
     pub fn to_json(&self) -> Value {
         json!({
             "id": self.id,
@@ -151,7 +212,37 @@ impl Suggestion {
             "rationale": self.rationale,
             "created_at": self.created_at,
             "updated_at": self.updated_at,
+            "finding_key": self.finding_key,
+            "suggested_text": self.suggested_text,
+            "revision": self.revision,
+            "applied_version": self.applied_version,
+            "carried_from": self.carried_from(),
+            "superseded_by": self.superseded_by,
         })
+    }
+
+    /// The earlier suggestion whose decision this one took over.
+    pub fn carried_from(&self) -> Option<&str> {
+        self.metadata.as_ref()?.get("carried_from")?.as_str()
+    }
+
+    /// False for a decision kept from an earlier analysis whose finding the
+    /// latest one no longer makes.
+    pub fn found_again(&self) -> bool {
+        self.metadata
+            .as_ref()
+            .and_then(|m| m.get("found_again"))
+            .and_then(Value::as_bool)
+            .unwrap_or(true)
+    }
+
+    /// What `apply` would write: the reviewer's wording, else the tool's.
+    pub fn wording(&self) -> Option<&str> {
+        match self.status {
+            SuggestionStatus::Modified => self.modified_content.as_deref(),
+            _ => self.suggested_text.as_deref(),
+        }
+        .filter(|t| !t.trim().is_empty())
     }
 
     pub fn decision(&self) -> Decision {
@@ -186,7 +277,9 @@ fn check(new: &NewSuggestion) -> Result<()> {
 }
 
 /// Insert suggestions for an analysis; call inside a transaction so they
-/// arrive all together or not at all. Returns the new ids in order.
+/// arrive all together or not at all. A carried-over decision arrives
+/// with its suggestion, recorded in its metadata. Returns the new ids in
+/// order.
 pub fn insert_many(
     conn: &Connection,
     analysis_id: &str,
@@ -194,14 +287,28 @@ pub fn insert_many(
 ) -> Result<Vec<String>> {
     let mut stmt = conn.prepare_cached(
         "INSERT INTO suggestions (id, analysis_id, section, type, content, confidence, priority,
-                                  status, guideline_reference, rationale, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, 'pending', ?8, ?9, ?10)",
+                                  status, guideline_reference, rationale, created_at,
+                                  user_comment, modified_content, finding_key, suggested_text,
+                                  applied_version, metadata, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
     )?;
     let now = time::now();
     let mut created = Vec::with_capacity(new.len());
     for s in new {
         check(s)?;
         let id = ids::new_id(ids::SUGGESTION);
+        let (status, comment, modified, applied, metadata, updated) = match &s.carried {
+            Some(c) => (
+                c.decision.status,
+                c.decision.user_comment.as_deref(),
+                c.decision.modified_content.as_deref(),
+                c.applied_version,
+                Some(json!({"carried_from": c.from, "found_again": c.found_again}).to_string()),
+                // A decision carried over is not a new decision.
+                (c.decision != Decision::pending()).then_some(now.as_str()),
+            ),
+            None => (SuggestionStatus::Pending, None, None, None, None, None),
+        };
         stmt.execute(params![
             id,
             analysis_id,
@@ -210,9 +317,17 @@ pub fn insert_many(
             s.content,
             s.confidence,
             s.priority,
+            status,
             s.guideline_reference,
             s.rationale,
             now,
+            comment,
+            modified,
+            s.finding_key,
+            s.suggested_text,
+            applied,
+            metadata,
+            updated,
         ])
         .map_err(|e| match e.sqlite_error_code() {
             Some(rusqlite::ErrorCode::ConstraintViolation) => StoreError::NotFound {
@@ -221,6 +336,9 @@ pub fn insert_many(
             },
             _ => e.into(),
         })?;
+        if let Some(carried) = &s.carried {
+            supersede(conn, &carried.replaces, &id)?;
+        }
         created.push(id);
     }
     Ok(created)
@@ -269,6 +387,49 @@ pub fn list(conn: &Connection, filter: &SuggestionFilter, page: Page) -> Result<
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
+/// Where a suggestion stands in the review order of a filtered list
+/// (0-based), if the filter shows it.
+pub fn position(conn: &Connection, filter: &SuggestionFilter, id: &str) -> Result<Option<u64>> {
+    let w = conditions(filter);
+    let n: Option<i64> = conn
+        .query_row(
+            &format!(
+                "SELECT n FROM (SELECT id, row_number() OVER (ORDER BY {REVIEW_ORDER}) - 1 AS n
+                                FROM suggestions {}) WHERE id = ?{}",
+                w.sql(),
+                w.next(1)
+            ),
+            rusqlite::params_from_iter(
+                w.params(&[])
+                    .into_iter()
+                    .chain([rusqlite::types::Value::Text(id.to_owned())]),
+            ),
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(n.map(|n| n as u64))
+}
+
+/// An analysis's suggestion about one checklist item (`SPIRIT 2013 item
+/// 16b`), if it made one.
+pub fn for_item(
+    conn: &Connection,
+    analysis_id: &str,
+    reference: &str,
+) -> Result<Option<Suggestion>> {
+    Ok(conn
+        .query_row(
+            &format!(
+                "SELECT {COLUMNS} FROM suggestions
+                 WHERE analysis_id = ?1 AND guideline_reference = ?2 AND type <> 'style'
+                 ORDER BY {REVIEW_ORDER} LIMIT 1"
+            ),
+            [analysis_id, reference],
+            Suggestion::from_row,
+        )
+        .optional()?)
+}
+
 pub fn count(conn: &Connection, filter: &SuggestionFilter) -> Result<u64> {
     let w = conditions(filter);
     let n: i64 = conn.query_row(
@@ -279,15 +440,16 @@ pub fn count(conn: &Connection, filter: &SuggestionFilter) -> Result<u64> {
     Ok(n as u64)
 }
 
-/// Record a decision: status, comment and modified content, stamped now.
-/// With `Expect::Unchanged`, a suggestion changed elsewhere since the
-/// caller read it is not touched and the newer state comes back as a
-/// conflict.
+/// Record a decision: status, comment and modified content, stamped now,
+/// with the revision moved on. With `Expect::Revision`, a suggestion
+/// changed elsewhere since the caller read it is not touched and the newer
+/// state comes back as a conflict. A suggestion carried over into a later
+/// analysis is decided there, not here.
 pub fn decide(
     conn: &Connection,
     id: &str,
     decision: &Decision,
-    expect: Expect<'_>,
+    expect: Expect,
 ) -> Result<Suggestion> {
     let modified = decision
         .modified_content
@@ -298,32 +460,113 @@ pub fn decide(
             "a modified suggestion needs its new content: pass --content TEXT".into(),
         ));
     }
-    let (check_seen, seen) = match expect {
-        Expect::Anything => (false, None),
-        Expect::Unchanged(seen) => (true, seen),
+    if let Some(later) = successor(conn, id)? {
+        return Err(StoreError::Conflict(format!(
+            "suggestion {id} was carried over to {later} when its protocol was analysed again: decide on {later}"
+        )));
+    }
+    let seen = match expect {
+        Expect::Anything => None,
+        Expect::Revision(r) => Some(r),
     };
     let updated = conn.execute(
-        "UPDATE suggestions SET status = ?2, user_comment = ?3, modified_content = ?4, updated_at = ?5
-         WHERE id = ?1 AND (NOT ?6 OR updated_at IS ?7)",
+        "UPDATE suggestions SET status = ?2, user_comment = ?3, modified_content = ?4,
+                                updated_at = ?5, revision = revision + 1
+         WHERE id = ?1 AND (?6 IS NULL OR revision = ?6)",
         params![
             id,
             decision.status,
             decision.user_comment,
             decision.modified_content,
             time::now(),
-            check_seen,
             seen,
         ],
     )?;
     if updated == 0 {
         let current = get(conn, id)?;
         return Err(StoreError::Conflict(format!(
-            "suggestion {id} was changed elsewhere (now {}, at {}): look at it again before deciding",
-            current.status,
-            current.updated_at.as_deref().unwrap_or("unknown time")
+            "suggestion {id} was changed elsewhere (now {}, revision {}): look at it again before deciding",
+            current.status, current.revision
         )));
     }
     get(conn, id)
+}
+
+/// The suggestion a later analysis carried this one over to, if any.
+pub fn successor(conn: &Connection, id: &str) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT superseded_by FROM suggestions WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten())
+}
+
+fn supersede(conn: &Connection, earlier: &[String], by: &str) -> Result<()> {
+    let mut stmt =
+        conn.prepare_cached("UPDATE suggestions SET superseded_by = ?2 WHERE id = ?1")?;
+    for id in earlier {
+        stmt.execute(params![id, by])?;
+    }
+    Ok(())
+}
+
+/// Each finding's current suggestion among the protocol's completed
+/// analyses (those no later analysis took the place of), newest analysis
+/// first.
+pub fn live_for_protocol(conn: &Connection, protocol_id: &str) -> Result<Vec<Suggestion>> {
+    let columns: String = COLUMNS
+        .split(", ")
+        .map(|c| format!("s.{c}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {columns} {LIVE_OF_PROTOCOL} ORDER BY a.completed_at DESC, a.id, s.created_at, s.id"
+    ))?;
+    let rows = stmt.query_map([protocol_id], Suggestion::from_row)?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Record that these suggestions' wording went into `version`.
+pub fn mark_applied(conn: &Connection, ids: &[&str], version: i64) -> Result<()> {
+    let mut stmt =
+        conn.prepare_cached("UPDATE suggestions SET applied_version = ?2 WHERE id = ?1")?;
+    for id in ids {
+        stmt.execute(params![id, version])?;
+    }
+    Ok(())
+}
+
+/// How an analysis's suggestions relate to the analysis before it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Lineage {
+    /// Findings no earlier analysis made.
+    pub new: u64,
+    /// Decisions taken over from earlier suggestions of the same finding.
+    pub carried: u64,
+    /// Undone decisions kept although the finding was not found again.
+    pub kept: u64,
+}
+
+pub fn lineage(conn: &Connection, analysis_id: &str) -> Result<Lineage> {
+    Ok(conn.query_row(
+        "SELECT
+            coalesce(sum(json_extract(metadata, '$.carried_from') IS NULL), 0),
+            coalesce(sum(json_extract(metadata, '$.carried_from') IS NOT NULL
+                AND (status <> 'pending' OR user_comment IS NOT NULL)), 0),
+            coalesce(sum(json_extract(metadata, '$.found_again') = 0), 0)
+         FROM suggestions WHERE analysis_id = ?1",
+        [analysis_id],
+        |r| {
+            Ok(Lineage {
+                new: r.get::<_, i64>(0)? as u64,
+                carried: r.get::<_, i64>(1)? as u64,
+                kept: r.get::<_, i64>(2)? as u64,
+            })
+        },
+    )?)
 }
 
 pub fn delete(conn: &Connection, id: &str) -> Result<()> {

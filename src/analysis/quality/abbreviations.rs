@@ -135,6 +135,7 @@ pub fn check(doc: &Document<'_>) -> Vec<Finding> {
             confidence: 0.6,
             reference: None,
             count: undefined.len(),
+            subject: "never defined".into(),
         });
     }
     if !early.is_empty() {
@@ -163,6 +164,7 @@ pub fn check(doc: &Document<'_>) -> Vec<Finding> {
             confidence: 0.6,
             reference: None,
             count: early.len(),
+            subject: "defined late".into(),
         });
     }
     findings

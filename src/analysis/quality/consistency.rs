@@ -102,6 +102,7 @@ fn sample_sizes(doc: &Document<'_>) -> Option<Finding> {
         confidence: 0.6,
         reference: Some("SPIRIT 2013 item 14"),
         count: 1,
+        subject: "sample size".into(),
     })
 }
 
@@ -172,6 +173,7 @@ fn versions(doc: &Document<'_>) -> Option<Finding> {
         confidence: 0.6,
         reference: Some("SPIRIT 2013 item 3"),
         count: 1,
+        subject: "version".into(),
     })
 }
 

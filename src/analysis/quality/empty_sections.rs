@@ -51,6 +51,7 @@ pub fn check(doc: &Document<'_>) -> Vec<Finding> {
             confidence: 0.8,
             reference: None,
             count: 1,
+            subject: String::new(),
         });
         if findings.len() == MAX_REPORTED {
             break;

@@ -54,6 +54,10 @@ pub struct Finding {
     pub reference: Option<&'static str>,
     /// How many problems of this kind the finding stands for (its penalty).
     pub count: usize,
+    /// What, within its check and section, the finding is about (the
+    /// malformed id, "sample size"): with them, it names the finding across
+    /// analyses so a reviewer's decision can follow it.
+    pub subject: String,
 }
 
 pub fn run(doc: &Document<'_>) -> Vec<Finding> {

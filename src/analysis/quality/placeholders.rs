@@ -89,6 +89,7 @@ pub fn check(doc: &Document<'_>) -> Vec<Finding> {
                 confidence: 0.9,
                 reference: None,
                 count,
+                subject: String::new(),
             }
         })
         .collect()

@@ -97,6 +97,7 @@ pub fn check(doc: &Document<'_>) -> Vec<Finding> {
                 confidence: 0.85,
                 reference: Some("SPIRIT 2013 item 2a"),
                 count: 1,
+                subject: written.clone(),
             });
         }
     }
