@@ -12,6 +12,7 @@ use protoscribe::tui::app::{App, Mode, Pane};
 use protoscribe::tui::theme::Theme;
 use protoscribe::tui::update::{self, Effect};
 use protoscribe::tui::view;
+use protoscribe::tui::worker::{self, Job};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -129,34 +130,113 @@ fn reject_and_back_to_pending_keep_the_comment() {
 }
 
 #[test]
-fn modify_saves_the_edited_text_and_escape_saves_nothing() {
+fn modify_edits_only_the_wording_and_escape_saves_nothing() {
     let (_dir, store) = sample_store();
     let mut app = reviewing(&store);
     let id = app.queue.selected().unwrap().id.clone();
+    let before = stored(&store, &id);
     act(&mut app, Action::Modify);
     let Mode::Editor(editor) = &app.mode else {
         panic!("editor open")
     };
-    assert!(
-        editor
-            .area
-            .lines()
-            .join("\n")
-            .starts_with(&stored(&store, &id).content[..20])
-    );
-    type_text(&mut app, " Reworded.");
-    act(&mut app, Action::Close);
+    // The editor holds the suggested wording alone, not the finding.
     assert_eq!(
-        stored(&store, &id).status,
-        SuggestionStatus::Pending,
-        "Esc saves nothing"
+        editor.area.lines().join("\n"),
+        before.suggested_text.clone().unwrap()
+    );
+    let text = screen(&app, 80, 24);
+    let finding_start: String = before.content.chars().take(30).collect();
+    assert!(
+        text.contains(&finding_start),
+        "the finding shows above: {text}"
+    );
+    assert!(text.contains("goes into the protocol"), "{text}");
+    act(&mut app, Action::Close);
+    assert!(
+        matches!(app.mode, Mode::Normal),
+        "unchanged: closes at once"
     );
     act(&mut app, Action::Modify);
     type_text(&mut app, " Reworded.");
     act(&mut app, Action::Save);
     let s = stored(&store, &id);
     assert_eq!(s.status, SuggestionStatus::Modified);
-    assert!(s.modified_content.unwrap().ends_with(" Reworded."));
+    assert_eq!(
+        s.modified_content.unwrap(),
+        format!("{} Reworded.", before.suggested_text.unwrap())
+    );
+    assert_eq!(s.content, before.content, "the finding is untouched");
+}
+
+#[test]
+fn leaving_the_editor_with_changes_asks_first() {
+    let (_dir, store) = sample_store();
+    let mut app = reviewing(&store);
+    let id = app.queue.selected().unwrap().id.clone();
+    act(&mut app, Action::Comment);
+    type_text(&mut app, "half a thought");
+    act(&mut app, Action::Close);
+    assert!(matches!(app.mode, Mode::Confirm(_)));
+    assert!(screen(&app, 80, 24).contains("Discard your comment?"));
+    // No: back in the editor with the text intact.
+    act(&mut app, Action::Close);
+    let Mode::Editor(editor) = &app.mode else {
+        panic!("back to the editor")
+    };
+    assert_eq!(editor.area.lines().join(""), "half a thought");
+    // Yes: discarded, nothing saved.
+    act(&mut app, Action::Close);
+    act(&mut app, Action::Confirm);
+    assert!(matches!(app.mode, Mode::Normal));
+    assert_eq!(stored(&store, &id).user_comment, None);
+}
+
+#[test]
+fn the_comment_editor_names_its_suggestion() {
+    let (_dir, store) = sample_store();
+    let mut app = reviewing(&store);
+    let s = app.queue.selected().unwrap().clone();
+    act(&mut app, Action::Comment);
+    let text = screen(&app, 80, 24);
+    let reference = s.guideline_reference.unwrap();
+    assert!(text.contains(&format!("Comment on {reference}")), "{text}");
+}
+
+#[test]
+fn apply_names_placeholders_and_asks_before_writing_them() {
+    let (_dir, store) = sample_store();
+    let mut app = reviewing(&store);
+    let protocol = app.selected_protocol_id().unwrap();
+    // The sample's first finding proposes wording with prompts in brackets.
+    let first = app.queue.selected().unwrap().clone();
+    assert!(first.suggested_text.as_deref().unwrap().contains('['));
+    let versions = |store: &Store| {
+        store
+            .read(|conn| protoscribe::store::versions::count(conn, &protocol))
+            .unwrap()
+    };
+    let before = versions(&store);
+    act(&mut app, Action::Accept);
+    assert_eq!(act(&mut app, Action::ApplyDecisions), None);
+    let Mode::Confirm(confirm) = &app.mode else {
+        panic!("asks first")
+    };
+    assert!(
+        confirm.question.contains("placeholder"),
+        "{}",
+        confirm.question
+    );
+    act(&mut app, Action::Close);
+    assert!(matches!(app.mode, Mode::Normal));
+    assert_eq!(versions(&store), before, "no: nothing written");
+    act(&mut app, Action::ApplyDecisions);
+    assert_eq!(
+        act(&mut app, Action::Confirm),
+        Some(Effect::Apply {
+            protocol_id: protocol,
+            allow_placeholders: true
+        })
+    );
 }
 
 #[test]
@@ -237,7 +317,6 @@ fn undo_leaves_a_later_change_by_someone_else_alone() {
     let mut app = reviewing(&store);
     let id = app.queue.selected().unwrap().id.clone();
     act(&mut app, Action::Accept);
-    std::thread::sleep(std::time::Duration::from_millis(2));
     store
         .write(|tx| {
             let s = suggestions::get(tx, &id)?;
@@ -321,7 +400,7 @@ fn analyse_asks_the_worker_and_refuses_a_second_at_once() {
             .as_ref()
             .unwrap()
             .text
-            .contains("one analysis at a time")
+            .contains("one job at a time")
     );
 }
 
@@ -378,7 +457,7 @@ fn the_queue_at_80x24_shows_progress_rows_and_detail() {
         "{text}"
     );
     assert!(text.contains("✓ H crit"), "{text}");
-    assert!(text.contains("Suggested text:"), "{text}");
+    assert!(text.contains("Suggested text"), "{text}");
     assert!(
         text.contains("a accept"),
         "footer hints come from the key table: {text}"
@@ -390,9 +469,9 @@ fn wide_screens_show_all_three_panes() {
     let (_dir, store) = sample_store();
     let app = app(&store);
     let text = screen(&app, 160, 48);
-    assert!(text.contains("Protocols (3)"), "{text}");
+    assert!(text.contains("Protocols (1/3)"), "{text}");
     assert!(text.contains("Scores"), "{text}");
-    assert!(text.contains("Review queue"), "{text}");
+    assert!(text.contains("Review · "), "{text}");
     assert!(text.contains("Overall"), "{text}");
     assert!(text.contains("SPIRIT Administrative information"), "{text}");
 }
@@ -403,8 +482,8 @@ fn the_help_overlay_lists_every_binding() {
     let mut app = app(&store);
     act(&mut app, Action::Help);
     let mut text = screen(&app, 80, 24);
-    for _ in 0..4 {
-        act(&mut app, Action::ScrollDetailDown);
+    for _ in 0..10 {
+        act(&mut app, Action::PageDown);
         text.push_str(&screen(&app, 80, 24));
     }
     for b in protoscribe::tui::keymap::BINDINGS
@@ -511,20 +590,31 @@ fn import_types_a_path_and_the_worker_result_selects_the_protocol() {
         Some(Effect::Import(path.clone()))
     );
     // What the worker does, then its report.
-    let doc = protoscribe::ingest::read_document(&path, 1 << 20).unwrap();
-    let options = protoscribe::jobs::import::ImportOptions {
-        title: None,
-        description: None,
-        force: false,
+    let event = worker::perform(&store, Job::Import(path.clone()));
+    let Event::Imported(Ok(report)) = &event else {
+        panic!("{event:?}")
     };
-    let id = match protoscribe::jobs::import::store_document(&store, &doc, &options).unwrap() {
-        protoscribe::jobs::import::Outcome::Imported(p) => p.info.id,
-        protoscribe::jobs::import::Outcome::AlreadyThere(p) => p.id,
+    let id = report.id.clone();
+    update::update(&mut app, event);
+    assert_eq!(app.protocols.total, 4);
+    assert_eq!(app.selected_protocol_id(), Some(id.clone()));
+    assert!(app.busy.is_none());
+    // The same bytes again: said so, and selected.
+    act(&mut app, Action::Import);
+    type_text(&mut app, path.to_str().unwrap());
+    let Some(Effect::Import(again)) = act(&mut app, Action::Apply) else {
+        panic!("import effect")
     };
-    update::update(&mut app, Event::Imported(Ok(id.clone())));
+    update::update(&mut app, worker::perform(&store, Job::Import(again)));
     assert_eq!(app.protocols.total, 4);
     assert_eq!(app.selected_protocol_id(), Some(id));
-    assert!(app.busy.is_none());
+    let status = app.status.clone().unwrap();
+    assert!(
+        status
+            .text
+            .starts_with("Already imported as «Brand new trial"),
+        "{status:?}"
+    );
 }
 
 #[test]
@@ -532,8 +622,30 @@ fn apply_writes_a_version_and_the_version_view_shows_the_change() {
     let (_dir, store) = sample_store();
     let mut app = reviewing(&store);
     let protocol = app.selected_protocol_id().unwrap();
-    act(&mut app, Action::Accept);
-    act(&mut app, Action::ApplyDecisions);
+    act(&mut app, Action::Modify);
+    // The reviewer's own wording, with no placeholders left.
+    if let Mode::Editor(editor) = &mut app.mode {
+        editor.area = ratatui_textarea::TextArea::new(vec!["Plain words of our own.".into()]);
+    }
+    act(&mut app, Action::Save);
+    let effect = act(&mut app, Action::ApplyDecisions);
+    let Some(Effect::Apply {
+        protocol_id,
+        allow_placeholders,
+    }) = effect
+    else {
+        panic!("{effect:?}")
+    };
+    update::update(
+        &mut app,
+        worker::perform(
+            &store,
+            Job::Apply {
+                protocol_id,
+                allow_placeholders,
+            },
+        ),
+    );
     let status = app.status.clone().unwrap();
     assert!(
         !status.error && status.text.contains("Version 2"),
@@ -547,23 +659,461 @@ fn apply_writes_a_version_and_the_version_view_shows_the_change() {
     let Mode::Versions(view) = &app.mode else {
         panic!("version view")
     };
-    assert_eq!(view.listing.len(), 2);
+    assert_eq!(view.versions.len(), 2);
     assert!(
         view.diff
             .iter()
             .any(|d| matches!(d, protoscribe::tui::app::DiffLine::Added(_)))
     );
     let text = screen(&app, 80, 24);
-    assert!(text.contains("v2") && text.contains("Versions"), "{text}");
+    assert!(
+        text.contains("v2") && text.contains("Versions of"),
+        "{text}"
+    );
     act(&mut app, Action::Close);
     assert!(matches!(app.mode, Mode::Normal));
     // Nothing new: applying again says so and writes nothing.
-    act(&mut app, Action::ApplyDecisions);
+    let effect = act(&mut app, Action::ApplyDecisions).unwrap();
+    let Effect::Apply {
+        protocol_id,
+        allow_placeholders,
+    } = effect
+    else {
+        panic!("{effect:?}")
+    };
+    update::update(
+        &mut app,
+        worker::perform(
+            &store,
+            Job::Apply {
+                protocol_id,
+                allow_placeholders,
+            },
+        ),
+    );
     assert!(app.status.as_ref().unwrap().error);
     assert_eq!(
         store
             .read(|conn| protoscribe::store::versions::count(conn, &protocol))
             .unwrap(),
         2
+    );
+}
+
+// ---- decisions that survive, and nothing acting unseen ----
+
+#[test]
+fn analysing_again_in_the_interface_keeps_every_decision() {
+    let (_dir, store) = sample_store();
+    let mut app = reviewing(&store);
+    let accepted = app.queue.selected().unwrap().finding_key.clone();
+    act(&mut app, Action::Accept);
+    let rejected = app.queue.selected().unwrap().finding_key.clone();
+    act(&mut app, Action::Reject);
+    let id = app.selected_protocol_id().unwrap();
+    let effect = act(&mut app, Action::Analyse);
+    assert_eq!(effect, Some(Effect::Analyse(id.clone())));
+    update::update(&mut app, worker::perform(&store, Job::Analyse(id)));
+    let status = app.status.clone().unwrap();
+    assert!(
+        status.text.contains("2 decisions carried over"),
+        "{status:?}"
+    );
+    let status_of = |key: &Option<String>| {
+        app.queue
+            .rows
+            .iter()
+            .find(|s| &s.finding_key == key)
+            .map(|s| s.status)
+    };
+    assert_eq!(status_of(&accepted), Some(SuggestionStatus::Accepted));
+    assert_eq!(status_of(&rejected), Some(SuggestionStatus::Rejected));
+    assert_eq!(app.view.as_ref().unwrap().progress.reviewed(), 2);
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("0 new, 2 carried over"), "{text}");
+    assert!(text.contains("✓1 ✎0 ✗1"), "{text}");
+}
+
+#[test]
+fn a_decision_key_on_a_too_small_terminal_changes_nothing() {
+    let (_dir, store) = sample_store();
+    let mut app = reviewing(&store);
+    let id = app.queue.selected().unwrap().id.clone();
+    update::update(&mut app, Event::Resized(40, 10));
+    for action in [
+        Action::Accept,
+        Action::Reject,
+        Action::Modify,
+        Action::Undo,
+        Action::ApplyDecisions,
+        Action::Down,
+    ] {
+        assert_eq!(act(&mut app, action), None);
+    }
+    type_text(&mut app, "a");
+    assert_eq!(stored(&store, &id).status, SuggestionStatus::Pending);
+    assert_eq!(app.queue.selected().unwrap().id, id);
+    assert!(matches!(app.mode, Mode::Normal));
+    act(&mut app, Action::Quit);
+    assert!(app.quit, "quit still works");
+}
+
+#[test]
+fn a_busy_store_never_holds_up_a_decision() {
+    let (dir, store) = sample_store();
+    let mut app = reviewing(&store);
+    let first = app.queue.selected().unwrap().id.clone();
+    // Another program holds the write lock for 3 s.
+    let released = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (locked, is_locked) = std::sync::mpsc::channel();
+    let holder = {
+        let path = dir.path().join("store.db");
+        let released = released.clone();
+        std::thread::spawn(move || {
+            let conn = rusqlite::Connection::open(path).unwrap();
+            conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+            locked.send(()).unwrap();
+            std::thread::sleep(std::time::Duration::from_secs(3));
+            released.store(true, std::sync::atomic::Ordering::SeqCst);
+            conn.execute_batch("COMMIT").unwrap();
+        })
+    };
+    is_locked.recv().unwrap();
+    let effect = act(&mut app, Action::Accept);
+    assert!(
+        !released.load(std::sync::atomic::Ordering::SeqCst),
+        "the decision did not wait for the lock"
+    );
+    let Some(Effect::Write(write)) = effect else {
+        panic!("handed to the writer: {effect:?}")
+    };
+    let status = app.status.clone().unwrap();
+    assert!(status.text.contains("Store busy"), "{status:?}");
+    // The screen shows the decision and has moved on.
+    assert_ne!(app.queue.selected().unwrap().id, first);
+    let shown = app.queue.rows.iter().find(|r| r.id == first).unwrap();
+    assert_eq!(shown.status, SuggestionStatus::Accepted);
+    // Moving still works; a second decision queues behind the first.
+    act(&mut app, Action::Down);
+    let second = app.queue.selected().unwrap().id.clone();
+    let Some(Effect::Write(write2)) = act(&mut app, Action::Reject) else {
+        panic!("queued behind the first")
+    };
+    assert!(screen(&app, 80, 24).contains("saving 2 decisions"));
+    // The writer thread waits for the lock and reports each write.
+    let (events, written) = std::sync::mpsc::channel();
+    let writer = protoscribe::tui::writer::Writer::spawn(store.clone(), events);
+    assert!(writer.send(write) && writer.send(write2));
+    for _ in 0..2 {
+        let event = written
+            .recv_timeout(std::time::Duration::from_secs(60))
+            .expect("the writer reports");
+        assert!(matches!(event, Event::Written(Ok(_))), "{event:?}");
+        update::update(&mut app, event);
+    }
+    holder.join().unwrap();
+    assert_eq!(stored(&store, &first).status, SuggestionStatus::Accepted);
+    assert_eq!(stored(&store, &second).status, SuggestionStatus::Rejected);
+    assert!(app.waiting.is_empty());
+    let status = app.status.clone().unwrap();
+    assert!(status.text.starts_with("Saved"), "{status:?}");
+    act(&mut app, Action::Undo);
+    assert_eq!(stored(&store, &second).status, SuggestionStatus::Pending);
+}
+
+#[test]
+fn quitting_waits_for_decisions_still_being_saved() {
+    let (dir, store) = sample_store();
+    let mut app = reviewing(&store);
+    let conn = rusqlite::Connection::open(dir.path().join("store.db")).unwrap();
+    conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let Some(Effect::Write(write)) = act(&mut app, Action::Accept) else {
+        panic!("queued")
+    };
+    act(&mut app, Action::Quit);
+    assert!(!app.quit, "not while a decision waits");
+    conn.execute_batch("COMMIT").unwrap();
+    let result = protoscribe::tui::writer::write_waiting(&store, &write);
+    update::update(&mut app, Event::Written(result));
+    assert!(app.quit, "quits once it is saved");
+}
+
+#[test]
+fn the_protocol_under_review_is_named_in_every_pane() {
+    let (_dir, store) = sample_store();
+    let mut app = reviewing(&store);
+    let title = app.selected_protocol_title().unwrap().to_owned();
+    let review = screen(&app, 80, 24);
+    assert!(review.contains(&format!("Review · {title}")), "{review}");
+    act(&mut app, Action::FocusScores);
+    let scores = screen(&app, 80, 24);
+    assert!(scores.contains(&format!("Scores · {title}")), "{scores}");
+    // The queue says where the cursor is.
+    assert!(
+        review.contains(&format!("all 1/{}", app.queue.total)),
+        "{review}"
+    );
+}
+
+#[test]
+fn long_titles_are_cut_with_an_ellipsis() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(&dir.path().join("long.db")).unwrap();
+    let title = "A randomised, double-blind, placebo-controlled trial of a very long intervention name in adults with a long condition";
+    store
+        .write(|tx| {
+            protocols::create(
+                tx,
+                &NewProtocol {
+                    title: title.into(),
+                    content: "x".into(),
+                    status: Some(ProtocolStatus::Ready),
+                    ..NewProtocol::default()
+                },
+            )
+        })
+        .unwrap();
+    let mut app = app(&store);
+    let list = screen(&app, 80, 24);
+    assert!(
+        list.contains("A randomised, double-blind") && list.contains('…'),
+        "{list}"
+    );
+    act(&mut app, Action::FocusQueue);
+    let queue = screen(&app, 80, 24);
+    let top = queue.lines().nth(1).unwrap();
+    assert!(
+        top.contains("Review · A randomised") && top.contains('…'),
+        "{top}"
+    );
+    // A long status line ends in an ellipsis too.
+    app.info(format!("Imported «{title}»; press A to analyse it"));
+    let footer = screen(&app, 80, 24).lines().nth(22).unwrap().to_owned();
+    assert!(footer.trim_end().ends_with('…'), "{footer}");
+}
+
+#[test]
+fn search_keeps_the_protocol_under_review_or_says_it_changed() {
+    let (_dir, store) = sample_store();
+    let mut app = app(&store);
+    act(&mut app, Action::Down);
+    let knee = app.selected_protocol_id().unwrap();
+    // A word every sample has: the selection stays.
+    act(&mut app, Action::Search);
+    type_text(&mut app, "randomised");
+    act(&mut app, Action::Apply);
+    assert_eq!(app.selected_protocol_id(), Some(knee.clone()));
+    let status = app.status.clone().unwrap().text;
+    assert!(status.contains("protocols match; still on"), "{status}");
+    // A word only another has: the selection moves, and the status says so.
+    act(&mut app, Action::Search);
+    for _ in 0..20 {
+        update::type_key(
+            &mut app,
+            KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE),
+        );
+    }
+    type_text(&mut app, "insomnia");
+    act(&mut app, Action::Apply);
+    assert_ne!(app.selected_protocol_id(), Some(knee.clone()));
+    let status = app.status.clone().unwrap().text;
+    assert!(
+        status.starts_with("1 protocol matches; now showing «"),
+        "{status}"
+    );
+    // Esc clears the search and keeps the selection.
+    let cbt = app.selected_protocol_id();
+    act(&mut app, Action::Back);
+    assert_eq!(app.search, None);
+    assert_eq!(app.protocols.total, 3);
+    assert_eq!(app.selected_protocol_id(), cbt);
+}
+
+#[test]
+fn the_help_fits_80x24_and_scrolling_stops_at_the_end() {
+    let (_dir, store) = sample_store();
+    let mut app = app(&store);
+    act(&mut app, Action::Help);
+    let first = screen(&app, 80, 24);
+    assert!(first.contains("Keys 1–"), "{first}");
+    act(&mut app, Action::Last);
+    let last = screen(&app, 80, 24);
+    assert!(
+        last.contains("of 75 ·") || !last.contains(" ↓ ·"),
+        "at the end: {last}"
+    );
+    assert!(first.contains(" ↓ ·"), "more below: {first}");
+    let Mode::Help(end) = app.mode else { panic!() };
+    act(&mut app, Action::ScrollDetailDown);
+    assert!(
+        matches!(app.mode, Mode::Help(n) if n == end),
+        "stops at the end"
+    );
+    act(&mut app, Action::First);
+    assert!(matches!(app.mode, Mode::Help(0)));
+    // Every key is shown with its description, apart from it.
+    let mut all = first.clone();
+    for _ in 0..10 {
+        act(&mut app, Action::PageDown);
+        all.push_str(&screen(&app, 80, 24));
+    }
+    for b in protoscribe::tui::keymap::BINDINGS {
+        let key = b.keys[0].label();
+        assert!(
+            all.lines().any(|line| line
+                .find(&format!(" {key} "))
+                .is_some_and(|at| line[at..].contains(&format!(" {}", b.help)))),
+            "{key} / {}: {all}",
+            b.help
+        );
+    }
+}
+
+#[test]
+fn the_detail_scrolls_no_further_than_its_end() {
+    let (_dir, store) = sample_store();
+    let mut app = reviewing(&store);
+    screen(&app, 80, 24);
+    for _ in 0..100 {
+        act(&mut app, Action::ScrollDetailDown);
+    }
+    let end = app.detail_scroll;
+    assert!(end > 0 && end < 100);
+    act(&mut app, Action::ScrollDetailUp);
+    assert_eq!(app.detail_scroll, end.saturating_sub(3));
+}
+
+#[test]
+fn the_checklist_opens_from_the_scores_pane_and_leads_to_its_suggestion() {
+    let (_dir, store) = sample_store();
+    let mut app = app(&store);
+    act(&mut app, Action::FocusScores);
+    act(&mut app, Action::Open);
+    let section = app.open_section().unwrap().clone();
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("Enter: its suggestion"), "{text}");
+    // Find an item with a gap and follow it to the queue.
+    let gap = section
+        .items
+        .iter()
+        .position(|i| i.status == "missing" || i.status == "partial")
+        .expect("the sample has gaps");
+    for _ in 0..gap {
+        act(&mut app, Action::Down);
+    }
+    let item = section.items[gap].clone();
+    let text = screen(&app, 80, 24);
+    assert!(
+        text.contains(&item.title[..item.title.len().min(20)]),
+        "{text}"
+    );
+    act(&mut app, Action::Open);
+    assert_eq!(app.focus, Pane::Queue);
+    let s = app.queue.selected().unwrap();
+    assert_eq!(
+        s.guideline_reference.as_deref(),
+        Some(item.reference().as_str())
+    );
+    // Esc in the Scores pane closes the section.
+    act(&mut app, Action::FocusScores);
+    act(&mut app, Action::Back);
+    assert!(app.open_section().is_none());
+}
+
+#[test]
+fn score_bars_read_without_colour_and_section_counts_fit_at_120x32() {
+    let (_dir, store) = sample_store();
+    let app = app(&store);
+    let text = screen(&app, 120, 32);
+    let overall = text.lines().find(|l| l.contains("Overall")).unwrap();
+    let score = app.view.as_ref().unwrap().analysis.overall_score.unwrap();
+    assert!(overall.contains(&format!("{score:.1}")), "{overall}");
+    assert!(overall.contains('█') && overall.contains('░'), "{overall}");
+    for line in text
+        .lines()
+        .filter(|l| l.contains("SPIRIT ") && l.contains('✓'))
+    {
+        assert!(
+            line.contains('◐') && line.contains('✗'),
+            "counts cut: {line}"
+        );
+    }
+}
+
+#[test]
+fn import_completes_paths_and_expands_home() {
+    let (dir, store) = sample_store();
+    let mut app = app(&store);
+    std::fs::write(dir.path().join("draft-protocol-v3.md"), "# T\n").unwrap();
+    act(&mut app, Action::Import);
+    type_text(&mut app, &format!("{}/draft-", dir.path().display()));
+    act(&mut app, Action::Complete);
+    let Mode::Import(typed) = &app.mode else {
+        panic!("import line")
+    };
+    assert_eq!(
+        typed,
+        &format!("{}/draft-protocol-v3.md", dir.path().display())
+    );
+    assert_eq!(
+        update::expand_home("~/x.md"),
+        dirs::home_dir().unwrap().join("x.md")
+    );
+    assert_eq!(
+        update::expand_home("/a/~b"),
+        std::path::PathBuf::from("/a/~b")
+    );
+}
+
+#[test]
+fn any_two_versions_can_be_compared_and_wrapped_lines_keep_their_gutter() {
+    let (_dir, store) = sample_store();
+    let mut app = reviewing(&store);
+    let protocol = app.selected_protocol_id().unwrap();
+    let long = "A very long added line that certainly wraps at eighty columns because it goes on and on about allocation concealment.";
+    store
+        .write(|tx| {
+            let text = protocols::get(tx, &protocol)?.content;
+            protoscribe::store::versions::create(tx, &protocol, 1, &text, None, None)?;
+            protoscribe::store::versions::create_next(
+                tx,
+                &protocol,
+                &format!("{text}\nSecond.\n"),
+                Some("two"),
+                None,
+            )?;
+            protoscribe::store::versions::create_next(
+                tx,
+                &protocol,
+                &format!("{text}\nSecond.\n{long}\n"),
+                Some("three"),
+                None,
+            )
+        })
+        .unwrap();
+    act(&mut app, Action::Versions);
+    let Mode::Versions(view) = &app.mode else {
+        panic!()
+    };
+    assert_eq!(view.versions.len(), 3);
+    assert_eq!(view.compared(), Some((1, 2)));
+    // Compare version 1 with version 3.
+    act(&mut app, Action::Up);
+    act(&mut app, Action::Up);
+    act(&mut app, Action::Mark);
+    act(&mut app, Action::Down);
+    act(&mut app, Action::Down);
+    let Mode::Versions(view) = &app.mode else {
+        panic!()
+    };
+    assert_eq!(view.compared(), Some((0, 2)));
+    let text = screen(&app, 80, 40);
+    assert!(text.contains("Changes from v1 (◦) to v3 (▸)"), "{text}");
+    let pieces: Vec<&str> = text.lines().filter(|l| l.contains("+ ")).collect();
+    assert!(pieces.len() >= 3, "{text}");
+    assert!(pieces.iter().any(|l| l.contains("+ Second.")), "{text}");
+    assert!(
+        pieces.iter().any(|l| l.contains("+ goes on and on")),
+        "wrapped piece keeps +: {text}"
     );
 }

@@ -50,12 +50,46 @@ impl Tmux {
         }
     }
 
+    fn resize(&self, width: u16, height: u16) {
+        let status = Command::new("tmux")
+            .args([
+                "-L",
+                &self.socket,
+                "resize-window",
+                "-t",
+                "t",
+                "-x",
+                &width.to_string(),
+                "-y",
+                &height.to_string(),
+            ])
+            .status()
+            .expect("tmux resize-window");
+        assert!(status.success());
+    }
+
     fn screen(&self) -> String {
         let out = Command::new("tmux")
             .args(["-L", &self.socket, "capture-pane", "-p", "-t", "t"])
             .output()
             .expect("tmux capture-pane");
         String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Wait until the screen shows one of `texts`.
+    fn wait_for_any(&self, texts: &[&str]) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        loop {
+            let screen = self.screen();
+            if texts.iter().any(|t| screen.contains(t)) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "screen never showed any of {texts:?}:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
     }
 
     /// Wait until the screen shows `text` (the interface redraws on its own time).
@@ -109,9 +143,9 @@ fn a_reviewer_accepts_and_rejects_and_the_store_keeps_it() {
         s.db().display()
     );
     let tmux = Tmux::start("review", &shell);
-    tmux.wait_for("Protocols (2)");
+    tmux.wait_for("Protocols (1/2)");
     tmux.send(&["Enter"]);
-    tmux.wait_for("Review queue");
+    tmux.wait_for("Review · ");
     tmux.send(&["a"]);
     tmux.wait_for("1 accepted");
     tmux.send(&["r"]);
@@ -149,7 +183,7 @@ fn a_decision_in_another_process_shows_up_on_the_screen() {
             s.db().display()
         ),
     );
-    tmux.wait_for("Protocols (2)");
+    tmux.wait_for("Protocols (1/2)");
     tmux.send(&["3"]);
     let before = tmux.wait_for("0 rejected");
     assert!(before.contains("0 of "), "{before}");
@@ -183,13 +217,96 @@ fn help_and_dashboard_open_and_close() {
             s.db().display()
         ),
     );
-    tmux.wait_for("Protocols (2)");
+    tmux.wait_for("Protocols (1/2)");
     tmux.send(&["?"]);
-    tmux.wait_for("undo the last decision");
+    tmux.wait_for("Keys 1–");
+    tmux.send(&["G"]);
+    tmux.wait_for("compare with this one");
     tmux.send(&["Escape"]);
     tmux.send(&["d"]);
     tmux.wait_for("Analyses by provider");
     tmux.send(&["Escape"]);
-    tmux.wait_for("Protocols (2)");
+    tmux.wait_for("Protocols (1/2)");
+    tmux.send(&["q"]);
+}
+
+/// The issue's own scenario, as a reviewer does it: accept two, reject
+/// one, reword one, analyse again, apply; too small a terminal acts on
+/// nothing; the protocol under review is always named.
+#[test]
+fn decisions_survive_analysing_again_and_apply_writes_only_the_wording() {
+    let s = Sandbox::new();
+    let id = s.import_fixture("poor-cbt-insomnia.md");
+    s.ok(&["analyze", &id]);
+    let tmux = Tmux::start(
+        "survive",
+        &format!(
+            "env PROTOSCRIBE_BACKUP_HOURS=0 {BIN} --db {}",
+            s.db().display()
+        ),
+    );
+    tmux.wait_for("Protocols (1/1)");
+    tmux.send(&["Enter"]);
+    let review = tmux.wait_for("Review · Online CBT-I for insomnia");
+    assert!(review.contains("0 of "), "{review}");
+    tmux.send(&["a"]);
+    tmux.wait_for("1 accepted");
+    tmux.send(&["a"]);
+    tmux.wait_for("2 accepted");
+    tmux.send(&["r"]);
+    tmux.wait_for("1 rejected");
+    tmux.send(&["m"]);
+    tmux.wait_for("goes into the protocol");
+    tmux.send(&["C-a", "C-k", "Plain wording from the reviewer.", "C-s"]);
+    tmux.wait_for("1 modified");
+    // Analyse again: the same four decisions stand on the new analysis.
+    tmux.send(&["A"]);
+    tmux.wait_for("4 decisions carried over");
+    let conn = rusqlite::Connection::open(s.db()).unwrap();
+    let latest: Vec<(String, i64)> = {
+        let mut stmt = conn
+            .prepare(
+                "SELECT status, count(*) FROM suggestions WHERE analysis_id =
+                   (SELECT id FROM analyses ORDER BY completed_at DESC LIMIT 1)
+                 AND status <> 'pending' GROUP BY status ORDER BY status",
+            )
+            .unwrap();
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect()
+    };
+    assert_eq!(
+        latest,
+        [
+            ("accepted".to_owned(), 2),
+            ("modified".to_owned(), 1),
+            ("rejected".to_owned(), 1)
+        ]
+    );
+    // Apply: template wording with placeholders is named first.
+    tmux.send(&["P"]);
+    let asked = tmux.wait_for_any(&["placeholder", "Version 2 written"]);
+    if asked.contains("y / n") {
+        tmux.send(&["y"]);
+    }
+    tmux.wait_for("Version 2 written with 3 suggestions");
+    let text: String = conn
+        .query_row("SELECT content FROM protocols WHERE id = ?1", [&id], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    assert!(text.contains("Plain wording from the reviewer."), "{text}");
+    assert!(!text.contains("Suggested text"), "{text}");
+    assert!(!text.contains("is not addressed"), "{text}");
+    // Too small to see: a decision key does nothing.
+    tmux.resize(40, 10);
+    tmux.wait_for("needs at least");
+    let pending = count(&s, "pending");
+    tmux.send(&["a", "r", "x"]);
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(count(&s, "pending"), pending);
+    tmux.resize(80, 24);
+    tmux.wait_for("Review · Online CBT-I for insomnia");
     tmux.send(&["q"]);
 }

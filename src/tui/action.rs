@@ -1,6 +1,7 @@
 //! Everything that can change the interface's state. Keys, the clock and
 //! the worker only produce actions; `update` is the only place they act.
 
+use super::app::UndoStep;
 use crate::jobs::analyze::Outcome;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -44,6 +45,21 @@ pub enum Action {
     Save,
     /// In the search line: apply it.
     Apply,
+    /// Answer yes to the question shown.
+    Confirm,
+    /// Step back: close an open checklist section, else clear the search.
+    Back,
+    /// In the import line: complete the path typed so far.
+    Complete,
+}
+
+/// What the worker's import found.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ImportReport {
+    pub id: String,
+    pub title: String,
+    /// The same bytes were imported before, as this protocol.
+    pub already: bool,
 }
 
 /// Things that happen without a key.
@@ -57,7 +73,21 @@ pub enum Event {
         protocol_id: String,
         result: Result<Box<Outcome>, String>,
     },
-    /// The worker finished an import: the new protocol's id, or why not.
-    Imported(Result<String, String>),
-    Resized,
+    /// The worker finished an import, or why not.
+    Imported(Result<ImportReport, String>),
+    /// The worker wrote decisions into a new version: what it reported.
+    Applied(Result<String, String>),
+    /// The writer thread wrote the oldest waiting write (its undo steps),
+    /// or could not.
+    Written(Result<Vec<UndoStep>, WriteFailure>),
+    /// The terminal's new size.
+    Resized(u16, u16),
+}
+
+/// Why a waiting write was not made.
+#[derive(Debug, PartialEq, Eq)]
+pub enum WriteFailure {
+    /// Someone else changed a suggestion first: nothing of the write stands.
+    Conflict(String),
+    Other(String),
 }

@@ -3,6 +3,7 @@
 //! cursor nears its edge, so a store of a million suggestions costs the
 //! same as a store of ten.
 
+use std::cell::Cell;
 use std::collections::BTreeSet;
 
 use ratatui_textarea::TextArea;
@@ -14,13 +15,18 @@ use crate::store::analyses::{self, Analysis};
 use crate::store::pool::PooledConnection;
 use crate::store::protocols::{self, ProtocolFilter, ProtocolInfo};
 use crate::store::stats::{self, Dashboard, ReviewProgress};
-use crate::store::suggestions::{self, Decision, Suggestion, SuggestionFilter};
+use crate::store::suggestions::{self, Decision, Lineage, Suggestion, SuggestionFilter};
+use crate::store::versions::ProtocolVersion;
 use crate::store::{Page, Priority, Result, Store, SuggestionStatus, SuggestionType};
 
 /// Rows fetched at once; far more than any screen shows.
 pub const PAGE: u64 = 200;
 /// Refetch when the cursor comes this close to the edge of what is loaded.
 const MARGIN: u64 = 60;
+/// Below this, a notice instead of a squeezed screen, and no key but quit
+/// does anything: nobody decides on what they cannot see.
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 15;
 
 /// A window of a long list, and the cursor's absolute position in it.
 #[derive(Debug)]
@@ -47,6 +53,11 @@ impl<T> Paged<T> {
     pub fn selected(&self) -> Option<&T> {
         let i = self.cursor.checked_sub(self.offset)?;
         self.rows.get(i as usize)
+    }
+
+    pub fn selected_mut(&mut self) -> Option<&mut T> {
+        let i = self.cursor.checked_sub(self.offset)?;
+        self.rows.get_mut(i as usize)
     }
 
     /// Whether the cursor is near an edge of the loaded window that is not
@@ -77,6 +88,15 @@ impl<T> Paged<T> {
         let target = (self.cursor as i64 + delta).max(0) as u64;
         self.move_to(target);
     }
+
+    /// "12/43": the cursor's place in the whole list.
+    pub fn place(&self) -> String {
+        if self.total == 0 {
+            "0".to_owned()
+        } else {
+            format!("{}/{}", self.cursor + 1, self.total)
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -87,14 +107,35 @@ pub struct ProtocolRow {
     pub analysed: bool,
 }
 
-/// One line of the per-section breakdown.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// One checklist item's verdict, from the analysis's stored results.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ItemLine {
+    pub guideline: String,
+    pub item: String,
+    pub title: String,
+    pub status: String,
+    pub confidence: f64,
+    pub quote: Option<String>,
+    pub missing: Vec<String>,
+    pub reason: Option<String>,
+}
+
+impl ItemLine {
+    /// `SPIRIT 2013 item 16b`, as suggestions name their item.
+    pub fn reference(&self) -> String {
+        format!("{} item {}", self.guideline, self.item)
+    }
+}
+
+/// One line of the per-section breakdown, with its items.
+#[derive(Clone, Debug, PartialEq)]
 pub struct SectionTally {
     pub guideline: String,
     pub section: String,
     pub addressed: u32,
     pub partial: u32,
     pub missing: u32,
+    pub items: Vec<ItemLine>,
 }
 
 /// The selected protocol's latest completed analysis.
@@ -105,6 +146,17 @@ pub struct AnalysisView {
     pub history: Vec<Analysis>,
     pub sections: Vec<SectionTally>,
     pub progress: ReviewProgress,
+    /// How its suggestions relate to the analyses before it.
+    pub lineage: Lineage,
+}
+
+/// Where the Scores pane's cursor is: on a guideline section, or inside
+/// one on an item.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ScoresState {
+    pub section: usize,
+    /// The open section's item under the cursor.
+    pub item: Option<usize>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
@@ -168,6 +220,7 @@ impl Pane {
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum EditKind {
+    /// The wording that goes into the protocol.
     Modify,
     Comment,
 }
@@ -175,8 +228,20 @@ pub enum EditKind {
 pub struct Editor {
     pub kind: EditKind,
     pub area: TextArea<'static>,
+    /// The text the editor opened with, to tell whether anything changed.
+    pub initial: String,
     /// The suggestion as it was when editing began.
     pub target: Suggestion,
+}
+
+impl Editor {
+    pub fn text(&self) -> String {
+        self.area.lines().join("\n")
+    }
+
+    pub fn changed(&self) -> bool {
+        self.text() != self.initial
+    }
 }
 
 /// A line of the version view's diff.
@@ -188,11 +253,44 @@ pub enum DiffLine {
     Header(String),
 }
 
-/// The selected protocol's versions and its last change.
+/// The selected protocol's versions; the diff compares `base` with the
+/// version under the cursor.
 pub struct VersionsView {
-    pub listing: Vec<String>,
+    pub versions: Vec<ProtocolVersion>,
+    pub cursor: usize,
+    /// The older side of the diff; `None` means the version before the
+    /// cursor's.
+    pub base: Option<usize>,
     pub diff: Vec<DiffLine>,
     pub scroll: u16,
+}
+
+impl VersionsView {
+    /// The two versions compared: (older, newer), as indexes.
+    pub fn compared(&self) -> Option<(usize, usize)> {
+        let newer = self.cursor;
+        let older = match self.base {
+            Some(b) if b != newer => b,
+            _ => newer.checked_sub(1)?,
+        };
+        Some((older.min(newer), older.max(newer)))
+    }
+}
+
+/// What a "yes" does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum OnYes {
+    /// Apply the protocol's decisions although their wording has placeholders.
+    ApplyWithPlaceholders { protocol_id: String },
+    /// Close the editor without saving.
+    DiscardEdit,
+}
+
+/// A question the reviewer answers with y or n; `back` is shown again on n.
+pub struct Confirm {
+    pub question: String,
+    pub on_yes: OnYes,
+    pub back: Mode,
 }
 
 pub enum Mode {
@@ -205,21 +303,52 @@ pub enum Mode {
     Import(String),
     Editor(Box<Editor>),
     Versions(Box<VersionsView>),
+    Confirm(Box<Confirm>),
 }
 
 /// One decision as it can be taken back: what was there before, and the
-/// stamp our decision left (so an undo never overwrites a later change).
-#[derive(Clone, Debug)]
+/// revision our decision left (so an undo never overwrites a later change).
+#[derive(Clone, Debug, PartialEq)]
 pub struct UndoStep {
     pub id: String,
     pub before: Decision,
-    pub stamped: Option<String>,
+    pub revision: i64,
+}
+
+/// One suggestion's part of a write: from what it was (at `revision`) to
+/// what it becomes.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Change {
+    pub id: String,
+    pub revision: i64,
+    pub before: Decision,
+    pub after: Decision,
+}
+
+/// A decision (or an undo) waiting to be written because another program
+/// held the store's write lock; the writer thread retries it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PendingWrite {
+    pub changes: Vec<Change>,
+    /// "Accepted", "Undone", … for the status line when it lands.
+    pub done: &'static str,
+    /// An undo's steps go back on no stack when written.
+    pub is_undo: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
 pub struct Status {
     pub text: String,
     pub error: bool,
+}
+
+/// How far each scrollable view can scroll, as the last drawing found
+/// (only drawing knows how text wraps); scrolling stops there.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ScrollLimits {
+    pub help: u16,
+    pub detail: u16,
+    pub versions: u16,
 }
 
 pub struct App {
@@ -229,20 +358,29 @@ pub struct App {
     poll: Option<PooledConnection>,
     data_version: i64,
     pub theme: Theme,
+    /// The terminal's size, once known; below the minimum only quit acts.
+    pub size: Option<(u16, u16)>,
     pub focus: Pane,
     pub mode: Mode,
     pub search: Option<String>,
     pub protocols: Paged<ProtocolRow>,
     pub view: Option<AnalysisView>,
+    pub scores: ScoresState,
     pub queue: Paged<Suggestion>,
     pub filter: QueueFilter,
     pub marks: BTreeSet<String>,
     pub undo: Vec<Vec<UndoStep>>,
+    /// Writes handed to the writer thread, oldest first.
+    pub waiting: Vec<PendingWrite>,
     pub detail_scroll: u16,
+    pub limits: Cell<ScrollLimits>,
     pub status: Option<Status>,
-    /// An analysis running on the worker, by protocol id.
+    /// A job running on the worker (analysis, import, apply), by what it
+    /// is about.
     pub busy: Option<String>,
     pub loaded: bool,
+    /// Quit was asked for while writes were still waiting.
+    pub quitting: bool,
     pub quit: bool,
     pub dirty: bool,
 }
@@ -256,22 +394,33 @@ impl App {
             poll: None,
             data_version: 0,
             theme,
+            size: None,
             focus: Pane::Protocols,
             mode: Mode::Normal,
             search: None,
             protocols: Paged::default(),
             view: None,
+            scores: ScoresState::default(),
             queue: Paged::default(),
             filter: QueueFilter::default(),
             marks: BTreeSet::new(),
             undo: Vec::new(),
+            waiting: Vec::new(),
             detail_scroll: 0,
+            limits: Cell::new(ScrollLimits::default()),
             status: None,
             busy: None,
             loaded: false,
+            quitting: false,
             quit: false,
             dirty: true,
         }
+    }
+
+    /// Whether the terminal is too small to show what keys would act on.
+    pub fn too_small(&self) -> bool {
+        self.size
+            .is_some_and(|(w, h)| w < MIN_WIDTH || h < MIN_HEIGHT)
     }
 
     /// The key context for the current mode and focus.
@@ -279,9 +428,11 @@ impl App {
         match &self.mode {
             Mode::Help(_) => Context::Help,
             Mode::Dashboard(_) => Context::Dashboard,
-            Mode::Search(_) | Mode::Import(_) => Context::Search,
+            Mode::Search(_) => Context::Search,
+            Mode::Import(_) => Context::Import,
             Mode::Versions(_) => Context::Versions,
             Mode::Editor(_) => Context::Editor,
+            Mode::Confirm(_) => Context::Confirm,
             Mode::Normal if self.focus == Pane::Queue => Context::Queue,
             Mode::Normal => Context::List,
         }
@@ -312,7 +463,11 @@ impl App {
         let protocol = self.selected_protocol_id();
         let suggestion = self.queue.selected().map(|s| s.id.clone());
         self.fetch_protocols(protocol.as_deref())?;
+        let analysis = self.view.as_ref().map(|v| v.analysis.id.clone());
         self.fetch_view()?;
+        if self.view.as_ref().map(|v| &v.analysis.id) != analysis.as_ref() {
+            self.scores = ScoresState::default();
+        }
         self.fetch_queue(suggestion.as_deref())?;
         self.loaded = true;
         self.dirty = true;
@@ -332,6 +487,10 @@ impl App {
 
     pub fn selected_protocol_id(&self) -> Option<String> {
         self.protocols.selected().map(|p| p.info.id.clone())
+    }
+
+    pub fn selected_protocol_title(&self) -> Option<&str> {
+        self.protocols.selected().map(|p| p.info.title.as_str())
     }
 
     fn protocol_filter(&self) -> ProtocolFilter {
@@ -391,6 +550,20 @@ impl App {
         Ok(())
     }
 
+    /// Put the protocol cursor on `id` in the current (filtered or not)
+    /// list, fetching the window around it; false if the list lacks it.
+    pub fn find_protocol(&mut self, id: &str) -> Result<bool> {
+        if self.search.is_none()
+            && let Some(at) = self
+                .store
+                .read(|conn| protocols::position_newest_first(conn, id))?
+        {
+            self.protocols.cursor = at;
+        }
+        self.fetch_protocols(Some(id))?;
+        Ok(self.selected_protocol_id().as_deref() == Some(id))
+    }
+
     /// Read the selected protocol's latest analysis, its history and its
     /// per-section breakdown; callers follow with `fetch_queue`.
     pub fn fetch_view(&mut self) -> Result<()> {
@@ -404,6 +577,7 @@ impl App {
             };
             let history = analyses::history(conn, &id, 20)?;
             let sections = section_tallies(analysis.results.as_ref());
+            let lineage = suggestions::lineage(conn, &analysis.id)?;
             // Progress moves with every decision, so fetch_queue (which
             // always follows) reads it.
             Ok(Some(AnalysisView {
@@ -411,12 +585,13 @@ impl App {
                 history,
                 sections,
                 progress: ReviewProgress::default(),
+                lineage,
             }))
         })?;
         Ok(())
     }
 
-    fn queue_filter(&self) -> Option<SuggestionFilter> {
+    pub fn queue_filter(&self) -> Option<SuggestionFilter> {
         let analysis = self.view.as_ref()?.analysis.id.clone();
         let mut filter = SuggestionFilter {
             analysis_id: Some(analysis),
@@ -463,6 +638,29 @@ impl App {
         Ok(())
     }
 
+    /// Put the queue's cursor on a suggestion, showing every suggestion if
+    /// the filter hides it; false if the queue does not hold it.
+    pub fn show_suggestion(&mut self, id: &str) -> Result<bool> {
+        for attempt in [self.filter, QueueFilter::All] {
+            self.filter = attempt;
+            let Some(filter) = self.queue_filter() else {
+                return Ok(false);
+            };
+            if let Some(at) = self
+                .store
+                .read(|conn| suggestions::position(conn, &filter, id))?
+            {
+                self.queue.cursor = at;
+                self.queue.total = at + 1;
+                self.detail_scroll = 0;
+                self.fetch_queue(Some(id))?;
+                return Ok(true);
+            }
+        }
+        self.fetch_queue(None)?;
+        Ok(false)
+    }
+
     /// The protocol selection changed: everything below it follows.
     pub fn select_protocol(&mut self) -> Result<()> {
         if self.protocols.needs_fetch() {
@@ -472,6 +670,7 @@ impl App {
         self.queue = Paged::default();
         self.marks.clear();
         self.detail_scroll = 0;
+        self.scores = ScoresState::default();
         self.fetch_view()?;
         self.fetch_queue(None)
     }
@@ -479,23 +678,28 @@ impl App {
     pub fn dashboard(&self) -> Result<Dashboard> {
         self.store.read(|conn| stats::dashboard(conn, 30))
     }
+
+    /// The Scores pane's open section, if one is open.
+    pub fn open_section(&self) -> Option<&SectionTally> {
+        self.scores.item?;
+        self.view.as_ref()?.sections.get(self.scores.section)
+    }
 }
 
 fn data_version(conn: &rusqlite::Connection) -> Result<i64> {
     Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
 }
 
-/// Addressed / partial / missing per guideline section, from the stored
-/// per-item verdicts (other providers may store none).
+/// Addressed / partial / missing per guideline section, with its items,
+/// from the stored per-item verdicts (other providers may store none).
 pub fn section_tallies(results: Option<&Value>) -> Vec<SectionTally> {
     let Some(items) = results.and_then(|r| r["items"].as_array()) else {
         return Vec::new();
     };
     let mut tallies: Vec<SectionTally> = Vec::new();
     for item in items {
-        let guideline = item["guideline"].as_str().unwrap_or_default();
-        let section = item["section"].as_str().unwrap_or_default();
-        let status = item["status"].as_str().unwrap_or_default();
+        let text = |key: &str| item[key].as_str().unwrap_or_default().to_owned();
+        let (guideline, section, status) = (text("guideline"), text("section"), text("status"));
         if status == "not_applicable" {
             continue;
         }
@@ -506,20 +710,38 @@ pub fn section_tallies(results: Option<&Value>) -> Vec<SectionTally> {
             Some(i) => i,
             None => {
                 tallies.push(SectionTally {
-                    guideline: guideline.to_owned(),
-                    section: section.to_owned(),
+                    guideline: guideline.clone(),
+                    section,
                     addressed: 0,
                     partial: 0,
                     missing: 0,
+                    items: Vec::new(),
                 });
                 tallies.len() - 1
             }
         };
-        match status {
+        match status.as_str() {
             "addressed" => tallies[i].addressed += 1,
             "partial" => tallies[i].partial += 1,
             _ => tallies[i].missing += 1,
         }
+        tallies[i].items.push(ItemLine {
+            guideline,
+            item: text("item"),
+            title: text("title"),
+            confidence: item["confidence"].as_f64().unwrap_or(0.0),
+            quote: item["evidence"][0]["quote"].as_str().map(str::to_owned),
+            missing: item["missing"]
+                .as_array()
+                .map(|m| {
+                    m.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default(),
+            reason: item["reason"].as_str().map(str::to_owned),
+            status,
+        });
     }
     tallies
 }

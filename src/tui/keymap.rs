@@ -16,8 +16,10 @@ pub enum Context {
     Help,
     Dashboard,
     Search,
+    Import,
     Editor,
     Versions,
+    Confirm,
 }
 
 impl Context {
@@ -28,9 +30,11 @@ impl Context {
             Context::Queue => "Review queue",
             Context::Help => "Help",
             Context::Dashboard => "Dashboard",
-            Context::Search => "Input line (search, import)",
+            Context::Search => "Search line",
+            Context::Import => "Import line",
             Context::Versions => "Versions",
             Context::Editor => "Editor (modify / comment)",
+            Context::Confirm => "Questions",
         }
     }
 }
@@ -134,7 +138,7 @@ pub static BINDINGS: &[Binding] = &[
     bind(Global, &[ch('i')], Action::Import, "import", "import a document"),
     bind(Global, &[ch('A')], Action::Analyse, "analyse", "analyse selected protocol"),
     bind(Global, &[ch('P')], Action::ApplyDecisions, "apply", "decisions into new version"),
-    bind(Global, &[ch('v')], Action::Versions, "versions", "versions and last change"),
+    bind(Global, &[ch('v')], Action::Versions, "versions", "versions and their diffs"),
     bind(Global, &[ctrl('z')], Action::Suspend, "suspend", "suspend to the shell"),
     bind(List, &[ch('j'), code(KeyCode::Down)], Action::Down, "down", "down"),
     bind(List, &[ch('k'), code(KeyCode::Up)], Action::Up, "up", "up"),
@@ -142,10 +146,11 @@ pub static BINDINGS: &[Binding] = &[
     bind(List, &[ch('G'), code(KeyCode::End)], Action::Last, "last", "last"),
     bind(List, &[code(KeyCode::PageDown)], Action::PageDown, "page", "page down"),
     bind(List, &[code(KeyCode::PageUp)], Action::PageUp, "page", "page up"),
-    bind(List, &[code(KeyCode::Enter)], Action::Open, "open", "open its review queue"),
+    bind(List, &[code(KeyCode::Enter)], Action::Open, "open", "open (queue, checklist)"),
+    bind(List, &[code(KeyCode::Esc)], Action::Back, "back", "back; clear the search"),
     bind(Queue, &[ch('a')], Action::Accept, "accept", "accept (or all marked)"),
     bind(Queue, &[ch('r')], Action::Reject, "reject", "reject (or all marked)"),
-    bind(Queue, &[ch('m')], Action::Modify, "modify", "modify the text"),
+    bind(Queue, &[ch('m')], Action::Modify, "modify", "reword what is applied"),
     bind(Queue, &[ch('c')], Action::Comment, "comment", "comment"),
     bind(Queue, &[ch('x')], Action::Pending, "pending", "back to pending"),
     bind(Queue, &[ch('u')], Action::Undo, "undo", "undo the last decision"),
@@ -157,14 +162,26 @@ pub static BINDINGS: &[Binding] = &[
     bind(Help, &[ctrl('c')], Action::Quit, "quit", "quit"),
     bind(Help, &[ch('j'), code(KeyCode::Down)], Action::ScrollDetailDown, "down", "scroll down"),
     bind(Help, &[ch('k'), code(KeyCode::Up)], Action::ScrollDetailUp, "up", "scroll up"),
+    bind(Help, &[code(KeyCode::PageDown), ch(' ')], Action::PageDown, "page", "page down"),
+    bind(Help, &[code(KeyCode::PageUp)], Action::PageUp, "page", "page up"),
+    bind(Help, &[ch('g'), code(KeyCode::Home)], Action::First, "top", "top"),
+    bind(Help, &[ch('G'), code(KeyCode::End)], Action::Last, "end", "end"),
     bind(Dashboard, &[ch('d'), code(KeyCode::Esc)], Action::Close, "back", "back to the review"),
-    bind(Search, &[code(KeyCode::Enter)], Action::Apply, "go", "search / import"),
-    bind(Search, &[code(KeyCode::Esc)], Action::Close, "cancel", "clear or cancel"),
+    bind(Search, &[code(KeyCode::Enter)], Action::Apply, "search", "search"),
+    bind(Search, &[code(KeyCode::Esc)], Action::Close, "clear", "clear the search"),
+    bind(Import, &[code(KeyCode::Enter)], Action::Apply, "import", "import the file"),
+    bind(Import, &[code(KeyCode::Tab)], Action::Complete, "complete", "complete the path"),
+    bind(Import, &[code(KeyCode::Esc)], Action::Close, "cancel", "cancel"),
     bind(Editor, &[ctrl('s')], Action::Save, "save", "save"),
-    bind(Editor, &[code(KeyCode::Esc)], Action::Close, "cancel", "cancel without saving"),
-    bind(Versions, &[ch('j'), code(KeyCode::Down)], Action::ScrollDetailDown, "down", "scroll down"),
-    bind(Versions, &[ch('k'), code(KeyCode::Up)], Action::ScrollDetailUp, "up", "scroll up"),
+    bind(Editor, &[code(KeyCode::Esc), ctrl('c')], Action::Close, "cancel", "cancel (asks if changed)"),
+    bind(Versions, &[ch('j'), code(KeyCode::Down)], Action::Down, "newer", "select a newer version"),
+    bind(Versions, &[ch('k'), code(KeyCode::Up)], Action::Up, "older", "select an older version"),
+    bind(Versions, &[ch(' ')], Action::Mark, "compare", "compare with this one"),
+    bind(Versions, &[ch('J'), code(KeyCode::PageDown)], Action::ScrollDetailDown, "scroll", "scroll the diff down"),
+    bind(Versions, &[ch('K'), code(KeyCode::PageUp)], Action::ScrollDetailUp, "scroll", "scroll the diff up"),
     bind(Versions, &[ch('v'), ch('q'), code(KeyCode::Esc)], Action::Close, "close", "close"),
+    bind(Confirm, &[ch('y')], Action::Confirm, "yes", "yes"),
+    bind(Confirm, &[ch('n'), code(KeyCode::Esc), ctrl('c')], Action::Close, "no", "no"),
 ];
 
 /// The contexts a lookup tries, most specific first.
@@ -176,8 +193,10 @@ pub fn chain(context: Context) -> &'static [Context] {
         Global => &[Global],
         Help => &[Help],
         Search => &[Search],
+        Import => &[Import],
         Editor => &[Editor],
         Versions => &[Versions],
+        Confirm => &[Confirm],
     }
 }
 
@@ -284,6 +303,9 @@ mod tests {
             ScrollDetailUp,
             Save,
             Apply,
+            Confirm,
+            Back,
+            Complete,
         ];
         for action in all {
             assert!(

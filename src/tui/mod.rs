@@ -12,7 +12,8 @@ pub mod text;
 pub mod theme;
 pub mod update;
 pub mod view;
-mod worker;
+pub mod worker;
+pub mod writer;
 
 use std::sync::mpsc::channel;
 use std::time::{Duration, Instant};
@@ -35,8 +36,11 @@ pub fn run(store: Store) -> std::io::Result<()> {
     keymap::validate().map_err(std::io::Error::other)?;
     let (mut terminal, _guard) = terminal::init()?;
     let (events, incoming) = channel();
-    let worker = worker::Worker::spawn(store.clone(), events);
+    let worker = worker::Worker::spawn(store.clone(), events.clone());
+    let writer = writer::Writer::spawn(store.clone(), events);
     let mut app = App::new(store, theme::Theme::from_env());
+    let size = terminal.size()?;
+    app.size = Some((size.width, size.height));
     // Paint first, query second: the frame appears before any data.
     terminal.draw(|f| view::draw(f, &app))?;
     if let Err(e) = app.load() {
@@ -65,6 +69,21 @@ pub fn run(store: Store) -> std::io::Result<()> {
                         }
                         Effect::Import(path) => {
                             started(&mut app, worker.run(worker::Job::Import(path)))
+                        }
+                        Effect::Apply {
+                            protocol_id,
+                            allow_placeholders,
+                        } => started(
+                            &mut app,
+                            worker.run(worker::Job::Apply {
+                                protocol_id,
+                                allow_placeholders,
+                            }),
+                        ),
+                        Effect::Write(write) => {
+                            if !writer.send(write) {
+                                app.error("The writer has stopped: your last decision was not saved; restart ProtoScribe");
+                            }
                         }
                     }
                 }
@@ -106,14 +125,14 @@ fn on_terminal_event(app: &mut App, event: TermEvent) -> Option<Effect> {
             let context = app.context();
             match keymap::lookup(context, keymap::Key::from_event(key)) {
                 Some(action) => update::update(app, Event::Key(action)),
-                None if matches!(context, Context::Search | Context::Editor) => {
+                None if matches!(context, Context::Search | Context::Import | Context::Editor) => {
                     update::type_key(app, key);
                     None
                 }
                 None => None,
             }
         }
-        TermEvent::Resize(..) => update::update(app, Event::Resized),
+        TermEvent::Resize(w, h) => update::update(app, Event::Resized(w, h)),
         _ => None,
     }
 }

@@ -1,41 +1,71 @@
 //! `update`: the one place the interface's state changes. Keys, the clock
-//! and the worker arrive as events; decisions are committed to the store
-//! here, the moment they are made.
+//! and the workers arrive as events; decisions are committed to the store
+//! here, the moment they are made — or, when another program holds the
+//! store's write lock, handed to the writer thread so the screen never
+//! waits (the rows show the decision meanwhile).
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
 
-use super::action::{Action, Event};
-use super::app::{App, EditKind, Editor, Mode, Pane, UndoStep};
-use crate::store::suggestions::{self, Expect, Suggestion, Verb};
+use super::action::{Action, Event, ImportReport, WriteFailure};
+use super::app::{
+    App, Change, Confirm, DiffLine, EditKind, Editor, Mode, OnYes, Pane, PendingWrite, UndoStep,
+    VersionsView,
+};
+use super::text;
+use super::writer;
+use crate::store::suggestions::{self, Suggestion, Verb};
 use crate::store::{StoreError, SuggestionStatus};
 
+type Result<T = Option<Effect>> = crate::store::Result<T>;
+
 /// What the event loop must do beyond redrawing.
-#[derive(Debug, PartialEq, Eq)]
+#[derive(Debug, PartialEq)]
 pub enum Effect {
     Suspend,
     /// Run an analysis of this protocol on the worker.
     Analyse(String),
     /// Import this file on the worker.
     Import(std::path::PathBuf),
+    /// Write the protocol's decisions into a new version, on the worker.
+    Apply {
+        protocol_id: String,
+        allow_placeholders: bool,
+    },
+    /// Hand this write to the writer thread (the store was busy).
+    Write(PendingWrite),
 }
 
 pub fn update(app: &mut App, event: Event) -> Option<Effect> {
     app.dirty = true;
     let result = match event {
         Event::Key(action) => return on_action(app, action),
+        // Rows showing decisions still being written are not re-read
+        // until the writer is done (then everything is).
+        Event::StoreChanged if !app.waiting.is_empty() => Ok(()),
         Event::StoreChanged => app.load(),
-        Event::Resized => Ok(()),
+        Event::Resized(w, h) => {
+            app.size = Some((w, h));
+            Ok(())
+        }
         Event::Analysed {
             protocol_id,
             result,
         } => {
             app.busy = None;
             match result {
-                Ok(outcome) => app.info(format!(
-                    "Analysed {protocol_id}: overall {:.1}",
-                    outcome.analysis.overall_score.unwrap_or(0.0)
-                )),
+                Ok(outcome) => {
+                    let c = outcome.carry;
+                    app.info(format!(
+                        "Analysed {}: {} decision{} carried over, {} new finding{} · overall {:.1}",
+                        title_of(app, &protocol_id),
+                        c.carried + c.kept,
+                        plural(c.carried + c.kept),
+                        c.new,
+                        plural(c.new),
+                        outcome.analysis.overall_score.unwrap_or(0.0),
+                    ));
+                }
                 Err(e) => app.error(e),
             }
             app.load()
@@ -43,23 +73,22 @@ pub fn update(app: &mut App, event: Event) -> Option<Effect> {
         Event::Imported(result) => {
             app.busy = None;
             match result {
-                Ok(id) => {
-                    app.info(format!("Imported {id}; press A to analyse it"));
-                    app.protocols.cursor = 0;
-                    app.focus = Pane::Protocols;
-                    app.load().and_then(|()| {
-                        if let Some(i) = app.protocols.rows.iter().position(|r| r.info.id == id) {
-                            app.protocols.cursor = app.protocols.offset + i as u64;
-                        }
-                        app.select_protocol()
-                    })
-                }
+                Ok(report) => imported(app, report),
                 Err(e) => {
                     app.error(e);
                     Ok(())
                 }
             }
         }
+        Event::Applied(result) => {
+            app.busy = None;
+            match result {
+                Ok(message) => app.info(message),
+                Err(e) => app.error(e),
+            }
+            app.load()
+        }
+        Event::Written(result) => written(app, result),
     };
     report(app, result);
     None
@@ -71,25 +100,49 @@ fn report(app: &mut App, result: crate::store::Result<()>) {
     }
 }
 
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "" } else { "s" }
+}
+
+/// A protocol's title for messages (ids mean nothing to a reviewer).
+fn title_of(app: &App, id: &str) -> String {
+    app.protocols
+        .rows
+        .iter()
+        .find(|r| r.info.id == id)
+        .map(|r| format!("«{}»", r.info.title))
+        .unwrap_or_else(|| id.to_owned())
+}
+
 fn on_action(app: &mut App, action: Action) -> Option<Effect> {
-    let result = match (&app.mode, action) {
-        (_, Action::Quit) => {
-            app.quit = true;
-            Ok(())
+    // Nothing acts unseen: below the minimum size only quitting works.
+    if app.too_small() && action != Action::Quit {
+        return None;
+    }
+    match act(app, action) {
+        Ok(effect) => effect,
+        Err(e) => {
+            app.error(e.to_string());
+            None
         }
-        (_, Action::Suspend) => return Some(Effect::Suspend),
-        (Mode::Help(scroll), Action::ScrollDetailDown | Action::ScrollDetailUp) => {
-            let scroll = if action == Action::ScrollDetailDown {
-                scroll.saturating_add(2)
-            } else {
-                scroll.saturating_sub(2)
-            };
-            app.mode = Mode::Help(scroll);
-            Ok(())
+    }
+}
+
+fn act(app: &mut App, action: Action) -> Result {
+    match (&app.mode, action) {
+        (_, Action::Quit) => quit(app),
+        (_, Action::Suspend) => Ok(Some(Effect::Suspend)),
+        (Mode::Help(_), _) => help_action(app, action),
+        (Mode::Confirm(_), Action::Confirm) => confirmed(app),
+        (Mode::Confirm(_), _) => {
+            if let Mode::Confirm(confirm) = std::mem::replace(&mut app.mode, Mode::Normal) {
+                app.mode = confirm.back;
+            }
+            Ok(None)
         }
-        (Mode::Help(_) | Mode::Dashboard(_), Action::Close) => {
+        (Mode::Dashboard(_), Action::Close) => {
             app.mode = Mode::Normal;
-            Ok(())
+            Ok(None)
         }
         (Mode::Search(_), Action::Close) => {
             app.mode = Mode::Normal;
@@ -102,66 +155,43 @@ fn on_action(app: &mut App, action: Action) -> Option<Effect> {
         }
         (Mode::Import(_), Action::Close) => {
             app.mode = Mode::Normal;
-            Ok(())
+            Ok(None)
+        }
+        (Mode::Import(_), Action::Complete) => {
+            complete_path(app);
+            Ok(None)
         }
         (Mode::Import(text), Action::Apply) => {
-            let path = std::path::PathBuf::from(text.trim());
+            let path = expand_home(text.trim());
             app.mode = Mode::Normal;
-            if path.as_os_str().is_empty() {
-                return None;
-            }
-            if app.busy.is_some() {
-                app.info("Busy with another job; try again when it is done");
-                return None;
-            }
-            app.busy = Some(path.display().to_string());
-            app.info(format!(
-                "Importing {}…",
-                super::text::line(&path.display().to_string())
-            ));
-            return Some(Effect::Import(path));
+            start_import(app, path)
         }
-        (Mode::Versions(_), Action::Close) => {
-            app.mode = Mode::Normal;
-            Ok(())
-        }
-        (Mode::Versions(view), Action::ScrollDetailDown | Action::ScrollDetailUp) => {
-            let scroll = if action == Action::ScrollDetailDown {
-                view.scroll.saturating_add(3)
-            } else {
-                view.scroll.saturating_sub(3)
-            };
-            if let Mode::Versions(view) = &mut app.mode {
-                view.scroll = scroll;
-            }
-            Ok(())
-        }
-        (Mode::Editor(_), Action::Close) => {
-            app.mode = Mode::Normal;
-            app.info("Edit cancelled; nothing saved");
-            Ok(())
-        }
+        (Mode::Versions(_), _) => versions_action(app, action),
+        (Mode::Editor(_), Action::Close) => close_editor(app),
         (Mode::Editor(_), Action::Save) => save_editor(app),
+        (Mode::Editor(_) | Mode::Search(_) | Mode::Import(_), _) => Ok(None),
         (_, Action::Help) => {
             app.mode = Mode::Help(0);
-            Ok(())
+            Ok(None)
         }
-        (_, Action::Dashboard) => app
-            .dashboard()
-            .map(|d| app.mode = Mode::Dashboard(Box::new(d))),
+        (_, Action::Dashboard) => {
+            let d = app.dashboard()?;
+            app.mode = Mode::Dashboard(Box::new(d));
+            Ok(None)
+        }
         (_, Action::Search) => {
             app.mode = Mode::Search(app.search.clone().unwrap_or_default());
-            Ok(())
+            Ok(None)
         }
         (_, Action::FocusNext) => focus(app, app.focus.next()),
         (_, Action::FocusPrev) => focus(app, app.focus.prev()),
         (_, Action::FocusProtocols) => focus(app, Pane::Protocols),
         (_, Action::FocusScores) => focus(app, Pane::Scores),
         (_, Action::FocusQueue) => focus(app, Pane::Queue),
-        (_, Action::Analyse) => return analyse(app),
+        (_, Action::Analyse) => Ok(analyse(app)),
         (_, Action::Import) => {
             app.mode = Mode::Import(String::new());
-            Ok(())
+            Ok(None)
         }
         (_, Action::ApplyDecisions) => apply_decisions(app),
         (_, Action::Versions) => open_versions(app),
@@ -171,7 +201,8 @@ fn on_action(app: &mut App, action: Action) -> Option<Effect> {
         (_, Action::PageUp) => move_cursor(app, -10),
         (_, Action::First) => move_cursor(app, i64::MIN / 2),
         (_, Action::Last) => move_cursor(app, i64::MAX / 2),
-        (_, Action::Open) => focus(app, Pane::Queue),
+        (_, Action::Open) => open(app),
+        (_, Action::Back) => back(app),
         (_, Action::Accept) => decide(app, Verb::Accept),
         (_, Action::Reject) => decide(app, Verb::Reject),
         (_, Action::Pending) => decide(app, Verb::Pending),
@@ -182,25 +213,84 @@ fn on_action(app: &mut App, action: Action) -> Option<Effect> {
         (_, Action::CycleFilter) => {
             app.filter = app.filter.next();
             app.queue.cursor = 0;
+            app.detail_scroll = 0;
             app.info(format!("Showing {} suggestions", app.filter.label()));
-            app.fetch_queue(None)
+            app.fetch_queue(None)?;
+            Ok(None)
         }
         (_, Action::ScrollDetailDown) => {
-            app.detail_scroll = app.detail_scroll.saturating_add(3);
-            Ok(())
+            app.detail_scroll = app
+                .detail_scroll
+                .saturating_add(3)
+                .min(app.limits.get().detail);
+            Ok(None)
         }
         (_, Action::ScrollDetailUp) => {
             app.detail_scroll = app.detail_scroll.saturating_sub(3);
-            Ok(())
+            Ok(None)
         }
-        (_, Action::Close | Action::Save | Action::Apply) => Ok(()),
-    };
-    report(app, result);
-    None
+        (_, Action::Close | Action::Save | Action::Apply | Action::Confirm | Action::Complete) => {
+            Ok(None)
+        }
+    }
 }
 
-/// Raw keys typed into the search line or the editor.
+/// Quit, unless decisions are still waiting to be written: then wait for
+/// them (a second quit leaves without them).
+fn quit(app: &mut App) -> Result {
+    if app.waiting.is_empty() || app.quitting {
+        app.quit = true;
+    } else {
+        app.quitting = true;
+        app.info(format!(
+            "Saving {} waiting decision{} before quitting… (q again quits without them)",
+            app.waiting.len(),
+            plural(app.waiting.len())
+        ));
+    }
+    Ok(None)
+}
+
+fn help_action(app: &mut App, action: Action) -> Result {
+    let Mode::Help(scroll) = app.mode else {
+        return Ok(None);
+    };
+    let max = app.limits.get().help;
+    let scroll = match action {
+        Action::Close => {
+            app.mode = Mode::Normal;
+            return Ok(None);
+        }
+        Action::ScrollDetailDown => scroll.saturating_add(1),
+        Action::ScrollDetailUp => scroll.saturating_sub(1),
+        Action::PageDown => scroll.saturating_add(10),
+        Action::PageUp => scroll.saturating_sub(10),
+        Action::First => 0,
+        Action::Last => max,
+        _ => scroll,
+    };
+    app.mode = Mode::Help(scroll.min(max));
+    Ok(None)
+}
+
+fn confirmed(app: &mut App) -> Result {
+    let Mode::Confirm(confirm) = std::mem::replace(&mut app.mode, Mode::Normal) else {
+        return Ok(None);
+    };
+    match confirm.on_yes {
+        OnYes::ApplyWithPlaceholders { protocol_id } => Ok(start_apply(app, protocol_id, true)),
+        OnYes::DiscardEdit => {
+            app.info("Edit discarded; nothing saved");
+            Ok(None)
+        }
+    }
+}
+
+/// Raw keys typed into the search or import line, or the editor.
 pub fn type_key(app: &mut App, key: KeyEvent) {
+    if app.too_small() {
+        return;
+    }
     app.dirty = true;
     match &mut app.mode {
         Mode::Search(text) | Mode::Import(text) => match key.code {
@@ -218,107 +308,196 @@ pub fn type_key(app: &mut App, key: KeyEvent) {
     }
 }
 
-/// Decisions become a new version of the selected protocol (fast: one
-/// transaction on this thread).
-fn apply_decisions(app: &mut App) -> crate::store::Result<()> {
+// ---- apply, versions ----
+
+/// Decisions become a new version of the selected protocol, on the
+/// worker; placeholders left in the wording are named first, and applied
+/// only if the reviewer says so.
+fn apply_decisions(app: &mut App) -> Result {
     let Some(id) = app.selected_protocol_id() else {
         app.info("Select a protocol first");
-        return Ok(());
+        return Ok(None);
     };
-    let user = crate::jobs::import::current_user();
-    match crate::jobs::apply::run(&app.store, &id, None, user.as_deref()) {
-        Ok(applied) => {
-            app.info(format!(
-                "Version {} written with {} suggestion(s) · v shows the change",
-                applied.version.version_number,
-                applied.applied.len()
-            ));
-            app.load()
-        }
+    if let Some(busy) = &app.busy {
+        app.info(format!("Busy with {busy}; apply when it is done"));
+        return Ok(None);
+    }
+    let found = match crate::jobs::apply::check(&app.store, &id) {
+        Ok(found) => found,
         Err(e) => {
             app.error(e.to_string());
-            Ok(())
+            return Ok(None);
         }
+    };
+    if let Some(first) = found.first() {
+        app.mode = Mode::Confirm(Box::new(Confirm {
+            question: format!(
+                "The wording to apply still has {} placeholder{}, e.g. \"{}\" ({}). Apply anyway? y applies them as they are, n goes back to reword them (m).",
+                found.len(),
+                plural(found.len()),
+                first.text,
+                first.about
+            ),
+            on_yes: OnYes::ApplyWithPlaceholders { protocol_id: id },
+            back: Mode::Normal,
+        }));
+        return Ok(None);
     }
+    Ok(start_apply(app, id, false))
 }
 
-fn open_versions(app: &mut App) -> crate::store::Result<()> {
-    use super::app::{DiffLine, VersionsView};
+fn start_apply(app: &mut App, protocol_id: String, allow_placeholders: bool) -> Option<Effect> {
+    let title = title_of(app, &protocol_id);
+    app.busy = Some(format!("applying to {title}"));
+    app.info(format!(
+        "Writing the decisions on {title} into a new version…"
+    ));
+    Some(Effect::Apply {
+        protocol_id,
+        allow_placeholders,
+    })
+}
+
+fn open_versions(app: &mut App) -> Result {
     let Some(id) = app.selected_protocol_id() else {
         app.info("Select a protocol first");
-        return Ok(());
+        return Ok(None);
     };
-    let all = app
+    let versions = app
         .store
         .read(|conn| crate::store::versions::list(conn, &id))?;
-    let listing = all
-        .iter()
-        .map(|v| {
-            format!(
-                "v{}  {}  {}  {}",
-                v.version_number,
-                crate::format::when(&v.created_at),
-                v.created_by.as_deref().unwrap_or("—"),
-                v.change_summary
-                    .as_deref()
-                    .unwrap_or("")
-                    .lines()
-                    .next()
-                    .unwrap_or("")
-            )
-        })
-        .collect();
-    let mut diff = Vec::new();
-    if let [.., old, new] = all.as_slice() {
-        let text = similar::TextDiff::from_lines(&old.content, &new.content)
-            .unified_diff()
-            .context_radius(2)
-            .header(
-                &format!("version {}", old.version_number),
-                &format!("version {}", new.version_number),
-            )
-            .to_string();
-        for line in text.lines() {
+    let mut view = VersionsView {
+        cursor: versions.len().saturating_sub(1),
+        versions,
+        base: None,
+        diff: Vec::new(),
+        scroll: 0,
+    };
+    view.diff = diff_lines(&view);
+    app.mode = Mode::Versions(Box::new(view));
+    Ok(None)
+}
+
+fn versions_action(app: &mut App, action: Action) -> Result {
+    let max = app.limits.get().versions;
+    let Mode::Versions(view) = &mut app.mode else {
+        return Ok(None);
+    };
+    let last = view.versions.len().saturating_sub(1);
+    match action {
+        Action::Close => {
+            app.mode = Mode::Normal;
+            return Ok(None);
+        }
+        Action::Down | Action::Up => {
+            view.cursor = if action == Action::Down {
+                (view.cursor + 1).min(last)
+            } else {
+                view.cursor.saturating_sub(1)
+            };
+            view.scroll = 0;
+            view.diff = diff_lines(view);
+        }
+        Action::Mark => {
+            view.base = Some(view.cursor);
+            view.scroll = 0;
+            view.diff = diff_lines(view);
+            let n = view
+                .versions
+                .get(view.cursor)
+                .map_or(0, |v| v.version_number);
+            app.info(format!(
+                "Comparing with version {n}; move to another version to see the change"
+            ));
+        }
+        Action::ScrollDetailDown => view.scroll = view.scroll.saturating_add(5).min(max),
+        Action::ScrollDetailUp => view.scroll = view.scroll.saturating_sub(5),
+        _ => {}
+    }
+    Ok(None)
+}
+
+/// The unified diff between the two versions the view compares.
+fn diff_lines(view: &VersionsView) -> Vec<DiffLine> {
+    let Some((old, new)) = view.compared() else {
+        return Vec::new();
+    };
+    let (old, new) = (&view.versions[old], &view.versions[new]);
+    let text = similar::TextDiff::from_lines(&old.content, &new.content)
+        .unified_diff()
+        .context_radius(2)
+        .header(
+            &format!("version {}", old.version_number),
+            &format!("version {}", new.version_number),
+        )
+        .to_string();
+    text.lines()
+        .map(|line| {
             let shown = line.get(1..).unwrap_or("").to_owned();
-            diff.push(match line.chars().next() {
+            match line.chars().next() {
                 Some('@') => DiffLine::Header(line.to_owned()),
                 Some('+') if !line.starts_with("+++") => DiffLine::Added(shown),
                 Some('-') if !line.starts_with("---") => DiffLine::Removed(shown),
-                _ => DiffLine::Context(line.to_owned()),
-            });
-        }
-    }
-    app.mode = Mode::Versions(Box::new(VersionsView {
-        listing,
-        diff,
-        scroll: 0,
-    }));
-    Ok(())
+                Some(' ') => DiffLine::Context(shown),
+                _ => DiffLine::Header(line.to_owned()),
+            }
+        })
+        .collect()
 }
 
-fn focus(app: &mut App, pane: Pane) -> crate::store::Result<()> {
+// ---- moving around ----
+
+fn focus(app: &mut App, pane: Pane) -> Result {
     app.focus = pane;
-    Ok(())
+    Ok(None)
 }
 
-fn set_search(app: &mut App, search: Option<String>) -> crate::store::Result<()> {
+/// Search, keeping the protocol under review when it matches; when it
+/// does not, the best match is selected and the status line says so.
+fn set_search(app: &mut App, search: Option<String>) -> Result {
     if app.search == search {
-        return Ok(());
+        return Ok(None);
     }
+    let keep = app.selected_protocol_id();
     app.search = search;
-    app.protocols.cursor = 0;
-    app.fetch_protocols(None)?;
-    if let Some(q) = &app.search {
-        app.info(format!(
-            "{} protocols match \"{}\"",
-            app.protocols.total,
-            super::text::line(q)
-        ));
+    if app.search.is_none() {
+        if let Some(id) = &keep
+            && app.find_protocol(id)?
+        {
+            app.info("Search cleared");
+            return Ok(None);
+        }
+        app.protocols.cursor = 0;
+        app.fetch_protocols(None)?;
+        return app.select_protocol().map(|()| None);
     }
-    app.select_protocol()
+    app.protocols.cursor = 0;
+    app.fetch_protocols(keep.as_deref())?;
+    let total = app.protocols.total;
+    let matches = format!(
+        "{total} protocol{} match{}",
+        plural(total as usize),
+        if total == 1 { "es" } else { "" }
+    );
+    if keep.is_some() && app.selected_protocol_id() == keep {
+        app.info(format!(
+            "{matches}; still on {}",
+            title_of(app, keep.as_deref().unwrap_or_default())
+        ));
+        return Ok(None);
+    }
+    app.select_protocol()?;
+    match app.selected_protocol_title() {
+        Some(title) => {
+            let title = title.to_owned();
+            app.info(format!("{matches}; now showing «{title}»"));
+        }
+        None => app.info("No protocol matches; Esc clears the search"),
+    }
+    Ok(None)
 }
 
-fn move_cursor(app: &mut App, delta: i64) -> crate::store::Result<()> {
+fn move_cursor(app: &mut App, delta: i64) -> Result {
     match app.focus {
         Pane::Protocols => {
             let before = app.protocols.cursor;
@@ -326,7 +505,6 @@ fn move_cursor(app: &mut App, delta: i64) -> crate::store::Result<()> {
             if app.protocols.cursor != before {
                 app.select_protocol()?;
             }
-            Ok(())
         }
         Pane::Queue => {
             let before = app.queue.cursor;
@@ -334,29 +512,215 @@ fn move_cursor(app: &mut App, delta: i64) -> crate::store::Result<()> {
             if app.queue.cursor != before {
                 app.detail_scroll = 0;
                 if app.queue.needs_fetch() {
-                    let keep = None;
-                    app.fetch_queue(keep)?;
+                    app.fetch_queue(None)?;
                 }
             }
-            Ok(())
         }
-        Pane::Scores => Ok(()),
+        Pane::Scores => move_in_scores(app, delta),
     }
+    Ok(None)
+}
+
+/// The Scores pane's rows: its guideline sections then the earlier
+/// analyses; inside an open section, its items.
+fn move_in_scores(app: &mut App, delta: i64) {
+    let Some(view) = &app.view else {
+        return;
+    };
+    let clamp = |at: usize, len: usize| -> usize {
+        (at as i64 + delta).clamp(0, len.saturating_sub(1) as i64) as usize
+    };
+    match app.scores.item {
+        Some(item) => {
+            let len = view
+                .sections
+                .get(app.scores.section)
+                .map_or(0, |s| s.items.len());
+            app.scores.item = Some(clamp(item, len));
+        }
+        None => {
+            let earlier = view
+                .history
+                .iter()
+                .filter(|h| h.id != view.analysis.id)
+                .count();
+            app.scores.section = clamp(app.scores.section, view.sections.len() + earlier);
+        }
+    }
+}
+
+fn open(app: &mut App) -> Result {
+    match app.focus {
+        Pane::Protocols => focus(app, Pane::Queue),
+        Pane::Queue => Ok(None),
+        Pane::Scores => open_in_scores(app),
+    }
+}
+
+/// Enter in the Scores pane: a section opens on its items; an item leads
+/// to its suggestion in the queue.
+fn open_in_scores(app: &mut App) -> Result {
+    let Some(view) = &app.view else {
+        app.info("Not analysed yet: press A to analyse it");
+        return Ok(None);
+    };
+    let Some(section) = view.sections.get(app.scores.section) else {
+        app.info("An earlier analysis: its suggestions were carried over to the latest");
+        return Ok(None);
+    };
+    let Some(index) = app.scores.item else {
+        app.scores.item = Some(0);
+        return Ok(None);
+    };
+    let Some(item) = section.items.get(index) else {
+        return Ok(None);
+    };
+    let reference = item.reference();
+    let status = item.status.replace('_', " ");
+    let analysis = view.analysis.id.clone();
+    let found = app
+        .store
+        .read(|conn| suggestions::for_item(conn, &analysis, &reference))?;
+    match found {
+        Some(s) if app.show_suggestion(&s.id)? => {
+            app.focus = Pane::Queue;
+            app.info(format!("{reference} ({status}): its suggestion"));
+        }
+        _ => app.info(format!("{reference} is {status}: no suggestion about it")),
+    }
+    Ok(None)
+}
+
+fn back(app: &mut App) -> Result {
+    if app.focus == Pane::Scores && app.scores.item.is_some() {
+        app.scores.item = None;
+        return Ok(None);
+    }
+    if app.search.is_some() {
+        return set_search(app, None);
+    }
+    Ok(None)
 }
 
 fn analyse(app: &mut App) -> Option<Effect> {
     let Some(id) = app.selected_protocol_id() else {
-        app.error("No protocol selected: import one with 'protoscribe import FILE'");
+        app.error("No protocol selected: import one with i (or 'protoscribe import FILE')");
         return None;
     };
     if let Some(busy) = &app.busy {
-        app.info(format!("Already analysing {busy}; one analysis at a time"));
+        app.info(format!("Busy {busy}; one job at a time"));
         return None;
     }
-    app.busy = Some(id.clone());
-    app.info(format!("Analysing {id}…"));
+    let title = title_of(app, &id);
+    app.busy = Some(format!("analysing {title}"));
+    app.info(format!("Analysing {title}…"));
     Some(Effect::Analyse(id))
 }
+
+// ---- import ----
+
+/// `~` and `~/…` mean the home folder, as in a shell.
+pub fn expand_home(path: &str) -> std::path::PathBuf {
+    let home = dirs::home_dir();
+    match (path.strip_prefix('~'), home) {
+        (Some(""), Some(home)) => home,
+        (Some(rest), Some(home)) if rest.starts_with('/') => home.join(&rest[1..]),
+        _ => std::path::PathBuf::from(path),
+    }
+}
+
+fn start_import(app: &mut App, path: std::path::PathBuf) -> Result {
+    if path.as_os_str().is_empty() {
+        return Ok(None);
+    }
+    if let Some(busy) = &app.busy {
+        app.info(format!("Busy {busy}; import when it is done"));
+        return Ok(None);
+    }
+    let shown = path.display().to_string();
+    app.busy = Some(format!("importing {}", text::line(&shown)));
+    app.info(format!("Importing {}…", text::line(&shown)));
+    Ok(Some(Effect::Import(path)))
+}
+
+/// Tab in the import line: complete the file or folder name typed so far
+/// (to the longest common part when several match).
+fn complete_path(app: &mut App) {
+    let Mode::Import(typed) = &app.mode else {
+        return;
+    };
+    let typed = typed.clone();
+    let expanded = expand_home(&typed).display().to_string();
+    let (folder, prefix) = match expanded.rfind('/') {
+        Some(i) => (&expanded[..=i], &expanded[i + 1..]),
+        None => ("", expanded.as_str()),
+    };
+    let dir = if folder.is_empty() { "." } else { folder };
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        app.info(format!("No folder {}", text::line(dir)));
+        return;
+    };
+    let mut names: Vec<(String, bool)> = entries
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let name = e.file_name().into_string().ok()?;
+            let is_dir = e.file_type().is_ok_and(|t| t.is_dir());
+            (name.starts_with(prefix) && (prefix.starts_with('.') || !name.starts_with('.')))
+                .then_some((name, is_dir))
+        })
+        .collect();
+    names.sort();
+    let completed = match names.as_slice() {
+        [] => {
+            app.info(format!("Nothing here starts with {}", text::line(prefix)));
+            return;
+        }
+        [(name, is_dir)] => format!("{name}{}", if *is_dir { "/" } else { "" }),
+        several => {
+            let first = &several[0].0;
+            let common = several.iter().fold(first.len(), |n, (name, _)| {
+                first
+                    .char_indices()
+                    .zip(name.chars())
+                    .take_while(|((_, a), b)| a == b)
+                    .last()
+                    .map_or(0, |((i, c), _)| i + c.len_utf8())
+                    .min(n)
+            });
+            let shown: Vec<&str> = several.iter().take(6).map(|(n, _)| n.as_str()).collect();
+            app.info(format!(
+                "{}{}",
+                text::line(&shown.join("  ")),
+                if several.len() > 6 { "  …" } else { "" }
+            ));
+            first[..common].to_owned()
+        }
+    };
+    // Keep what the reviewer typed before the name (`~/` stays `~/`).
+    let kept = match typed.rfind('/') {
+        Some(i) => &typed[..=i],
+        None => "",
+    };
+    app.mode = Mode::Import(format!("{kept}{completed}"));
+}
+
+fn imported(app: &mut App, report: ImportReport) -> crate::store::Result<()> {
+    let title = text::line(&report.title).into_owned();
+    if report.already {
+        app.info(format!("Already imported as «{title}»; selected it"));
+    } else {
+        app.info(format!("Imported «{title}»; press A to analyse it"));
+    }
+    app.focus = Pane::Protocols;
+    if !app.find_protocol(&report.id)? {
+        // The search in force hides it: show everything.
+        app.search = None;
+        app.find_protocol(&report.id)?;
+    }
+    app.select_protocol()
+}
+
+// ---- decisions ----
 
 /// The suggestions an action applies to: the marked ones, else the one
 /// under the cursor.
@@ -382,62 +746,141 @@ fn targets(app: &App) -> Vec<Suggestion> {
     found
 }
 
+/// How a write went.
+enum Wrote {
+    Done(Vec<UndoStep>),
+    /// Handed to the writer thread; the rows show it meanwhile.
+    Waiting(Effect),
+    Conflict(String),
+}
+
+/// Write now if the store's write lock is free (never waiting for it);
+/// otherwise, or while earlier writes wait, queue it behind them.
+fn write(app: &mut App, write: PendingWrite) -> crate::store::Result<Wrote> {
+    if app.waiting.is_empty() {
+        match app.store.try_write(|tx| writer::commit(tx, &write)) {
+            Ok(steps) => return Ok(Wrote::Done(steps)),
+            Err(StoreError::Busy) => {}
+            Err(StoreError::Conflict(message)) => return Ok(Wrote::Conflict(message)),
+            Err(e) => return Err(e),
+        }
+    }
+    show_as_written(app, &write);
+    app.waiting.push(write.clone());
+    app.info(format!(
+        "Store busy (another program is writing); retrying {} waiting write{}…",
+        app.waiting.len(),
+        plural(app.waiting.len())
+    ));
+    Ok(Wrote::Waiting(Effect::Write(write)))
+}
+
+/// The rows show a waiting write as made, with its revision moved on, so
+/// the next decision on the same suggestion builds on it.
+fn show_as_written(app: &mut App, write: &PendingWrite) {
+    for change in &write.changes {
+        if let Some(row) = app.queue.rows.iter_mut().find(|s| s.id == change.id) {
+            row.status = change.after.status;
+            row.user_comment = change.after.user_comment.clone();
+            row.modified_content = change.after.modified_content.clone();
+            row.revision = change.revision + 1;
+        }
+    }
+}
+
+fn written(
+    app: &mut App,
+    result: std::result::Result<Vec<UndoStep>, WriteFailure>,
+) -> crate::store::Result<()> {
+    let done = (!app.waiting.is_empty()).then(|| app.waiting.remove(0));
+    match result {
+        Ok(steps) => {
+            if let Some(done) = &done {
+                if !done.is_undo {
+                    app.undo.push(steps);
+                }
+                if app.waiting.is_empty() {
+                    app.info(format!(
+                        "Saved: {} {} · u to undo",
+                        done.done,
+                        count(done.changes.len())
+                    ));
+                }
+            }
+        }
+        Err(WriteFailure::Conflict(message)) => app.error(format!("Not saved: {message}")),
+        Err(WriteFailure::Other(message)) => app.error(format!("Not saved: {message}")),
+    }
+    if app.waiting.is_empty() {
+        if app.quitting {
+            app.quit = true;
+        }
+        return app.load();
+    }
+    Ok(())
+}
+
+fn count(n: usize) -> String {
+    if n == 1 {
+        "1 suggestion".to_owned()
+    } else {
+        format!("{n} suggestions")
+    }
+}
+
 /// Commit a decision on the targets in one transaction. Each is guarded by
-/// the `updated_at` this screen last read, so a decision made meanwhile in
+/// the revision this screen last read, so a decision made meanwhile in
 /// another session is never silently overwritten.
-fn decide(app: &mut App, verb: Verb) -> crate::store::Result<()> {
+fn decide(app: &mut App, verb: Verb) -> Result {
     let targets = targets(app);
     if targets.is_empty() {
         app.info("Nothing to decide here: select a suggestion in the review queue");
-        return Ok(());
+        return Ok(None);
     }
-    let decided = app.store.write(|tx| {
-        let mut steps = Vec::with_capacity(targets.len());
-        for t in &targets {
-            let decision = t.after(&verb, None);
-            let after = suggestions::decide(
-                tx,
-                &t.id,
-                &decision,
-                Expect::Unchanged(t.updated_at.as_deref()),
-            )?;
-            steps.push(UndoStep {
-                id: t.id.clone(),
-                before: t.decision(),
-                stamped: after.updated_at,
-            });
-        }
-        Ok(steps)
-    });
+    let changes: Vec<Change> = targets
+        .iter()
+        .map(|t| Change {
+            id: t.id.clone(),
+            revision: t.revision,
+            before: t.decision(),
+            after: t.after(&verb, None),
+        })
+        .collect();
+    let n = changes.len();
     // A comment is not a decision: the cursor stays where it is.
-    let single = targets.len() == 1 && app.marks.is_empty() && !matches!(verb, Verb::Comment(_));
+    let single = n == 1 && app.marks.is_empty() && !matches!(verb, Verb::Comment(_));
     let current = app.queue.selected().map(|s| s.id.clone());
-    match decided {
-        Ok(steps) => {
-            let n = steps.len();
+    let outcome = write(
+        app,
+        PendingWrite {
+            changes,
+            done: verb_done(&verb),
+            is_undo: false,
+        },
+    )?;
+    app.marks.clear();
+    match outcome {
+        Wrote::Done(steps) => {
             app.undo.push(steps);
-            app.marks.clear();
-            app.info(format!(
-                "{} {} · u to undo",
-                verb_done(&verb),
-                if n == 1 {
-                    "1 suggestion".to_owned()
-                } else {
-                    format!("{n} suggestions")
-                }
-            ));
+            app.info(format!("{} {} · u to undo", verb_done(&verb), count(n)));
             app.fetch_queue(current.as_deref())?;
+        }
+        Wrote::Waiting(effect) => {
             if single {
                 advance_to_pending(app);
             }
-            Ok(())
+            return Ok(Some(effect));
         }
-        Err(StoreError::Conflict(message)) => {
+        Wrote::Conflict(message) => {
             app.error(message);
-            app.load()
+            app.load()?;
+            return Ok(None);
         }
-        Err(e) => Err(e),
     }
+    if single {
+        advance_to_pending(app);
+    }
+    Ok(None)
 }
 
 fn verb_done(verb: &Verb) -> &'static str {
@@ -464,12 +907,13 @@ fn advance_to_pending(app: &mut App) {
         .map(|(i, _)| i)
     {
         app.queue.cursor = app.queue.offset + i as u64;
+        app.detail_scroll = 0;
     }
 }
 
-fn mark(app: &mut App) -> crate::store::Result<()> {
+fn mark(app: &mut App) -> Result {
     let Some(id) = app.queue.selected().map(|s| s.id.clone()) else {
-        return Ok(());
+        return Ok(None);
     };
     if !app.marks.remove(&id) {
         app.marks.insert(id);
@@ -481,19 +925,22 @@ fn mark(app: &mut App) -> crate::store::Result<()> {
     move_cursor(app, 1)
 }
 
-fn open_editor(app: &mut App, kind: EditKind) -> crate::store::Result<()> {
+fn open_editor(app: &mut App, kind: EditKind) -> Result {
     let Some(target) = app.queue.selected().cloned() else {
         app.info("Select a suggestion in the review queue first");
-        return Ok(());
+        return Ok(None);
     };
-    let text = match kind {
+    // Modify edits only the wording that goes into the protocol; the
+    // finding stays above it, read-only.
+    let initial = match kind {
         EditKind::Modify => target
             .modified_content
             .clone()
-            .unwrap_or_else(|| target.content.clone()),
+            .or_else(|| target.suggested_text.clone())
+            .unwrap_or_default(),
         EditKind::Comment => target.user_comment.clone().unwrap_or_default(),
     };
-    let lines: Vec<String> = super::text::lines(&text);
+    let lines: Vec<String> = text::lines(&initial);
     let mut area = TextArea::new(if lines.is_empty() {
         vec![String::new()]
     } else {
@@ -503,19 +950,48 @@ fn open_editor(app: &mut App, kind: EditKind) -> crate::store::Result<()> {
     area.set_wrap_mode(ratatui_textarea::WrapMode::WordOrGlyph);
     area.move_cursor(ratatui_textarea::CursorMove::Bottom);
     area.move_cursor(ratatui_textarea::CursorMove::End);
-    app.mode = Mode::Editor(Box::new(Editor { kind, area, target }));
-    Ok(())
+    let initial = area.lines().join("\n");
+    app.mode = Mode::Editor(Box::new(Editor {
+        kind,
+        area,
+        initial,
+        target,
+    }));
+    Ok(None)
 }
 
-fn save_editor(app: &mut App) -> crate::store::Result<()> {
+/// Esc or Ctrl-C in the editor: close it, asking first if that would lose
+/// changes.
+fn close_editor(app: &mut App) -> Result {
     let Mode::Editor(editor) = std::mem::replace(&mut app.mode, Mode::Normal) else {
-        return Ok(());
+        return Ok(None);
     };
-    let text = editor.area.lines().join("\n");
+    if !editor.changed() {
+        app.info("Edit closed; nothing changed");
+        return Ok(None);
+    }
+    let what = match editor.kind {
+        EditKind::Modify => "your wording",
+        EditKind::Comment => "your comment",
+    };
+    app.mode = Mode::Confirm(Box::new(Confirm {
+        question: format!("Discard {what}? y discards it, n goes back to editing"),
+        on_yes: OnYes::DiscardEdit,
+        back: Mode::Editor(editor),
+    }));
+    Ok(None)
+}
+
+fn save_editor(app: &mut App) -> Result {
+    let Mode::Editor(editor) = std::mem::replace(&mut app.mode, Mode::Normal) else {
+        return Ok(None);
+    };
+    let text = editor.text();
     let verb = match editor.kind {
         EditKind::Modify if text.trim().is_empty() => {
-            app.error("The modified text is empty; nothing saved (x sets it back to pending)");
-            return Ok(());
+            app.error("The wording is empty; nothing saved (x sets it back to pending)");
+            app.mode = Mode::Editor(editor);
+            return Ok(None);
         }
         EditKind::Modify => Verb::Modify(text),
         EditKind::Comment => Verb::Comment(text),
@@ -535,46 +1011,53 @@ fn save_editor(app: &mut App) -> crate::store::Result<()> {
         }
         None => {
             app.error("That suggestion is no longer in the queue; nothing saved");
-            Ok(())
+            Ok(None)
         }
     }
 }
 
 /// Take back the last decision (all of a marked batch at once). A
 /// suggestion changed since by someone else is left as it is.
-fn undo(app: &mut App) -> crate::store::Result<()> {
+fn undo(app: &mut App) -> Result {
+    if !app.waiting.is_empty() {
+        app.info("Decisions are still being saved; undo once they are");
+        return Ok(None);
+    }
     let Some(steps) = app.undo.pop() else {
         app.info("Nothing to undo in this session");
-        return Ok(());
+        return Ok(None);
     };
-    let result = app.store.write(|tx| {
-        for step in steps.iter().rev() {
-            suggestions::decide(
-                tx,
-                &step.id,
-                &step.before,
-                Expect::Unchanged(step.stamped.as_deref()),
-            )?;
-        }
-        Ok(())
-    });
     let keep = steps.first().map(|s| s.id.clone());
-    match result {
-        Ok(()) => {
-            app.info(format!(
-                "Undone: {} back as before",
-                if steps.len() == 1 {
-                    "1 suggestion".to_owned()
-                } else {
-                    format!("{} suggestions", steps.len())
-                }
-            ));
-            app.fetch_queue(keep.as_deref())
+    let n = steps.len();
+    let changes = steps
+        .iter()
+        .rev()
+        .map(|step| Change {
+            id: step.id.clone(),
+            revision: step.revision,
+            before: step.before.clone(),
+            after: step.before.clone(),
+        })
+        .collect();
+    let outcome = write(
+        app,
+        PendingWrite {
+            changes,
+            done: "Undone:",
+            is_undo: true,
+        },
+    )?;
+    match outcome {
+        Wrote::Done(_) => {
+            app.info(format!("Undone: {} back as before", count(n)));
+            app.fetch_queue(keep.as_deref())?;
+            Ok(None)
         }
-        Err(StoreError::Conflict(message)) => {
+        Wrote::Waiting(effect) => Ok(Some(effect)),
+        Wrote::Conflict(message) => {
             app.error(format!("Cannot undo: {message}"));
-            app.load()
+            app.load()?;
+            Ok(None)
         }
-        Err(e) => Err(e),
     }
 }

@@ -1,37 +1,104 @@
-//! Slow work off the interface's thread: analyses and imports run here,
-//! on a pooled connection of their own, and report back as events. One at
-//! a time.
+//! Slow work off the interface's thread: analyses, imports and applies
+//! run here, on a pooled connection of their own, and report back as
+//! events. One at a time.
 
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread;
 
-use super::action::Event;
+use super::action::{Event, ImportReport};
 use crate::analysis::GuidelineChoice;
 use crate::jobs::analyze::{self, Request};
+use crate::jobs::apply::{self, ApplyOptions};
 use crate::jobs::import::{ImportOptions, Outcome, import_file};
 use crate::store::Store;
 
 pub enum Job {
     Analyse(String),
     Import(PathBuf),
+    Apply {
+        protocol_id: String,
+        allow_placeholders: bool,
+    },
 }
 
 pub struct Worker {
     requests: Sender<Job>,
 }
 
-fn import(store: &Store, path: &std::path::Path) -> Result<String, String> {
+fn import(store: &Store, path: &std::path::Path) -> Result<ImportReport, String> {
     let options = ImportOptions {
         title: None,
         description: None,
         force: false,
     };
-    match import_file(store, path, crate::ingest::DEFAULT_MAX_BYTES, &options)
-        .map_err(|e| e.to_string())?
-    {
-        Outcome::Imported(p) => Ok(p.info.id),
-        Outcome::AlreadyThere(p) => Ok(p.id),
+    Ok(
+        match import_file(store, path, crate::ingest::DEFAULT_MAX_BYTES, &options)
+            .map_err(|e| e.to_string())?
+        {
+            Outcome::Imported(p) => ImportReport {
+                id: p.info.id,
+                title: p.info.title,
+                already: false,
+            },
+            Outcome::AlreadyThere(p) => ImportReport {
+                id: p.id,
+                title: p.title,
+                already: true,
+            },
+        },
+    )
+}
+
+fn apply(store: &Store, protocol_id: &str, allow_placeholders: bool) -> Result<String, String> {
+    let user = crate::jobs::import::current_user();
+    let options = ApplyOptions {
+        summary: None,
+        user: user.as_deref(),
+        allow_placeholders,
+    };
+    let applied = apply::run(store, protocol_id, &options).map_err(|e| e.to_string())?;
+    let n = applied.applied.len();
+    Ok(format!(
+        "Version {} written with {n} suggestion{}{} · v shows the change",
+        applied.version.version_number,
+        if n == 1 { "" } else { "s" },
+        if applied.skipped.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " ({} accepted without text to insert: change those by hand)",
+                applied.skipped.len()
+            )
+        }
+    ))
+}
+
+/// Do one job and say how it went (the worker thread's whole work, and
+/// what tests run to stand in for it).
+pub fn perform(store: &Store, job: Job) -> Event {
+    match job {
+        Job::Analyse(protocol_id) => {
+            let request = Request {
+                protocol_id: protocol_id.clone(),
+                provider: "builtin".into(),
+                guideline: GuidelineChoice::Auto,
+            };
+            let result = caught(|| {
+                analyze::run(store, &request)
+                    .map(Box::new)
+                    .map_err(|e| e.to_string())
+            });
+            Event::Analysed {
+                protocol_id,
+                result,
+            }
+        }
+        Job::Import(path) => Event::Imported(caught(|| import(store, &path))),
+        Job::Apply {
+            protocol_id,
+            allow_placeholders,
+        } => Event::Applied(caught(|| apply(store, &protocol_id, allow_placeholders))),
     }
 }
 
@@ -51,25 +118,7 @@ impl Worker {
             .name("protoscribe-worker".into())
             .spawn(move || {
                 for job in incoming {
-                    let event = match job {
-                        Job::Analyse(protocol_id) => {
-                            let request = Request {
-                                protocol_id: protocol_id.clone(),
-                                provider: "builtin".into(),
-                                guideline: GuidelineChoice::Auto,
-                            };
-                            let result = caught(|| {
-                                analyze::run(&store, &request)
-                                    .map(Box::new)
-                                    .map_err(|e| e.to_string())
-                            });
-                            Event::Analysed {
-                                protocol_id,
-                                result,
-                            }
-                        }
-                        Job::Import(path) => Event::Imported(caught(|| import(&store, &path))),
-                    };
+                    let event = perform(&store, job);
                     // The interface may be gone; then nobody needs the answer.
                     if events.send(event).is_err() {
                         break;

@@ -1,5 +1,6 @@
-//! Drawing. Everything here reads `&App` and changes nothing. Wide
-//! terminals show the panes side by side; at 80×24 the panes become tabs.
+//! Drawing. Everything here reads `&App` and changes nothing but the
+//! scroll limits it measures (`App::limits`). Wide terminals show the
+//! panes side by side; at 80×24 the panes become tabs.
 
 mod dashboard;
 mod help;
@@ -14,12 +15,9 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph, Wrap};
 
 use super::action::Action;
-use super::app::{App, Mode, Pane};
-use super::keymap;
+use super::app::{App, MIN_HEIGHT, MIN_WIDTH, Mode, Pane};
+use super::{keymap, text};
 
-/// Below this, a message instead of a squeezed screen.
-pub const MIN_WIDTH: u16 = 60;
-pub const MIN_HEIGHT: u16 = 15;
 /// From this size on, the panes stand side by side.
 const WIDE_WIDTH: u16 = 120;
 const WIDE_HEIGHT: u16 = 32;
@@ -52,6 +50,12 @@ pub fn draw(frame: &mut Frame<'_>, app: &App) {
         Mode::Help(scroll) => help::draw(frame, app, area, *scroll),
         Mode::Editor(editor) => queue::draw_editor(frame, app, editor, body),
         Mode::Versions(versions) => draw_versions(frame, app, versions, body),
+        Mode::Confirm(confirm) => {
+            if let Mode::Editor(editor) = &confirm.back {
+                queue::draw_editor(frame, app, editor, body);
+            }
+            draw_confirm(frame, app, &confirm.question, body);
+        }
         _ => {}
     }
 }
@@ -60,7 +64,7 @@ fn draw_wide(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(area);
     let [list, scores] =
-        Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(left);
+        Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(left);
     protocols::draw(frame, app, list);
     scores::draw(frame, app, scores);
     queue::draw(frame, app, right);
@@ -93,8 +97,21 @@ fn draw_header(frame: &mut Frame<'_>, app: &App, area: Rect) {
     if let Mode::Dashboard(_) = app.mode {
         spans.push(Span::styled(" Dashboard ", theme.selected()));
     }
-    if let Some(busy) = &app.busy {
-        spans.push(Span::styled(format!("  ⟳ analysing {busy}"), theme.key()));
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    let busy = match (&app.busy, app.waiting.len()) {
+        (_, n) if n > 0 => Some(format!(
+            "⟳ saving {n} decision{}",
+            if n == 1 { "" } else { "s" }
+        )),
+        (Some(busy), _) => Some(format!("⟳ {busy}")),
+        (None, _) => None,
+    };
+    if let Some(busy) = busy {
+        let room = (area.width as usize).saturating_sub(used + 2);
+        spans.push(Span::styled(
+            format!("  {}", text::fit(&busy, room)),
+            theme.key(),
+        ));
     }
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
@@ -104,19 +121,32 @@ fn draw_footer(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let theme = app.theme;
     let [status, hints] =
         Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(area);
+    let width = area.width as usize;
+    let input = |label: &'static str, typed: &str| {
+        // The end of what is typed stays in view.
+        let room = width.saturating_sub(label.len() + 2);
+        let shown: String = {
+            let clean = text::line(typed);
+            let chars: Vec<char> = clean.chars().collect();
+            let skip = chars.len().saturating_sub(room);
+            let tail: String = chars[skip..].iter().collect();
+            if skip > 0 {
+                format!("…{}", tail.chars().skip(1).collect::<String>())
+            } else {
+                tail
+            }
+        };
+        Line::from(vec![
+            Span::styled(label, theme.key()),
+            Span::raw(shown),
+            Span::styled("▏", theme.key()),
+        ])
+    };
     let line = match (&app.mode, &app.status) {
-        (Mode::Import(text), _) => Line::from(vec![
-            Span::styled("Import file: ", theme.key()),
-            Span::raw(super::text::line(text).into_owned()),
-            Span::styled("▏", theme.key()),
-        ]),
-        (Mode::Search(text), _) => Line::from(vec![
-            Span::styled("Search: ", theme.key()),
-            Span::raw(super::text::line(text).into_owned()),
-            Span::styled("▏", theme.key()),
-        ]),
+        (Mode::Import(typed), _) => input("Import file: ", typed),
+        (Mode::Search(typed), _) => input("Search: ", typed),
         (_, Some(s)) => Line::styled(
-            super::text::line(&s.text).into_owned(),
+            text::fit(&s.text, width),
             if s.error {
                 theme.error()
             } else {
@@ -125,7 +155,7 @@ fn draw_footer(frame: &mut Frame<'_>, app: &App, area: Rect) {
         ),
         (_, None) if !app.loaded => Line::styled("Loading…", theme.dim()),
         (_, None) => Line::styled(
-            super::text::line(&app.store.path().display().to_string()).into_owned(),
+            text::fit(&app.store.path().display().to_string(), width),
             theme.dim(),
         ),
     };
@@ -141,28 +171,33 @@ fn draw_footer(frame: &mut Frame<'_>, app: &App, area: Rect) {
         let key = b.keys.first().map(|k| k.label()).unwrap_or_default();
         (key, b.short)
     };
-    let reserved: usize = always
-        .iter()
-        .map(|b| {
-            let (k, h) = piece(b);
-            k.chars().count() + h.len() + 3
-        })
-        .sum();
+    let show_always = matches!(app.mode, Mode::Normal | Mode::Dashboard(_));
+    let reserved: usize = if show_always {
+        always
+            .iter()
+            .map(|b| {
+                let (k, h) = piece(b);
+                k.chars().count() + h.len() + 3
+            })
+            .sum()
+    } else {
+        0
+    };
     let mut spans = Vec::new();
-    let mut width = 0usize;
+    let mut used = 0usize;
     let specific =
         keymap::hints(app.context()).filter(|b| !always.iter().any(|a| std::ptr::eq(*a, *b)));
     for b in specific {
         let (key, help) = piece(b);
         let len = key.chars().count() + help.len() + 3;
-        if width + len + reserved > area.width as usize {
+        if used + len + reserved > width {
             break;
         }
-        width += len;
+        used += len;
         spans.push(Span::styled(key, theme.key()));
         spans.push(Span::raw(format!(" {help}  ")));
     }
-    if matches!(app.mode, Mode::Normal | Mode::Dashboard(_)) {
+    if show_always {
         for b in always {
             let (key, help) = piece(b);
             spans.push(Span::styled(key, theme.key()));
@@ -172,7 +207,9 @@ fn draw_footer(frame: &mut Frame<'_>, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(Line::from(spans)), hints);
 }
 
-/// The selected protocol's versions and, below, the last change as a diff.
+/// The selected protocol's versions above (any two can be compared) and
+/// the change between them below, with a `+`/`-` gutter on every
+/// wrapped piece of a line.
 fn draw_versions(
     frame: &mut Frame<'_>,
     app: &App,
@@ -180,37 +217,110 @@ fn draw_versions(
     body: Rect,
 ) {
     use super::app::DiffLine;
-    let inner = popup(frame, body, " Versions · j/k scroll · Esc close ", app);
+    let title = match app.selected_protocol_title() {
+        Some(t) => format!(
+            " Versions of {} ",
+            text::fit(t, body.width.saturating_sub(20) as usize)
+        ),
+        None => " Versions ".to_owned(),
+    };
+    let inner = popup(frame, body, &title, app);
     let theme = app.theme;
-    let mut lines: Vec<Line<'_>> = versions
-        .listing
-        .iter()
-        .map(|l| Line::styled(super::text::line(l).into_owned(), theme.title()))
-        .collect();
-    if versions.listing.len() < 2 {
-        lines.push(Line::raw(""));
-        lines.push(Line::raw(
-            "Only the imported text so far. Accept or modify suggestions, then press P.",
-        ));
-    } else {
-        lines.push(Line::raw(""));
-    }
-    for d in &versions.diff {
-        lines.push(match d {
-            DiffLine::Added(t) => Line::styled(format!("+ {}", super::text::line(t)), theme.ok()),
-            DiffLine::Removed(t) => {
-                Line::styled(format!("- {}", super::text::line(t)), theme.error())
-            }
-            DiffLine::Header(t) => Line::styled(super::text::line(t).into_owned(), theme.key()),
-            DiffLine::Context(t) => Line::raw(super::text::line(t).into_owned()),
+    let list_height = (versions.versions.len() as u16 + 1)
+        .min(inner.height / 3)
+        .max(2);
+    let [list, diff] =
+        Layout::vertical([Constraint::Length(list_height), Constraint::Min(1)]).areas(inner);
+    let compared = versions.compared();
+    let rows = list.height.saturating_sub(1) as usize;
+    let top = versions.cursor.saturating_sub(rows.saturating_sub(1));
+    let width = list.width as usize;
+    let mut lines: Vec<Line<'_>> = vec![Line::styled(
+        text::cell("   ver  written           by          summary", width),
+        theme.dim(),
+    )];
+    for (i, v) in versions.versions.iter().enumerate().skip(top).take(rows) {
+        let marker = match compared {
+            Some((old, _)) if old == i => "◦",
+            Some((_, new)) if new == i => "▸",
+            _ => " ",
+        };
+        let summary = v
+            .change_summary
+            .as_deref()
+            .and_then(|s| s.lines().next())
+            .unwrap_or(if v.version_number == 1 {
+                "imported text"
+            } else {
+                ""
+            });
+        let row = format!(
+            " {marker} v{:<3} {}  {}  {}",
+            v.version_number,
+            crate::format::when(&v.created_at),
+            text::cell(v.created_by.as_deref().unwrap_or("—"), 10),
+            summary
+        );
+        let line = Line::raw(text::fit(&row, width));
+        lines.push(if i == versions.cursor {
+            line.style(theme.selected())
+        } else {
+            line
         });
     }
+    frame.render_widget(Paragraph::new(lines), list);
+    let mut lines: Vec<Line<'_>> = Vec::new();
+    let gutter_width = diff.width.saturating_sub(2) as usize;
+    match compared {
+        None => {
+            lines.push(Line::raw(""));
+            lines.push(Line::raw(
+                "Only the imported text so far. Accept or modify suggestions, then press P.",
+            ));
+        }
+        Some((old, new)) => lines.push(Line::styled(
+            format!(
+                "Changes from v{} (◦) to v{} (▸) · j/k choose · Space compares with the selected · J/K scroll",
+                versions.versions[old].version_number, versions.versions[new].version_number
+            ),
+            theme.dim(),
+        )),
+    }
+    for d in &versions.diff {
+        let (gutter, body, style) = match d {
+            DiffLine::Added(t) => ("+ ", t.as_str(), theme.ok()),
+            DiffLine::Removed(t) => ("- ", t.as_str(), theme.error()),
+            DiffLine::Header(t) => ("", t.as_str(), theme.key()),
+            DiffLine::Context(t) => ("  ", t.as_str(), Style::default()),
+        };
+        for piece in text::wrap(body, gutter_width) {
+            lines.push(Line::styled(format!("{gutter}{piece}"), style));
+        }
+    }
+    let max = (lines.len() as u16).saturating_sub(diff.height);
+    record(app, |l| l.versions = max);
     frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((versions.scroll, 0)),
+        Paragraph::new(lines).scroll((versions.scroll.min(max), 0)),
+        diff,
+    );
+}
+
+fn draw_confirm(frame: &mut Frame<'_>, app: &App, question: &str, body: Rect) {
+    let width = body.width.saturating_sub(8).clamp(30, 70);
+    let lines = text::wrap(question, width.saturating_sub(2) as usize);
+    let area = centred(body, width, lines.len() as u16 + 2);
+    let inner = popup(frame, area, " y / n ", app);
+    frame.render_widget(
+        Paragraph::new(lines.into_iter().map(Line::raw).collect::<Vec<_>>()),
         inner,
     );
+}
+
+/// Note how far a view can scroll, for `update` to stop there.
+fn record(app: &App, set: impl FnOnce(&mut super::app::ScrollLimits)) {
+    let mut limits = app.limits.get();
+    set(&mut limits);
+    app.limits.set(limits);
 }
 
 /// A bordered block whose border shows focus.
@@ -220,6 +330,18 @@ fn pane_block<'a>(app: &App, title: String, pane: Pane) -> Block<'a> {
         .borders(Borders::ALL)
         .border_style(app.theme.border(focused))
         .title(Span::styled(title, app.theme.title()))
+}
+
+/// A pane's title: its name, then the protocol it shows, cut to fit.
+fn titled(name: &str, protocol: Option<&str>, extra: &str, width: u16) -> String {
+    let fixed = name.chars().count() + extra.chars().count() + 8;
+    match protocol {
+        Some(title) => {
+            let room = (width as usize).saturating_sub(fixed);
+            format!(" {name} · {}{extra} ", text::fit(title, room))
+        }
+        None => format!(" {name}{extra} "),
+    }
 }
 
 /// The first row to show so that `cursor` stays visible in `height` rows,

@@ -12,8 +12,12 @@ use crate::tui::text;
 pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let p = &app.protocols;
     let title = match &app.search {
-        Some(q) => format!(" Protocols matching \"{}\" ({}) ", text::line(q), p.total),
-        None => format!(" Protocols ({}) ", p.total),
+        Some(q) => format!(
+            " Protocols matching \"{}\" ({}) ",
+            text::fit(q, (area.width as usize).saturating_sub(32)),
+            p.place()
+        ),
+        None => format!(" Protocols ({}) ", p.place()),
     };
     let block = pane_block(app, title, Pane::Protocols);
     let inner = block.inner(area);
@@ -36,10 +40,22 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         frame.render_widget(Paragraph::new(lines), inner);
         return;
     }
+    let [header, inner] = ratatui::layout::Layout::vertical([
+        ratatui::layout::Constraint::Length(1),
+        ratatui::layout::Constraint::Min(0),
+    ])
+    .areas(inner);
+    let width = inner.width as usize;
+    frame.render_widget(
+        Paragraph::new(Line::styled(
+            text::fit(" Score Pend  Title", width),
+            app.theme.dim(),
+        )),
+        header,
+    );
     let height = inner.height as usize;
     let top = viewport(p.cursor, p.offset, p.rows.len(), height);
-    let width = inner.width as usize;
-    let title_width = width.saturating_sub(16).max(8);
+    let title_width = width.saturating_sub(14).max(8);
     let lines: Vec<Line<'_>> = p
         .rows
         .iter()
@@ -63,10 +79,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
                 crate::store::ProtocolStatus::Processing => '…',
                 crate::store::ProtocolStatus::Error => '!',
             };
-            let title: String = text::line(&row.info.title)
-                .chars()
-                .take(title_width)
-                .collect();
+            let title = text::fit(&row.info.title, title_width);
             let line = Line::from(vec![
                 Span::raw(format!("{status}{score} ")),
                 Span::styled(pending, app.theme.key()),

@@ -1,0 +1,81 @@
+//! Decisions the interface could not write at once, because another
+//! program held the store's write lock, are written here, in the order
+//! they were made, on a thread that may wait for the lock as long as it
+//! takes. The screen goes on meanwhile; each write reports back.
+
+use std::sync::mpsc::{Sender, channel};
+use std::thread;
+
+use rusqlite::Transaction;
+
+use super::action::{Event, WriteFailure};
+use super::app::{PendingWrite, UndoStep};
+use crate::store::suggestions::{self, Expect};
+use crate::store::{Store, StoreError};
+
+/// Write every change of `write` (all or nothing), each only if the
+/// suggestion is still at the revision the screen showed.
+pub fn commit(tx: &Transaction<'_>, write: &PendingWrite) -> crate::store::Result<Vec<UndoStep>> {
+    let mut steps = Vec::with_capacity(write.changes.len());
+    for change in &write.changes {
+        let after = suggestions::decide(
+            tx,
+            &change.id,
+            &change.after,
+            Expect::Revision(change.revision),
+        )?;
+        steps.push(UndoStep {
+            id: change.id.clone(),
+            before: change.before.clone(),
+            revision: after.revision,
+        });
+    }
+    Ok(steps)
+}
+
+/// Write with waiting, again and again while the store stays busy, and
+/// say how it ended.
+pub fn write_waiting(store: &Store, write: &PendingWrite) -> Result<Vec<UndoStep>, WriteFailure> {
+    loop {
+        match store.write(|tx| commit(tx, write)) {
+            Ok(steps) => return Ok(steps),
+            Err(StoreError::Busy) => continue,
+            Err(StoreError::Conflict(message)) => return Err(WriteFailure::Conflict(message)),
+            Err(e) => return Err(WriteFailure::Other(e.to_string())),
+        }
+    }
+}
+
+pub struct Writer {
+    requests: Sender<PendingWrite>,
+}
+
+impl Writer {
+    pub fn spawn(store: Store, events: Sender<Event>) -> Writer {
+        let (requests, incoming) = channel::<PendingWrite>();
+        thread::Builder::new()
+            .name("protoscribe-writer".into())
+            .spawn(move || {
+                for write in incoming {
+                    let result = crate::panics::catch(|| write_waiting(&store, &write))
+                        .unwrap_or_else(|what| {
+                            super::log::error(&format!("writer stopped unexpectedly: {what}"));
+                            Err(WriteFailure::Other(format!(
+                                "the write stopped unexpectedly ({what}); details in the log"
+                            )))
+                        });
+                    if events.send(Event::Written(result)).is_err() {
+                        break;
+                    }
+                }
+            })
+            .map(|_| ())
+            .unwrap_or_else(|e| super::log::error(&format!("cannot start the writer: {e}")));
+        Writer { requests }
+    }
+
+    /// Hand a write over; false if the writer has stopped.
+    pub fn send(&self, write: PendingWrite) -> bool {
+        self.requests.send(write).is_ok()
+    }
+}
