@@ -8,14 +8,12 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::{centred, pane_block, popup, record, titled, viewport};
+use super::{pane_block, popup, record, titled, viewport};
 use crate::store::SuggestionStatus;
 use crate::store::suggestions::Suggestion;
 use crate::tui::app::{App, EditKind, Editor, Pane};
 use crate::tui::text;
 use crate::tui::theme::{kind_label, priority_letter, status_symbol};
-
-const SECTION_WIDTH: usize = 18;
 
 pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let q = &app.queue;
@@ -82,13 +80,15 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
         frame.render_widget(Paragraph::new(message), list);
         return;
     }
-    let summary_width = width.saturating_sub(2 + 2 + 2 + 5 + SECTION_WIDTH + 1 + 5);
+    // Wide screens give the section more room.
+    let section_width = (width / 5).clamp(18, 30);
+    let summary_width = width.saturating_sub(2 + 2 + 2 + 5 + section_width + 1 + 5);
     frame.render_widget(
         Paragraph::new(Line::styled(
             text::fit(
                 &format!(
-                    "  St P Kind {} Conf Finding",
-                    text::cell("Section", SECTION_WIDTH)
+                    "  S P Kind {} Conf Finding",
+                    text::cell("Section", section_width)
                 ),
                 width,
             ),
@@ -127,7 +127,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
                 Span::styled(format!("{} ", kind_label(s.kind)), app.theme.kind(s.kind)),
                 Span::raw(format!(
                     "{} {:.2} ",
-                    text::cell(&s.section, SECTION_WIDTH),
+                    text::cell(&s.section, section_width),
                     s.confidence
                 )),
                 Span::raw(text::fit(&format!("{note}{first}"), summary_width)),
@@ -228,11 +228,9 @@ fn notes(s: &Suggestion) -> Vec<String> {
 }
 
 pub fn draw_editor(frame: &mut Frame<'_>, app: &App, editor: &Editor, body: Rect) {
-    let area = centred(
-        body,
-        body.width.saturating_sub(4).max(40),
-        body.height.saturating_sub(1).max(8),
-    );
+    // The whole body: half-hidden rows of the queue behind it would only
+    // distract.
+    let area = body;
     let s = &editor.target;
     let about = s
         .guideline_reference

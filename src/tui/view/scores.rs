@@ -85,7 +85,7 @@ fn sections<'a>(
 ) -> (Vec<Line<'a>>, Option<usize>) {
     let mut lines = vec![Line::styled(
         text::fit(
-            "Section (Enter: its items)      ✓ addressed ◐ partial ✗ missing",
+            "✓ addressed  ◐ partial  ✗ missing · Enter opens a section",
             width,
         ),
         app.theme.dim(),
