@@ -1108,7 +1108,7 @@ fn any_two_versions_can_be_compared_and_wrapped_lines_keep_their_gutter() {
     };
     assert_eq!(view.compared(), Some((0, 2)));
     let text = screen(&app, 80, 40);
-    assert!(text.contains("Changes from v1 (◦) to v3 (▸)"), "{text}");
+    assert!(text.contains("v1 (◦) → v3 (▸)"), "{text}");
     let pieces: Vec<&str> = text.lines().filter(|l| l.contains("+ ")).collect();
     assert!(pieces.len() >= 3, "{text}");
     assert!(pieces.iter().any(|l| l.contains("+ Second.")), "{text}");

@@ -209,11 +209,23 @@ pub fn lookup(context: Context, key: Key) -> Option<Action> {
     })
 }
 
-/// The bindings shown in the footer for a context, most specific first.
+/// The bindings shown in the footer for a context, most specific first,
+/// without those a more specific binding hides (Dashboard's `d` goes back,
+/// so the global `d` is not offered there).
 pub fn hints(context: Context) -> impl Iterator<Item = &'static Binding> {
-    chain(context)
-        .iter()
-        .flat_map(|ctx| BINDINGS.iter().filter(move |b| b.context == *ctx))
+    let chain = chain(context);
+    chain.iter().enumerate().flat_map(move |(depth, ctx)| {
+        BINDINGS.iter().filter(move |b| {
+            b.context == *ctx
+                && !b.keys.iter().any(|k| {
+                    chain[..depth].iter().any(|inner| {
+                        BINDINGS
+                            .iter()
+                            .any(|o| o.context == *inner && o.keys.contains(k))
+                    })
+                })
+        })
+    })
 }
 
 /// Two actions on one key in one context is a mistake in the table, not a
@@ -316,6 +328,14 @@ mod tests {
         assert_eq!(lookup(Queue, ch('P')), Some(Action::ApplyDecisions));
         assert_eq!(lookup(Versions, code(KeyCode::Esc)), Some(Action::Close));
         assert_eq!(lookup(Search, code(KeyCode::Enter)), Some(Action::Apply));
+    }
+
+    #[test]
+    fn hints_leave_out_keys_a_more_specific_context_takes() {
+        let dashboard: Vec<Action> = hints(Dashboard).map(|b| b.action).collect();
+        assert!(dashboard.contains(&Action::Close));
+        assert!(!dashboard.contains(&Action::Dashboard), "d goes back here");
+        assert!(dashboard.contains(&Action::Quit));
     }
 
     #[test]

@@ -269,23 +269,21 @@ fn draw_versions(
         });
     }
     frame.render_widget(Paragraph::new(lines), list);
-    let mut lines: Vec<Line<'_>> = Vec::new();
+    let [heading, diff] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(diff);
+    let Some((old, new)) = compared else {
+        frame.render_widget(
+            Paragraph::new(vec![
+                Line::raw(""),
+                Line::raw(
+                    "Only the imported text so far. Accept or modify suggestions, then press P.",
+                ),
+            ]),
+            diff,
+        );
+        return;
+    };
     let gutter_width = diff.width.saturating_sub(2) as usize;
-    match compared {
-        None => {
-            lines.push(Line::raw(""));
-            lines.push(Line::raw(
-                "Only the imported text so far. Accept or modify suggestions, then press P.",
-            ));
-        }
-        Some((old, new)) => lines.push(Line::styled(
-            format!(
-                "Changes from v{} (◦) to v{} (▸) · j/k choose · Space compares with the selected · J/K scroll",
-                versions.versions[old].version_number, versions.versions[new].version_number
-            ),
-            theme.dim(),
-        )),
-    }
+    let mut lines: Vec<Line<'_>> = Vec::new();
     for d in &versions.diff {
         let (gutter, body, style) = match d {
             DiffLine::Added(t) => ("+ ", t.as_str(), theme.ok()),
@@ -297,12 +295,31 @@ fn draw_versions(
             lines.push(Line::styled(format!("{gutter}{piece}"), style));
         }
     }
-    let max = (lines.len() as u16).saturating_sub(diff.height);
+    let total = lines.len();
+    let max = (total as u16).saturating_sub(diff.height);
     record(app, |l| l.versions = max);
+    let scroll = versions.scroll.min(max);
+    // Which versions, and where in their diff the view is.
+    let place = if max > 0 {
+        let last = (scroll as usize + diff.height as usize).min(total);
+        format!("lines {}–{last} of {total} · ", scroll + 1)
+    } else {
+        String::new()
+    };
     frame.render_widget(
-        Paragraph::new(lines).scroll((versions.scroll.min(max), 0)),
-        diff,
+        Paragraph::new(Line::styled(
+            text::fit(
+                &format!(
+                    "v{} (◦) → v{} (▸) · {place}j/k choose · Space compares with it · J/K scroll",
+                    versions.versions[old].version_number, versions.versions[new].version_number
+                ),
+                heading.width as usize,
+            ),
+            theme.dim(),
+        )),
+        heading,
     );
+    frame.render_widget(Paragraph::new(lines).scroll((scroll, 0)), diff);
 }
 
 fn draw_confirm(frame: &mut Frame<'_>, app: &App, question: &str, body: Rect) {

@@ -205,6 +205,11 @@ fn draw_detail(frame: &mut Frame<'_>, app: &App, area: Rect) {
     }
     let max = (lines.len() as u16).saturating_sub(area.height);
     record(app, |l| l.detail = max);
+    if app.detail_scroll.min(max) < max {
+        lines[0]
+            .spans
+            .push(Span::styled("  · J more ↓", theme.key()));
+    }
     frame.render_widget(
         Paragraph::new(lines).scroll((app.detail_scroll.min(max), 0)),
         area,
