@@ -17,6 +17,7 @@ pub mod panics;
 pub mod paths;
 pub mod revise;
 pub mod samples;
+pub mod sanitize;
 pub mod store;
 pub mod tui;
 pub mod vocab;

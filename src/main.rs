@@ -1,6 +1,6 @@
 //! The `protoscribe` binary: parse the command line and run it. Errors end
-//! as one `error: …` line on stderr and exit status 1; usage mistakes are
-//! clap's (exit status 2).
+//! as one `error: …` line on stderr (made safe for the terminal) and exit
+//! status 1; usage mistakes are clap's (exit status 2).
 
 use std::process::ExitCode;
 
@@ -14,7 +14,7 @@ fn main() -> ExitCode {
         Err(protoscribe::cli::Error::Reported) => ExitCode::FAILURE,
         Err(protoscribe::cli::Error::BrokenPipe) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            protoscribe::cli::output::print_error(&e);
             ExitCode::FAILURE
         }
     }

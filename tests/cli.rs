@@ -509,3 +509,129 @@ fn output_into_a_closed_pipe_is_not_an_error() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).is_empty(), "{}", stderr(&out));
 }
+
+/// Characters that act on a terminal or reorder text: none may be printed.
+fn assert_inert(what: &str, text: &str) {
+    let bad: Vec<String> = text
+        .chars()
+        .filter(|&c| {
+            (c.is_control() && c != '\n' && c != '\t')
+                || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        })
+        .map(|c| format!("U+{:04X}", c as u32))
+        .collect();
+    assert!(bad.is_empty(), "{what} printed {bad:?}: {text:?}");
+}
+
+#[test]
+fn errors_quote_names_and_ids_without_their_escape_sequences() {
+    let s = seeded();
+    // An OSC 52 sequence writes the terminal's clipboard.
+    let name = "evil\u{1b}]52;c;aGk=\u{7}.txt";
+    let out = s.run(&["import", s.path(name).to_str().unwrap()]);
+    assert_error(&out, "evil\u{fffd}]52;c;aGk=\u{fffd}.txt: no such file");
+    assert_inert("a missing file's error", &stderr(&out));
+    s.write(name, "");
+    let out = s.run(&["import", s.path(name).to_str().unwrap()]);
+    assert_error(&out, "is empty");
+    assert_inert("an empty file's error", &stderr(&out));
+    let out = s.run(&["show", "proto_\u{1b}[2J\u{202e}"]);
+    assert_error(&out, "no protocol with id");
+    assert_inert("an unknown id's error", &stderr(&out));
+}
+
+#[test]
+fn bidirectional_overrides_and_escapes_do_not_reach_the_terminal() {
+    let s = Sandbox::new();
+    let text: String = PROTOCOL
+        .lines()
+        .map(|l| format!("{l} \u{202e}txt.exe\u{2066}\u{1b}[31m\u{9b}1m\n"))
+        .collect();
+    let id = s.import("bidi.md", &text);
+    s.ok(&["analyze", &id]);
+    let queue: Value = json(&s.ok(&["suggestions", &id, "--json"]));
+    let first = queue[0]["id"].as_str().unwrap();
+    s.ok(&["review", first, "accept", "--comment", "ok \u{202e}fine"]);
+    s.ok(&[
+        "apply",
+        &id,
+        "--summary",
+        "After review \u{2067}x\u{1b}]0;t\u{7}",
+    ]);
+    // Where document or user text is shown, the stand-in marks the spot.
+    for (args, quotes_text) in [
+        (vec!["list"], true),
+        (vec!["list", "--search", "fracture"], true),
+        (vec!["show", &id], true),
+        (vec!["show", &id, "--content"], true),
+        (vec!["show", first], true),
+        (vec!["versions", &id], true),
+        (vec!["diff", &id], true),
+        (vec!["suggestions", &id], false),
+        (vec!["checklist", &id], false),
+    ] {
+        let out = s.ok(&args);
+        assert_inert(&format!("{args:?}"), &out);
+        assert!(
+            !quotes_text || out.contains('\u{fffd}'),
+            "{args:?} shows where they were: {out}"
+        );
+    }
+}
+
+#[test]
+fn a_database_url_password_is_never_printed() {
+    let s = Sandbox::new();
+    for url in [
+        "postgresql://ana:s3cret-pw@db.example/trials",
+        "mysql://root:s3cret-pw@localhost:3306/x?ssl=1",
+    ] {
+        let out = std::process::Command::new(common::BIN)
+            .env_remove("PROTOSCRIBE_DB")
+            .env("DATABASE_URL", url)
+            .env("HOME", s.dir.path())
+            .arg("list")
+            .output()
+            .unwrap();
+        assert_error(&out, "not an SQLite file URL");
+        let err = stderr(&out);
+        assert!(!err.contains("s3cret"), "{err}");
+        assert!(err.contains(":***@"), "the URL stays recognisable: {err}");
+    }
+}
+
+#[test]
+fn database_url_options_are_refused_rather_than_dropped() {
+    let s = Sandbox::new();
+    let input = s.write("t.txt", PROTOCOL);
+    let run = |url: &str| {
+        std::process::Command::new(common::BIN)
+            .current_dir(s.dir.path())
+            .env_remove("PROTOSCRIBE_DB")
+            .env("DATABASE_URL", url)
+            .env("PROTOSCRIBE_BACKUP_HOURS", "0")
+            .args(["import", input.to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+    let out = run("sqlite:///opts.db?mode=ro");
+    assert_error(&out, "options after '?'");
+    assert!(!s.path("opts.db").exists() && !s.path("opts.db?mode=ro").exists());
+    // Three slashes mean a path relative to the working folder, as in SQLAlchemy.
+    let out = run("sqlite:///rel/x.db");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(common::counts(&s.path("rel/x.db")).protocols, 1);
+}
+
+#[test]
+fn the_help_names_both_database_url_forms() {
+    let out = std::process::Command::new(common::BIN)
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        help.contains("sqlite:///relative/path") && help.contains("sqlite:////absolute/path"),
+        "{help}"
+    );
+}

@@ -314,3 +314,35 @@ fn docx_and_pdf_reports_hold_the_same_content() {
         assert!(text.contains(&probe), "pdf lacks {probe:?}");
     }
 }
+
+#[test]
+fn reports_neither_run_markup_nor_carry_escapes_or_direction_overrides() {
+    let s = Sandbox::new();
+    let text = "# Trial \u{202e}fdp.exe <script>alert(1)</script>\n\n\
+        ## Methods\nParticipants <img src=x onerror=alert(1)> are \u{1b}]0;owned\u{7}randomised \
+        \u{9b}31m by \u{2066}block\u{2069} & site.\n";
+    let id = s.import("hostile.md", text);
+    s.ok(&["analyze", &id]);
+    let md = std::fs::read_to_string(s.export(&id, "markdown", "r.md", &["--with-text"])).unwrap();
+    let html = std::fs::read_to_string(s.export(&id, "html", "r.html", &["--with-text"])).unwrap();
+    for (name, report) in [("markdown", &md), ("html", &html)] {
+        let bad: Vec<u32> = report
+            .chars()
+            .filter(|&c| {
+                (c.is_control() && c != '\n' && c != '\t')
+                    || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+            })
+            .map(|c| c as u32)
+            .collect();
+        assert!(bad.is_empty(), "{name} report holds {bad:x?}");
+        assert!(
+            report.contains('\u{fffd}'),
+            "{name}: the stand-in shows where"
+        );
+    }
+    // Outside the protocol's text block, markup is shown as text.
+    let outside_text = md.split("## Protocol text").next().unwrap();
+    assert!(outside_text.contains("&lt;script>"), "{outside_text}");
+    assert!(!outside_text.contains("<script") && !outside_text.contains("<img"));
+    assert!(!html.contains("<script") && !html.contains("<img"));
+}

@@ -31,7 +31,7 @@ use crate::store::{Access, Store, StoreError};
     name = "protoscribe",
     version,
     about = "Check clinical-trial protocols against SPIRIT and CONSORT, and triage the suggestions",
-    after_help = "The database is --db PATH, else $PROTOSCRIBE_DB, else $DATABASE_URL (sqlite:///path), else $XDG_DATA_HOME/protoscribe/protoscribe.db."
+    after_help = "The database is --db PATH, else $PROTOSCRIBE_DB, else $DATABASE_URL (sqlite:///relative/path or sqlite:////absolute/path, as SQLAlchemy reads it), else $XDG_DATA_HOME/protoscribe/protoscribe.db."
 )]
 pub struct Cli {
     /// The SQLite store to use (created on first use).
