@@ -10,6 +10,7 @@
 pub mod analysis;
 pub mod cli;
 pub mod export;
+pub mod files;
 pub mod format;
 pub mod ingest;
 pub mod jobs;

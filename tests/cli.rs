@@ -635,3 +635,100 @@ fn the_help_names_both_database_url_forms() {
         "{help}"
     );
 }
+
+#[test]
+fn a_fifo_is_refused_at_once_as_the_file_to_import_and_as_the_store() {
+    let s = seeded();
+    let before = s.counts();
+    let fifo = s.path("pipe.txt");
+    common::mkfifo(&fifo);
+    let out = common::output_within(s.command().args(["import", fifo.to_str().unwrap()]), 30)
+        .expect("import of a FIFO hung");
+    assert_error(&out, "is a FIFO (named pipe), not a file");
+    assert_eq!(s.counts(), before);
+    let store_fifo = s.path("pipe.db");
+    common::mkfifo(&store_fifo);
+    for args in [
+        vec!["list"],
+        vec!["import", s.path("seed.txt").to_str().unwrap()],
+    ] {
+        let mut cmd = std::process::Command::new(common::BIN);
+        cmd.arg("--db")
+            .arg(&store_fifo)
+            .args(&args)
+            .env("PROTOSCRIBE_BACKUP_HOURS", "0");
+        let out = common::output_within(&mut cmd, 30).expect("a FIFO as the store hung");
+        assert_error(&out, "is a FIFO (named pipe), not a database file");
+    }
+}
+
+#[test]
+fn read_only_commands_on_a_missing_store_say_so_and_create_nothing() {
+    let s = Sandbox::new();
+    let missing = s.path("D/nd/a/b/x.db");
+    for args in [
+        vec!["list"],
+        vec!["dashboard"],
+        vec!["show", "proto_0123456789abcdef"],
+        vec!["db", "status"],
+        vec!["db", "check"],
+        vec!["exports"],
+        vec!["backup"],
+        vec!["review", "sugg_0123456789abcdef", "accept"],
+    ] {
+        let out = std::process::Command::new(common::BIN)
+            .arg("--db")
+            .arg(&missing)
+            .args(&args)
+            .env("PROTOSCRIBE_BACKUP_HOURS", "0")
+            .output()
+            .unwrap();
+        assert_error(&out, "no store at");
+        assert!(stderr(&out).contains("x.db"), "{}", stderr(&out));
+        assert!(!s.path("D").exists(), "{args:?} created folders");
+    }
+    // Importing creates it, folders and all.
+    let input = s.write("t.txt", PROTOCOL);
+    let out = std::process::Command::new(common::BIN)
+        .arg("--db")
+        .arg(&missing)
+        .args(["import", input.to_str().unwrap()])
+        .env("PROTOSCRIBE_BACKUP_HOURS", "0")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(common::counts(&missing).protocols, 1);
+}
+
+#[test]
+fn an_empty_file_becomes_a_store_only_by_importing_and_then_a_private_one() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Sandbox::new();
+    std::fs::write(s.db(), "").unwrap();
+    std::fs::set_permissions(s.db(), std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert_error(&s.run(&["list"]), "is an empty file, not a store yet");
+    assert_eq!(std::fs::metadata(s.db()).unwrap().len(), 0);
+    s.import("t.txt", PROTOCOL);
+    let mode = std::fs::metadata(s.db()).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+}
+
+#[test]
+fn demo_goes_beside_the_store_protoscribe_db_names() {
+    let s = Sandbox::new();
+    let team = s.path("team/protocols.db");
+    std::fs::create_dir_all(team.parent().unwrap()).unwrap();
+    let out = std::process::Command::new(common::BIN)
+        .arg("demo")
+        .env("PROTOSCRIBE_DB", &team)
+        .env_remove("DATABASE_URL")
+        .env("HOME", s.path("home"))
+        .env("XDG_DATA_HOME", s.path("home/data"))
+        .env("PROTOSCRIBE_BACKUP_HOURS", "0")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(common::counts(&s.path("team/demo.db")).protocols, 3);
+    assert!(!team.exists(), "the store itself is never touched");
+    assert!(!s.path("home").exists(), "nothing in the default place");
+}

@@ -62,7 +62,7 @@ pub fn run(ctx: &Context, args: Args) -> Result {
     if prepared.iter().all(|p| p.is_err()) {
         return report_all(prepared);
     }
-    let store = ctx.open_for_writing()?;
+    let store = ctx.open_or_create()?;
     let options = ImportOptions {
         title: args.title,
         description: args.description,

@@ -137,19 +137,37 @@ impl Context {
         )?)
     }
 
-    /// Open the store for a command that writes, and start a scheduled
-    /// backup in the background if one is due.
-    pub fn open_for_writing(&self) -> Result<Store> {
+    /// Whether the store is the default one (no --db, no environment):
+    /// the one place a store is created without being asked by name.
+    fn db_is_default(&self) -> bool {
+        let env = paths::Env::from_process();
+        self.db_flag.is_none() && env.protoscribe_db.is_none() && env.database_url.is_none()
+    }
+
+    /// Open the store for a command that creates it if it is not there yet
+    /// (`import`, `db synth`), and start a scheduled backup if one is due.
+    pub fn open_or_create(&self) -> Result<Store> {
         let path = self.db_path()?;
         let store = Store::open(&path)?;
         backup::schedule(&path);
         Ok(store)
     }
 
-    /// Open the store for a command that only reads: a file the user may
-    /// not write is opened read-only rather than refused.
+    /// Open an existing store for a command that writes, and start a
+    /// scheduled backup if one is due. A path with no store is a mistake
+    /// (a mistyped --db), never a reason to create one.
+    pub fn open_for_writing(&self) -> Result<Store> {
+        let path = self.existing_db_path()?;
+        let store = Store::open(&path)?;
+        backup::schedule(&path);
+        Ok(store)
+    }
+
+    /// Open an existing store for a command that only reads: nothing is
+    /// created, and a file the user may not write is opened read-only
+    /// rather than refused.
     pub fn open_for_reading(&self) -> Result<Store> {
-        let path = self.db_path()?;
+        let path = self.existing_db_path()?;
         let read_only =
             path.is_file() && std::fs::OpenOptions::new().write(true).open(&path).is_err();
         let access = if read_only {
@@ -158,6 +176,33 @@ impl Context {
             Access::ReadWrite
         };
         Ok(Store::open_with(&path, access)?)
+    }
+
+    /// The store's path, if a store is there: not a missing file, and not
+    /// an empty one (which only importing turns into a store).
+    pub fn existing_db_path(&self) -> Result<PathBuf> {
+        let path = self.db_path()?;
+        match std::fs::metadata(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::Usage(format!(
+                "no store at {}: check the path, or create one by importing a protocol (protoscribe{} import FILE)",
+                path.display(),
+                self.db_flag
+                    .as_ref()
+                    .map(|p| format!(" --db {}", p.display()))
+                    .unwrap_or_default()
+            ))),
+            Ok(meta) if meta.is_file() && meta.len() == 0 => Err(Error::Usage(format!(
+                "{} is an empty file, not a store yet: import a protocol into it first, or check the path",
+                path.display()
+            ))),
+            // Refused before SQLite opens it: a FIFO would hang the open.
+            Ok(meta) if !meta.is_file() => Err(Error::Usage(format!(
+                "{} is {}, not a database file: pass --db with a file path",
+                path.display(),
+                crate::files::special_kind(&meta).unwrap_or("a folder")
+            ))),
+            _ => Ok(path),
+        }
     }
 }
 
@@ -173,7 +218,8 @@ fn completed_analysis(store: &Store, id: &str) -> Result<crate::store::analyses:
         })
 }
 
-/// Open the terminal interface on the store at `path`.
+/// Open the terminal interface on the store at `path` (created if needed:
+/// callers decide whether that is wanted).
 pub fn interface(path: &std::path::Path) -> Result {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
@@ -189,7 +235,13 @@ pub fn interface(path: &std::path::Path) -> Result {
 pub fn run(cli: Cli) -> Result {
     let ctx = Context { db_flag: cli.db };
     let Some(command) = cli.command else {
-        return interface(&ctx.db_path()?);
+        // The default store is created on first use; a named one must exist.
+        let path = if ctx.db_is_default() {
+            ctx.db_path()?
+        } else {
+            ctx.existing_db_path()?
+        };
+        return interface(&path);
     };
     match command {
         Command::Demo(args) => demo::run(&ctx, args),

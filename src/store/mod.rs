@@ -75,11 +75,19 @@ impl Store {
     }
 
     fn prepare(path: &Path, access: Access) -> Result<()> {
-        if path.is_dir() {
-            return Err(StoreError::Invalid(format!(
-                "{} is a folder, not a database file: pass --db with a file path",
-                path.display()
-            )));
+        // SQLite would open a FIFO and wait on it for ever: look first.
+        if let Ok(meta) = std::fs::metadata(path) {
+            let kind = if meta.is_dir() {
+                Some("a folder")
+            } else {
+                crate::files::special_kind(&meta)
+            };
+            if let Some(kind) = kind {
+                return Err(StoreError::Invalid(format!(
+                    "{} is {kind}, not a database file: pass --db with a file path",
+                    path.display()
+                )));
+            }
         }
         match access {
             Access::ReadWrite => {
@@ -89,6 +97,9 @@ impl Store {
                     });
                 }
                 pool::create_private_file(path)?;
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    crate::files::clean_stale(dir);
+                }
             }
             Access::ReadOnly if !path.exists() => {
                 return Err(StoreError::Invalid(format!(

@@ -48,6 +48,8 @@ impl Access {
 }
 
 /// Create an empty, private database file (and its folder) if none exists.
+/// An empty file that is there already is about to become a store: it is
+/// made private too, as a created one would be.
 pub fn create_private_file(path: &Path) -> Result<()> {
     let create_err = |source| StoreError::Create {
         path: path.to_owned(),
@@ -67,7 +69,14 @@ pub fn create_private_file(path: &Path) -> Result<()> {
         .open(path)
     {
         Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            if fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == 0) {
+                use std::os::unix::fs::PermissionsExt;
+                // Best effort: a file someone else owns keeps its mode.
+                let _ = fs::set_permissions(path, fs::Permissions::from_mode(0o600));
+            }
+            Ok(())
+        }
         Err(e) => Err(create_err(e)),
     }
 }
