@@ -487,7 +487,10 @@ fn db_status_reports_version_counts_and_size() {
     assert!(status["file_size"].as_u64().unwrap() > 0);
     let text = s.ok(&["db", "status"]);
     assert!(
-        text.contains("schema    version 3") && text.contains("protocols"),
+        text.contains(&format!(
+            "schema    version {}",
+            protoscribe::store::migrate::SCHEMA_VERSION
+        )) && text.contains("protocols"),
         "{text}"
     );
 }

@@ -32,10 +32,16 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0003_review_counts",
         sql: include_str!("../../migrations/0003_review_counts.sql"),
     },
+    Migration {
+        version: 5,
+        name: "0005_export_checksums_interrupted_imports",
+        sql: include_str!("../../migrations/0005_export_checksums_interrupted_imports.sql"),
+    },
 ];
 
-/// The schema version this binary writes.
-pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+/// The schema version this binary writes: the last migration's, so a
+/// number left free for a migration made elsewhere changes nothing.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].version;
 
 pub fn user_version(conn: &Connection) -> Result<i64> {
     Ok(conn.pragma_query_value(None, "user_version", |row| row.get(0))?)
@@ -101,4 +107,19 @@ pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<usize> {
         applied += 1;
     }
     Ok(applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_count_up_and_match_their_file_names() {
+        for pair in MIGRATIONS.windows(2) {
+            assert!(pair[0].version < pair[1].version, "{}", pair[1].name);
+        }
+        for m in MIGRATIONS {
+            assert_eq!(m.name[..4].parse::<i64>().unwrap(), m.version, "{}", m.name);
+        }
+    }
 }
