@@ -77,6 +77,35 @@ pub fn check_compatible(conn: &Connection, path: &std::path::Path) -> Result<i64
     Ok(version)
 }
 
+/// Before an existing store of schema `version` is upgraded (or switched
+/// to WAL), check it: nothing is written into a damaged store, not even an
+/// upgrade. Upgrades are rare, so the check's one pass over the file is too.
+pub fn check_before_upgrade(conn: &Connection, version: i64) -> Result<()> {
+    if version == 0 || version >= SCHEMA_VERSION {
+        return Ok(());
+    }
+    check_sound(conn)
+}
+
+/// `PRAGMA quick_check`: the file's structure is sound.
+fn check_sound(conn: &Connection) -> Result<()> {
+    let problems: Vec<String> = conn
+        .prepare("PRAGMA quick_check")?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if problems == ["ok"] {
+        return Ok(());
+    }
+    let path = conn
+        .path()
+        .map(std::path::PathBuf::from)
+        .unwrap_or_default();
+    Err(StoreError::Corrupt {
+        path,
+        detail: problems.into_iter().take(3).collect::<Vec<_>>().join("; "),
+    })
+}
+
 /// Bring the schema up to `SCHEMA_VERSION`; returns how many steps ran.
 pub fn migrate(conn: &mut Connection) -> Result<usize> {
     migrate_to(conn, SCHEMA_VERSION)

@@ -113,6 +113,7 @@ impl Store {
         let version = migrate::check_compatible(&conn, path)?;
         match access {
             Access::ReadWrite => {
+                migrate::check_before_upgrade(&conn, version)?;
                 // Switching to WAL needs the file to itself, and SQLite
                 // answers "busy" at once instead of waiting: when several
                 // processes open a new store together, take turns.
