@@ -735,3 +735,50 @@ fn demo_goes_beside_the_store_protoscribe_db_names() {
     assert!(!team.exists(), "the store itself is never touched");
     assert!(!s.path("home").exists(), "nothing in the default place");
 }
+
+/// The binary run with at most `seconds` of CPU time (the kernel stops it
+/// beyond): a bound on the work done, with a wide margin, not a timing.
+fn run_with_cpu_limit(s: &Sandbox, args: &[&str], seconds: u64) -> std::process::Output {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = s.command();
+    cmd.args(args);
+    // SAFETY: setrlimit is async-signal-safe and touches only the child.
+    unsafe {
+        cmd.pre_exec(move || {
+            let limit = libc::rlimit {
+                rlim_cur: seconds,
+                rlim_max: seconds,
+            };
+            if libc::setrlimit(libc::RLIMIT_CPU, &limit) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+    cmd.output().unwrap()
+}
+
+#[test]
+fn a_search_of_many_punctuation_words_reads_the_text_once() {
+    let s = Sandbox::new();
+    // 3,000 different punctuation-only words, all at the end of a 4 MB text.
+    let marks = [';', ':', '!', '?', '%', '&', '+', '='];
+    let words: Vec<String> = (0..3000)
+        .map(|n| (0..4).map(|d| marks[(n >> (3 * d)) & 7]).collect())
+        .collect();
+    let body = "Participants will be randomised in blocks of four. ".repeat(80_000);
+    let text = format!("# Big trial\n\n{body}\n{}\n", words.join(" "));
+    let path = s.write("big.txt", text);
+    s.ok(&["import", "--max-size", "1G", path.to_str().unwrap()]);
+    let query = words.join(" ");
+    // One pass over 4 MB takes milliseconds; one pass per word, minutes.
+    let out = run_with_cpu_limit(&s, &["list", "--search", &query], 20);
+    assert!(
+        out.status.success(),
+        "stopped: {:?} {}",
+        out.status,
+        stderr(&out)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Big trial"));
+}

@@ -22,6 +22,7 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Set on every connection. WAL itself is persistent and set once at open.
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    super::search::register(conn)?;
     conn.execute_batch(
         "PRAGMA foreign_keys = ON;
          PRAGMA synchronous = NORMAL;
