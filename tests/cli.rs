@@ -782,3 +782,133 @@ fn a_search_of_many_punctuation_words_reads_the_text_once() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("Big trial"));
 }
+
+#[test]
+fn the_help_names_every_format_and_no_hidden_command() {
+    let help = String::from_utf8(
+        std::process::Command::new(common::BIN)
+            .arg("--help")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let line = |command: &str| {
+        help.lines()
+            .find(|l| l.trim_start().starts_with(command))
+            .unwrap_or_else(|| panic!("no {command} in {help}"))
+            .to_owned()
+    };
+    assert!(line("import").contains(".docx") && line("import").contains(".pdf"));
+    assert!(line("export").contains("docx") && line("export").contains("pdf"));
+    assert!(!line("db").contains("test data"), "{}", line("db"));
+}
+
+#[test]
+fn a_title_for_several_files_is_a_usage_mistake() {
+    let s = Sandbox::new();
+    let a = s.write("a.txt", PROTOCOL);
+    let b = s.write("b.txt", PROTOCOL);
+    let out = s.run(&[
+        "import",
+        "--title",
+        "X",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--title names one protocol"));
+    assert!(!s.db().exists());
+}
+
+#[test]
+fn unknown_ids_say_where_ids_of_their_kind_are_listed() {
+    let s = seeded();
+    for (id, hint) in [
+        (
+            "sugg_0123456789abcdef",
+            "protoscribe suggestions PROTOCOL_ID",
+        ),
+        ("export_0123456789abcdef", "protoscribe exports"),
+        (
+            "version_0123456789abcdef",
+            "protoscribe versions PROTOCOL_ID",
+        ),
+        ("proto_0123456789abcdef", "protoscribe list"),
+    ] {
+        assert_error(&s.run(&["show", id]), hint);
+    }
+    assert_error(
+        &s.run(&["review", "sugg_0123456789abcdef", "accept"]),
+        "protoscribe suggestions PROTOCOL_ID",
+    );
+}
+
+#[test]
+fn utf32_text_is_decoded_by_its_mark_and_nul_characters_refused() {
+    let s = Sandbox::new();
+    let text = "# UTF-32 trial\n\nParticipants will be randomised.\n";
+    let encode = |big_endian: bool| -> Vec<u8> {
+        let mut bytes = Vec::new();
+        for c in std::iter::once('\u{feff}').chain(text.chars()) {
+            let n = c as u32;
+            bytes.extend(if big_endian {
+                n.to_be_bytes()
+            } else {
+                n.to_le_bytes()
+            });
+        }
+        bytes
+    };
+    for (name, big_endian) in [("le.txt", false), ("be.txt", true)] {
+        let path = s.write(name, encode(big_endian));
+        let id = s
+            .ok(&["import", "--force", path.to_str().unwrap()])
+            .trim()
+            .to_owned();
+        let shown = json(&s.ok(&["show", &id, "--json", "--content"]));
+        assert_eq!(shown["content"], text, "{name}");
+        assert_eq!(shown["title"], "UTF-32 trial");
+    }
+    // NUL characters past the first bytes looked at are no text either.
+    let mut bytes = format!("# Trial\n\n{}", "text ".repeat(4000)).into_bytes();
+    bytes.extend_from_slice(b"\0\0\0 more");
+    let path = s.write("nul.txt", bytes);
+    assert_error(
+        &s.run(&["import", path.to_str().unwrap()]),
+        "NUL characters",
+    );
+}
+
+#[test]
+fn utf16_with_a_lone_surrogate_is_called_bad_utf16() {
+    let s = seeded();
+    let mut bytes = vec![0xff, 0xfe];
+    for unit in "# T\n"
+        .encode_utf16()
+        .chain([0xd800])
+        .chain("x\n".encode_utf16())
+    {
+        bytes.extend(unit.to_le_bytes());
+    }
+    let path = s.write("lone.txt", bytes);
+    refused_import(
+        &s,
+        &path,
+        &[],
+        "is not valid UTF-16 text (bad character at byte offset 10)",
+    );
+}
+
+#[test]
+fn an_offset_past_the_end_shows_nothing_rather_than_the_first_page() {
+    let s = seeded();
+    for offset in ["18446744073709551615", "9223372036854775808", "5"] {
+        let listed = json(&s.ok(&["list", "--json", "--offset", offset]));
+        assert_eq!(listed, Value::Array(vec![]), "--offset {offset}");
+        let text = s.ok(&["list", "--offset", offset]);
+        assert!(text.contains("Nothing past --offset"), "{text}");
+    }
+    let huge_limit = json(&s.ok(&["list", "--json", "--limit", "18446744073709551615"]));
+    assert_eq!(huge_limit.as_array().unwrap().len(), 1);
+}

@@ -47,7 +47,7 @@ pub(super) fn parse_size(text: &str) -> std::result::Result<u64, String> {
 
 pub fn run(ctx: &Context, args: Args) -> Result {
     if args.title.is_some() && args.files.len() > 1 {
-        return Err(Error::Usage(
+        return Err(Error::Arguments(
             "--title names one protocol: import the files one at a time to give each a title"
                 .into(),
         ));

@@ -47,7 +47,7 @@ pub struct Cli {
 pub enum Command {
     /// Load the bundled sample protocols into a separate demo store and show it.
     Demo(demo::Args),
-    /// Import protocol documents (.txt, .md); prints each protocol's id.
+    /// Import protocol documents (.docx, .pdf, .txt, .md); prints each protocol's id.
     Import(import::Args),
     /// Analyse protocols against SPIRIT and CONSORT; prints the scores and suggestion counts.
     Analyze(analyze::Args),
@@ -63,7 +63,7 @@ pub enum Command {
     Versions(versions::VersionsArgs),
     /// A unified diff between two versions of a protocol (default: the last change).
     Diff(versions::DiffArgs),
-    /// Write a report (markdown or html): scores, checklist, decisions, optionally the text.
+    /// Write a report (markdown, html, docx or pdf): scores, checklist, decisions, optionally the text.
     Export(exports::ExportArgs),
     /// List reports written; --cleanup removes expired ones.
     Exports(exports::ExportsArgs),
@@ -79,7 +79,7 @@ pub enum Command {
     Backup(backup::BackupArgs),
     /// Replace the store with a backup (checked first; the current store is kept).
     Restore(backup::RestoreArgs),
-    /// The database itself: status, checks, and generating test data.
+    /// The database itself: its status, and checks of its integrity.
     #[command(subcommand)]
     Db(db::Command),
 }
@@ -95,8 +95,13 @@ pub enum Error {
     Path(#[from] PathError),
     #[error(transparent)]
     Analyze(#[from] crate::jobs::analyze::AnalyzeError),
+    /// A failure to report as one line (exit status 1).
     #[error("{0}")]
     Usage(String),
+    /// The command line asks for something it cannot mean (exit status 2,
+    /// as for clap's own usage errors).
+    #[error("{0}")]
+    Arguments(String),
     #[error("cannot write the output: {0}")]
     Io(std::io::Error),
     /// The command already reported its errors (one line per failed file).

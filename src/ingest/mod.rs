@@ -46,6 +46,14 @@ pub enum IngestError {
         "{path} is not valid UTF-8 text (first bad byte at offset {offset}); save it as UTF-8 and import again"
     )]
     NotUtf8 { path: PathBuf, offset: usize },
+    #[error(
+        "{path} is not valid {encoding} text (bad character at byte offset {offset}); save it as UTF-8 and import again"
+    )]
+    NotUnicode {
+        path: PathBuf,
+        encoding: &'static str,
+        offset: usize,
+    },
     #[error("{path} {source}")]
     Docx {
         path: PathBuf,

@@ -176,7 +176,8 @@ pub fn list(conn: &Connection, protocol_id: Option<&str>, page: Page) -> Result<
         w.next(1),
         w.next(2)
     ))?;
-    let params = w.params(&[page.limit as i64, page.offset as i64]);
+    let (limit, offset) = page.sql();
+    let params = w.params(&[limit, offset]);
     let rows = stmt.query_map(rusqlite::params_from_iter(params), Export::from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

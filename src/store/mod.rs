@@ -37,6 +37,14 @@ impl Page {
     pub fn first(limit: u64) -> Page {
         Page { offset: 0, limit }
     }
+
+    /// (LIMIT, OFFSET) as SQLite takes them, signed: past the largest they
+    /// stay the largest. Cast, 2^64 - 1 became -1, which SQLite reads as
+    /// "no limit" or "no offset", so a far page showed the first one.
+    pub fn sql(self) -> (i64, i64) {
+        let clamp = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        (clamp(self.limit), clamp(self.offset))
+    }
 }
 
 impl Default for Page {
