@@ -10,6 +10,7 @@
 pub mod analysis;
 pub mod cli;
 pub mod export;
+pub mod files;
 pub mod format;
 pub mod ingest;
 pub mod jobs;
@@ -17,6 +18,7 @@ pub mod panics;
 pub mod paths;
 pub mod revise;
 pub mod samples;
+pub mod sanitize;
 pub mod store;
 pub mod tui;
 pub mod vocab;

@@ -1,6 +1,6 @@
 //! The `protoscribe` binary: parse the command line and run it. Errors end
-//! as one `error: …` line on stderr and exit status 1; usage mistakes are
-//! clap's (exit status 2).
+//! as one `error: …` line on stderr (made safe for the terminal) and exit
+//! status 1; usage mistakes (clap's, and `cli::Error::Arguments`) exit 2.
 
 use std::process::ExitCode;
 
@@ -13,8 +13,12 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(protoscribe::cli::Error::Reported) => ExitCode::FAILURE,
         Err(protoscribe::cli::Error::BrokenPipe) => ExitCode::SUCCESS,
+        Err(e @ protoscribe::cli::Error::Arguments(_)) => {
+            protoscribe::cli::output::print_error(&e);
+            ExitCode::from(2)
+        }
         Err(e) => {
-            eprintln!("error: {e}");
+            protoscribe::cli::output::print_error(&e);
             ExitCode::FAILURE
         }
     }

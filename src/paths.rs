@@ -1,14 +1,23 @@
 //! Where the database lives: `--db`, else `PROTOSCRIBE_DB`, else the seed's
-//! `DATABASE_URL=sqlite:///path`, else the platform's data directory.
+//! `DATABASE_URL`, else the platform's data directory.
+//!
+//! `DATABASE_URL` follows SQLAlchemy's rule, as the seed did: three slashes
+//! then a relative path (`sqlite:///protocols.db`), four for an absolute
+//! one (`sqlite:////srv/protocols.db`). Anything else is refused rather
+//! than half-understood, and the URL is quoted with its password masked.
 
 use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum PathError {
     #[error(
-        "DATABASE_URL is '{0}', which is not an SQLite file URL (sqlite:///path): ProtoScribe keeps its data in SQLite, so set PROTOSCRIBE_DB or pass --db"
+        "DATABASE_URL is '{0}', which is not an SQLite file URL (sqlite:///relative/path or sqlite:////absolute/path): ProtoScribe keeps its data in SQLite, so set PROTOSCRIBE_DB or pass --db"
     )]
     NotSqliteUrl(String),
+    #[error(
+        "DATABASE_URL '{0}' has options after '?', which ProtoScribe does not apply: remove them (a store you may only read is opened read-only by itself)"
+    )]
+    UrlOptions(String),
     #[error(
         "no data directory is known for this user (HOME is not set): pass --db PATH or set PROTOSCRIBE_DB"
     )]
@@ -47,13 +56,18 @@ pub fn resolve_db(flag: Option<PathBuf>, env: &Env) -> Result<PathBuf, PathError
 }
 
 /// SQLAlchemy's form: `sqlite:///relative.db` or `sqlite:////absolute.db`.
+/// The URL kept in an error has its password masked: it may be a server's.
 fn from_database_url(url: &str) -> Result<PathBuf, PathError> {
+    let masked = || crate::sanitize::mask_passwords(url).into_owned();
     let path = url
         .strip_prefix("sqlite:///")
         .filter(|p| !p.is_empty() && !p.starts_with(":memory:"))
-        .ok_or_else(|| PathError::NotSqliteUrl(url.to_owned()))?;
-    // Query options (?mode=ro) belong to SQLAlchemy, not to the file name.
-    let path = path.split('?').next().unwrap_or(path);
+        .ok_or_else(|| PathError::NotSqliteUrl(masked()))?;
+    // Options such as ?mode=ro would change how the store is opened;
+    // dropping them silently would do something else than asked.
+    if path.contains('?') {
+        return Err(PathError::UrlOptions(masked()));
+    }
     Ok(PathBuf::from(path))
 }
 
@@ -101,5 +115,20 @@ mod tests {
             Ok("/abs/p.db".into())
         );
         assert!(resolve_db(None, &env(None, Some("postgresql://x/y"))).is_err());
+    }
+
+    #[test]
+    fn database_url_errors_mask_the_password_and_refuse_options() {
+        let err = resolve_db(None, &env(None, Some("postgresql://ana:s3cret@db/x")))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            !err.contains("s3cret") && err.contains("ana:***@db"),
+            "{err}"
+        );
+        assert_eq!(
+            resolve_db(None, &env(None, Some("sqlite:///p.db?mode=ro"))),
+            Err(PathError::UrlOptions("sqlite:///p.db?mode=ro".into()))
+        );
     }
 }

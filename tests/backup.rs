@@ -1,11 +1,16 @@
 //! Backups and restores through the real binary: consistent while others
-//! write, verified, pruned by name only; restores refused when the backup
-//! is bad or the store is in use, and never losing what they replace.
+//! write, verified, pruned by name only and never the newest, private
+//! while they run and cleaned up after a kill; restores refused when the
+//! backup is bad, made under SQLite's locks while others write, and never
+//! losing what they replace.
 
 mod common;
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use common::{Sandbox, assert_error};
 
@@ -146,27 +151,28 @@ fn bad_backups_are_refused_and_nothing_changes() {
     analysed(&s);
     let good = take_backup(&s);
     let before = std::fs::read(s.db()).unwrap();
+    // Each refusal names the backup, never a temporary file of ours.
+    let refused = |backup: &Path, needle: &str| {
+        let out = s.run(&["restore", backup.to_str().unwrap(), "--yes"]);
+        assert_error(&out, needle);
+        let err = common::stderr(&out);
+        let name = backup.file_name().unwrap().to_string_lossy();
+        assert!(
+            err.contains(&*name) && !err.contains(".protoscribe"),
+            "{err}"
+        );
+    };
     let truncated = s.write("truncated.db.gz", &std::fs::read(&good).unwrap()[..400]);
-    assert_error(
-        &s.run(&["restore", truncated.to_str().unwrap(), "--yes"]),
-        "truncated or damaged",
-    );
+    refused(&truncated, "truncated or damaged");
     let not_gzip = s.write("plain.db.gz", "not a backup at all");
-    assert_error(
-        &s.run(&["restore", not_gzip.to_str().unwrap(), "--yes"]),
-        "not a complete gzip file",
-    );
+    refused(&not_gzip, "not a complete gzip file");
     // Another program's SQLite file, compressed.
     let other = s.path("other.db");
     rusqlite::Connection::open(&other)
         .unwrap()
         .execute_batch("CREATE TABLE t(x); INSERT INTO t VALUES (1);")
         .unwrap();
-    let gz = gzip(&other);
-    assert_error(
-        &s.run(&["restore", gz.to_str().unwrap(), "--yes"]),
-        "does not hold a ProtoScribe store",
-    );
+    refused(&gzip(&other), "does not hold a ProtoScribe store");
     // A store from a newer ProtoScribe.
     let newer = Sandbox::new();
     analysed(&newer);
@@ -174,11 +180,16 @@ fn bad_backups_are_refused_and_nothing_changes() {
         .unwrap()
         .pragma_update(None, "user_version", 99)
         .unwrap();
-    let gz = gzip(&newer.db());
-    assert_error(
-        &s.run(&["restore", gz.to_str().unwrap(), "--yes"]),
-        "newer ProtoScribe",
-    );
+    refused(&gzip(&newer.db()), "newer ProtoScribe");
+    // A damaged store: its pages scribbled over after the header.
+    let mut damaged = std::fs::read(gunzip(&good, s.dir.path())).unwrap();
+    let len = damaged.len();
+    for b in damaged.iter_mut().skip(len / 2).take(8192) {
+        *b = 0x5A;
+    }
+    let damaged_db = s.path("damaged.db");
+    std::fs::write(&damaged_db, damaged).unwrap();
+    refused(&gzip(&damaged_db), "holds a damaged store");
     assert_eq!(std::fs::read(s.db()).unwrap(), before);
 }
 
@@ -192,23 +203,6 @@ fn gzip(path: &Path) -> PathBuf {
     encoder.write_all(&std::fs::read(path).unwrap()).unwrap();
     encoder.finish().unwrap();
     target
-}
-
-#[test]
-fn restore_refuses_while_another_process_has_the_store_open() {
-    let s = Sandbox::new();
-    analysed(&s);
-    let backup = take_backup(&s);
-    // This test process holds the store open, as a reviewer's session would.
-    let holder = rusqlite::Connection::open(s.db()).unwrap();
-    holder
-        .query_row("SELECT count(*) FROM protocols", [], |r| r.get::<_, i64>(0))
-        .unwrap();
-    let before = std::fs::read(s.db()).unwrap();
-    let out = s.run(&["restore", backup.to_str().unwrap(), "--yes"]);
-    drop(holder);
-    assert_error(&out, "is open in another process");
-    assert_eq!(std::fs::read(s.db()).unwrap(), before);
 }
 
 #[test]
@@ -273,5 +267,322 @@ fn db_check_reports_a_healthy_store_and_refuses_a_corrupt_one() {
             || common::stderr(&out).contains("not a ProtoScribe"),
         "{}",
         common::stderr(&out)
+    );
+}
+
+/// Every suggestion's status, by id.
+fn statuses(db: &Path) -> HashMap<String, String> {
+    let conn = rusqlite::Connection::open(db).unwrap();
+    let mut stmt = conn.prepare("SELECT id, status FROM suggestions").unwrap();
+    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect()
+}
+
+/// Unpack a backup into `dir` and return the database's path.
+fn gunzip(backup: &Path, dir: &Path) -> PathBuf {
+    let target = dir.join(format!(
+        "{}.unpacked.db",
+        backup.file_name().unwrap().to_string_lossy()
+    ));
+    let mut decoder = flate2::read::GzDecoder::new(std::fs::File::open(backup).unwrap());
+    let mut out = std::fs::File::create(&target).unwrap();
+    std::io::copy(&mut decoder, &mut out).unwrap();
+    target
+}
+
+/// The path `restore` reports keeping the replaced store at.
+fn kept_copy(restore_output: &str) -> PathBuf {
+    let (_, kept) = restore_output
+        .trim()
+        .split_once("the replaced store is kept at ")
+        .unwrap_or_else(|| panic!("no kept copy named: {restore_output}"));
+    PathBuf::from(kept)
+}
+
+#[test]
+fn a_restore_during_a_loop_of_decisions_loses_none_that_were_confirmed() {
+    let s = Sandbox::new();
+    analysed(&s);
+    let backup = take_backup(&s);
+    let at_backup = statuses(&s.db());
+    let mut ids: Vec<String> = at_backup.keys().cloned().collect();
+    ids.sort();
+    ids.truncate(12);
+    // One reviewer deciding in a loop, one process per decision, as a
+    // script would: each decision counts once `review` has exited 0.
+    let confirmed: Arc<Mutex<Vec<(String, String)>>> = Arc::default();
+    let restored = Arc::new(AtomicBool::new(false));
+    let reviewer = {
+        let (confirmed, restored) = (confirmed.clone(), restored.clone());
+        let command =
+            move |args: &[&str]| s_command(&args.iter().map(|a| a.to_string()).collect::<Vec<_>>());
+        let db = s.db();
+        std::thread::spawn(move || {
+            let verbs = [
+                ("accept", "accepted"),
+                ("reject", "rejected"),
+                ("pending", "pending"),
+            ];
+            let mut after_restore = 0;
+            for i in 0.. {
+                if restored.load(Ordering::SeqCst) {
+                    after_restore += 1;
+                    if after_restore > 10 {
+                        break;
+                    }
+                }
+                let id = &ids[i % ids.len()];
+                let (verb, status) = verbs[(i / ids.len() + i) % verbs.len()];
+                let out = command(&["--db", db.to_str().unwrap(), "review", id, verb]);
+                // A decision that could not be made (the store busy) was
+                // reported as failed, so nobody counts on it.
+                if out.status.success() {
+                    confirmed
+                        .lock()
+                        .unwrap()
+                        .push((id.clone(), status.to_owned()));
+                }
+            }
+        })
+    };
+    while confirmed.lock().unwrap().len() < 10 {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    let out = s.run(&["restore", backup.to_str().unwrap(), "--yes"]);
+    restored.store(true, Ordering::SeqCst);
+    reviewer.join().unwrap();
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let kept = statuses(&gunzip(
+        &kept_copy(&String::from_utf8_lossy(&out.stdout)),
+        s.dir.path(),
+    ));
+    let now = statuses(&s.db());
+    let decisions = confirmed.lock().unwrap().clone();
+    // Some decisions came first and are all in the copy kept of the
+    // replaced store; the rest came after and are all in the restored one.
+    let apply = |from: &[(String, String)]| {
+        let mut state = at_backup.clone();
+        for (id, status) in from {
+            state.insert(id.clone(), status.clone());
+        }
+        state
+    };
+    let split = (0..=decisions.len())
+        .find(|&k| apply(&decisions[..k]) == kept && apply(&decisions[k..]) == now);
+    assert!(
+        split.is_some(),
+        "{} confirmed decisions are not all in the kept copy or the restored store",
+        decisions.len()
+    );
+    assert!(
+        split.unwrap() < decisions.len(),
+        "decisions after the restore were made"
+    );
+    s.ok(&["db", "check"]);
+}
+
+/// The binary with a clean environment for the store, from any thread.
+fn s_command(args: &[String]) -> std::process::Output {
+    std::process::Command::new(common::BIN)
+        .args(args)
+        .env_remove("PROTOSCRIBE_DB")
+        .env_remove("DATABASE_URL")
+        .env("PROTOSCRIBE_BACKUP_HOURS", "0")
+        .output()
+        .unwrap()
+}
+
+#[test]
+fn a_restore_reaches_the_connections_other_processes_hold_open() {
+    let s = Sandbox::new();
+    analysed(&s);
+    let backup = take_backup(&s);
+    // This test process holds the store open, as a reviewer's session would.
+    let holder = rusqlite::Connection::open(s.db()).unwrap();
+    holder
+        .execute("UPDATE suggestions SET status = 'accepted'", [])
+        .unwrap();
+    let accepted = |conn: &rusqlite::Connection| -> i64 {
+        conn.query_row(
+            "SELECT count(*) FROM suggestions WHERE status = 'accepted'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    };
+    let all = accepted(&holder);
+    assert!(all > 0);
+    let out = s.ok(&["restore", backup.to_str().unwrap(), "--yes"]);
+    assert_eq!(
+        accepted(&holder),
+        0,
+        "the open connection sees the restored store"
+    );
+    let kept = rusqlite::Connection::open(gunzip(&kept_copy(&out), s.dir.path())).unwrap();
+    assert_eq!(accepted(&kept), all, "the replaced store is kept whole");
+    drop(holder);
+    s.ok(&["db", "check"]);
+}
+
+#[test]
+fn keep_days_never_removes_the_newest_backup() {
+    let s = Sandbox::new();
+    analysed(&s);
+    let first = PathBuf::from(
+        s.ok(&["backup", "--keep-days", "0"])
+            .split(" (")
+            .next()
+            .unwrap(),
+    );
+    assert!(first.exists(), "the backup just reported is kept");
+    let out = s.ok(&["backup", "--keep-days", "0"]);
+    let second = PathBuf::from(out.split(" (").next().unwrap());
+    assert!(second.exists(), "{out}");
+    assert!(!first.exists() && out.contains("removed"), "{out}");
+    assert_eq!(backups(second.parent().unwrap()), vec![second]);
+}
+
+/// Files in `dir` that are neither a finished backup nor the store.
+fn leftovers(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            let name = p.file_name().unwrap().to_string_lossy();
+            p.is_file()
+                && !name.ends_with(".db.gz")
+                && !name.starts_with("store.db")
+                && !name.ends_with(".txt")
+        })
+        .collect()
+}
+
+/// A store large enough that a backup or restore is caught half-way.
+fn big_store(s: &Sandbox) {
+    let text = std::fs::read_to_string(format!("{}/complete-vitamin-d.md", common::FIXTURES))
+        .unwrap()
+        .repeat(400);
+    let path = s.write("big.txt", text);
+    s.ok(&["import", "--max-size", "1G", path.to_str().unwrap()]);
+}
+
+/// Start `args`, and kill it once a file other than finished backups
+/// appears in `dir`; returns what was there then (empty if it finished first).
+fn kill_half_way(s: &Sandbox, args: &[&str], dir: &Path) -> Vec<PathBuf> {
+    let mut child = s
+        .command()
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    loop {
+        let found = leftovers(dir);
+        if !found.is_empty() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            return found;
+        }
+        if child.try_wait().unwrap().is_some() {
+            return Vec::new();
+        }
+        std::thread::sleep(std::time::Duration::from_millis(1));
+    }
+}
+
+fn mode(path: &Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .map(|m| m.permissions().mode() & 0o777)
+        .unwrap_or(0)
+}
+
+#[test]
+fn a_killed_backup_or_restore_leaves_only_private_files_and_the_next_run_removes_them() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Sandbox::new();
+    big_store(&s);
+    // A folder others may read, as --dir often is.
+    let open = s.path("shared");
+    std::fs::create_dir(&open).unwrap();
+    std::fs::set_permissions(&open, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let mut caught = kill_half_way(&s, &["backup", "--dir", open.to_str().unwrap()], &open);
+    while caught.is_empty() {
+        caught = kill_half_way(&s, &["backup", "--dir", open.to_str().unwrap()], &open);
+    }
+    for path in &caught {
+        assert_eq!(
+            mode(path),
+            0o600,
+            "{} is readable by others",
+            path.display()
+        );
+    }
+    s.ok(&["backup", "--dir", open.to_str().unwrap()]);
+    assert_eq!(
+        leftovers(&open),
+        Vec::<PathBuf>::new(),
+        "the next backup cleans up"
+    );
+    // A restore killed while it unpacks next to the store.
+    let backup = backups(&open).pop().unwrap();
+    let restore = ["restore", backup.to_str().unwrap(), "--yes"];
+    let mut caught = kill_half_way(&s, &restore, s.dir.path());
+    while caught.is_empty() {
+        caught = kill_half_way(&s, &restore, s.dir.path());
+    }
+    for path in &caught {
+        assert_eq!(
+            mode(path),
+            0o600,
+            "{} is readable by others",
+            path.display()
+        );
+    }
+    s.ok(&["restore", backup.to_str().unwrap(), "--yes"]);
+    assert_eq!(
+        leftovers(s.dir.path()),
+        Vec::<PathBuf>::new(),
+        "the next restore cleans up"
+    );
+    s.ok(&["db", "check"]);
+}
+
+#[test]
+fn a_backup_holding_more_than_its_database_is_refused_before_it_fills_the_disk() {
+    let s = Sandbox::new();
+    analysed(&s);
+    let good = take_backup(&s);
+    let before = std::fs::read(s.db()).unwrap();
+    let restore = |path: &Path| s.run(&["restore", path.to_str().unwrap(), "--yes"]);
+    // Data after the gzip stream.
+    let mut bytes = std::fs::read(&good).unwrap();
+    bytes.extend_from_slice(b"trailing garbage");
+    let trailing = s.write("trailing.db.gz", &bytes);
+    assert_error(&restore(&trailing), "has data after its gzip stream");
+    // A store followed by 64 MiB of zeros compresses to a few KiB.
+    let padded = s.path("padded.db");
+    let mut store = std::fs::read(gunzip(&good, s.dir.path())).unwrap();
+    store.resize(store.len() + (64 << 20), 0);
+    std::fs::write(&padded, &store).unwrap();
+    let padded_gz = gzip(&padded);
+    assert!(std::fs::metadata(&padded_gz).unwrap().len() < 1 << 20);
+    assert_error(&restore(&padded_gz), "holds more than the");
+    // A header declaring terabytes is refused before anything is written.
+    let mut huge = std::fs::read(gunzip(&good, s.dir.path())).unwrap();
+    huge[28..32].copy_from_slice(&0x7fff_ffffu32.to_be_bytes());
+    let huge_db = s.path("huge.db");
+    std::fs::write(&huge_db, &huge).unwrap();
+    assert_error(&restore(&gzip(&huge_db)), "declares a database of");
+    assert_eq!(std::fs::read(s.db()).unwrap(), before);
+    assert_eq!(
+        leftovers(s.dir.path())
+            .into_iter()
+            .filter(|p| p.to_string_lossy().contains(".protoscribe"))
+            .count(),
+        0
     );
 }

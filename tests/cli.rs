@@ -512,3 +512,404 @@ fn output_into_a_closed_pipe_is_not_an_error() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert!(stderr(&out).is_empty(), "{}", stderr(&out));
 }
+
+/// Characters that act on a terminal or reorder text: none may be printed.
+fn assert_inert(what: &str, text: &str) {
+    let bad: Vec<String> = text
+        .chars()
+        .filter(|&c| {
+            (c.is_control() && c != '\n' && c != '\t')
+                || matches!(c, '\u{061c}' | '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+        })
+        .map(|c| format!("U+{:04X}", c as u32))
+        .collect();
+    assert!(bad.is_empty(), "{what} printed {bad:?}: {text:?}");
+}
+
+#[test]
+fn errors_quote_names_and_ids_without_their_escape_sequences() {
+    let s = seeded();
+    // An OSC 52 sequence writes the terminal's clipboard.
+    let name = "evil\u{1b}]52;c;aGk=\u{7}.txt";
+    let out = s.run(&["import", s.path(name).to_str().unwrap()]);
+    assert_error(&out, "evil\u{fffd}]52;c;aGk=\u{fffd}.txt: no such file");
+    assert_inert("a missing file's error", &stderr(&out));
+    s.write(name, "");
+    let out = s.run(&["import", s.path(name).to_str().unwrap()]);
+    assert_error(&out, "is empty");
+    assert_inert("an empty file's error", &stderr(&out));
+    let out = s.run(&["show", "proto_\u{1b}[2J\u{202e}"]);
+    assert_error(&out, "no protocol with id");
+    assert_inert("an unknown id's error", &stderr(&out));
+}
+
+#[test]
+fn bidirectional_overrides_and_escapes_do_not_reach_the_terminal() {
+    let s = Sandbox::new();
+    let text: String = PROTOCOL
+        .lines()
+        .map(|l| format!("{l} \u{202e}txt.exe\u{2066}\u{1b}[31m\u{9b}1m\n"))
+        .collect();
+    let id = s.import("bidi.md", &text);
+    s.ok(&["analyze", &id]);
+    let queue: Value = json(&s.ok(&["suggestions", &id, "--json"]));
+    let first = queue[0]["id"].as_str().unwrap();
+    s.ok(&["review", first, "accept", "--comment", "ok \u{202e}fine"]);
+    s.ok(&[
+        "apply",
+        &id,
+        "--summary",
+        "After review \u{2067}x\u{1b}]0;t\u{7}",
+        "--allow-placeholders",
+    ]);
+    // Where document or user text is shown, the stand-in marks the spot.
+    for (args, quotes_text) in [
+        (vec!["list"], true),
+        (vec!["list", "--search", "fracture"], true),
+        (vec!["show", &id], true),
+        (vec!["show", &id, "--content"], true),
+        (vec!["show", first], true),
+        (vec!["versions", &id], true),
+        (vec!["diff", &id], true),
+        (vec!["suggestions", &id], false),
+        (vec!["checklist", &id], false),
+    ] {
+        let out = s.ok(&args);
+        assert_inert(&format!("{args:?}"), &out);
+        assert!(
+            !quotes_text || out.contains('\u{fffd}'),
+            "{args:?} shows where they were: {out}"
+        );
+    }
+}
+
+#[test]
+fn a_database_url_password_is_never_printed() {
+    let s = Sandbox::new();
+    for url in [
+        "postgresql://ana:s3cret-pw@db.example/trials",
+        "mysql://root:s3cret-pw@localhost:3306/x?ssl=1",
+    ] {
+        let out = std::process::Command::new(common::BIN)
+            .env_remove("PROTOSCRIBE_DB")
+            .env("DATABASE_URL", url)
+            .env("HOME", s.dir.path())
+            .arg("list")
+            .output()
+            .unwrap();
+        assert_error(&out, "not an SQLite file URL");
+        let err = stderr(&out);
+        assert!(!err.contains("s3cret"), "{err}");
+        assert!(err.contains(":***@"), "the URL stays recognisable: {err}");
+    }
+}
+
+#[test]
+fn database_url_options_are_refused_rather_than_dropped() {
+    let s = Sandbox::new();
+    let input = s.write("t.txt", PROTOCOL);
+    let run = |url: &str| {
+        std::process::Command::new(common::BIN)
+            .current_dir(s.dir.path())
+            .env_remove("PROTOSCRIBE_DB")
+            .env("DATABASE_URL", url)
+            .env("PROTOSCRIBE_BACKUP_HOURS", "0")
+            .args(["import", input.to_str().unwrap()])
+            .output()
+            .unwrap()
+    };
+    let out = run("sqlite:///opts.db?mode=ro");
+    assert_error(&out, "options after '?'");
+    assert!(!s.path("opts.db").exists() && !s.path("opts.db?mode=ro").exists());
+    // Three slashes mean a path relative to the working folder, as in SQLAlchemy.
+    let out = run("sqlite:///rel/x.db");
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(common::counts(&s.path("rel/x.db")).protocols, 1);
+}
+
+#[test]
+fn the_help_names_both_database_url_forms() {
+    let out = std::process::Command::new(common::BIN)
+        .arg("--help")
+        .output()
+        .unwrap();
+    let help = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        help.contains("sqlite:///relative/path") && help.contains("sqlite:////absolute/path"),
+        "{help}"
+    );
+}
+
+#[test]
+fn a_fifo_is_refused_at_once_as_the_file_to_import_and_as_the_store() {
+    let s = seeded();
+    let before = s.counts();
+    let fifo = s.path("pipe.txt");
+    common::mkfifo(&fifo);
+    let out = common::output_within(s.command().args(["import", fifo.to_str().unwrap()]), 30)
+        .expect("import of a FIFO hung");
+    assert_error(&out, "is a FIFO (named pipe), not a file");
+    assert_eq!(s.counts(), before);
+    let store_fifo = s.path("pipe.db");
+    common::mkfifo(&store_fifo);
+    for args in [
+        vec!["list"],
+        vec!["import", s.path("seed.txt").to_str().unwrap()],
+    ] {
+        let mut cmd = std::process::Command::new(common::BIN);
+        cmd.arg("--db")
+            .arg(&store_fifo)
+            .args(&args)
+            .env("PROTOSCRIBE_BACKUP_HOURS", "0");
+        let out = common::output_within(&mut cmd, 30).expect("a FIFO as the store hung");
+        assert_error(&out, "is a FIFO (named pipe), not a database file");
+    }
+}
+
+#[test]
+fn read_only_commands_on_a_missing_store_say_so_and_create_nothing() {
+    let s = Sandbox::new();
+    let missing = s.path("D/nd/a/b/x.db");
+    for args in [
+        vec!["list"],
+        vec!["dashboard"],
+        vec!["show", "proto_0123456789abcdef"],
+        vec!["db", "status"],
+        vec!["db", "check"],
+        vec!["exports"],
+        vec!["backup"],
+        vec!["review", "sugg_0123456789abcdef", "accept"],
+    ] {
+        let out = std::process::Command::new(common::BIN)
+            .arg("--db")
+            .arg(&missing)
+            .args(&args)
+            .env("PROTOSCRIBE_BACKUP_HOURS", "0")
+            .output()
+            .unwrap();
+        assert_error(&out, "no store at");
+        assert!(stderr(&out).contains("x.db"), "{}", stderr(&out));
+        assert!(!s.path("D").exists(), "{args:?} created folders");
+    }
+    // Importing creates it, folders and all.
+    let input = s.write("t.txt", PROTOCOL);
+    let out = std::process::Command::new(common::BIN)
+        .arg("--db")
+        .arg(&missing)
+        .args(["import", input.to_str().unwrap()])
+        .env("PROTOSCRIBE_BACKUP_HOURS", "0")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(common::counts(&missing).protocols, 1);
+}
+
+#[test]
+fn an_empty_file_becomes_a_store_only_by_importing_and_then_a_private_one() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Sandbox::new();
+    std::fs::write(s.db(), "").unwrap();
+    std::fs::set_permissions(s.db(), std::fs::Permissions::from_mode(0o644)).unwrap();
+    assert_error(&s.run(&["list"]), "is an empty file, not a store yet");
+    assert_eq!(std::fs::metadata(s.db()).unwrap().len(), 0);
+    s.import("t.txt", PROTOCOL);
+    let mode = std::fs::metadata(s.db()).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o600);
+}
+
+#[test]
+fn demo_goes_beside_the_store_protoscribe_db_names() {
+    let s = Sandbox::new();
+    let team = s.path("team/protocols.db");
+    std::fs::create_dir_all(team.parent().unwrap()).unwrap();
+    let out = std::process::Command::new(common::BIN)
+        .arg("demo")
+        .env("PROTOSCRIBE_DB", &team)
+        .env_remove("DATABASE_URL")
+        .env("HOME", s.path("home"))
+        .env("XDG_DATA_HOME", s.path("home/data"))
+        .env("PROTOSCRIBE_BACKUP_HOURS", "0")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(common::counts(&s.path("team/demo.db")).protocols, 3);
+    assert!(!team.exists(), "the store itself is never touched");
+    assert!(!s.path("home").exists(), "nothing in the default place");
+}
+
+/// The binary run with at most `seconds` of CPU time (the kernel stops it
+/// beyond): a bound on the work done, with a wide margin, not a timing.
+fn run_with_cpu_limit(s: &Sandbox, args: &[&str], seconds: u64) -> std::process::Output {
+    use std::os::unix::process::CommandExt;
+    let mut cmd = s.command();
+    cmd.args(args);
+    // SAFETY: setrlimit is async-signal-safe and touches only the child.
+    unsafe {
+        cmd.pre_exec(move || {
+            let limit = libc::rlimit {
+                rlim_cur: seconds,
+                rlim_max: seconds,
+            };
+            if libc::setrlimit(libc::RLIMIT_CPU, &limit) == 0 {
+                Ok(())
+            } else {
+                Err(std::io::Error::last_os_error())
+            }
+        });
+    }
+    cmd.output().unwrap()
+}
+
+#[test]
+fn a_search_of_many_punctuation_words_reads_the_text_once() {
+    let s = Sandbox::new();
+    // 3,000 different punctuation-only words, all at the end of a 4 MB text.
+    let marks = [';', ':', '!', '?', '%', '&', '+', '='];
+    let words: Vec<String> = (0..3000)
+        .map(|n| (0..4).map(|d| marks[(n >> (3 * d)) & 7]).collect())
+        .collect();
+    let body = "Participants will be randomised in blocks of four. ".repeat(80_000);
+    let text = format!("# Big trial\n\n{body}\n{}\n", words.join(" "));
+    let path = s.write("big.txt", text);
+    s.ok(&["import", "--max-size", "1G", path.to_str().unwrap()]);
+    let query = words.join(" ");
+    // One pass over 4 MB takes milliseconds; one pass per word, minutes.
+    let out = run_with_cpu_limit(&s, &["list", "--search", &query], 20);
+    assert!(
+        out.status.success(),
+        "stopped: {:?} {}",
+        out.status,
+        stderr(&out)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("Big trial"));
+}
+
+#[test]
+fn the_help_names_every_format_and_no_hidden_command() {
+    let help = String::from_utf8(
+        std::process::Command::new(common::BIN)
+            .arg("--help")
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    let line = |command: &str| {
+        help.lines()
+            .find(|l| l.trim_start().starts_with(command))
+            .unwrap_or_else(|| panic!("no {command} in {help}"))
+            .to_owned()
+    };
+    assert!(line("import").contains(".docx") && line("import").contains(".pdf"));
+    assert!(line("export").contains("docx") && line("export").contains("pdf"));
+    assert!(!line("db").contains("test data"), "{}", line("db"));
+}
+
+#[test]
+fn a_title_for_several_files_is_a_usage_mistake() {
+    let s = Sandbox::new();
+    let a = s.write("a.txt", PROTOCOL);
+    let b = s.write("b.txt", PROTOCOL);
+    let out = s.run(&[
+        "import",
+        "--title",
+        "X",
+        a.to_str().unwrap(),
+        b.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(stderr(&out).contains("--title names one protocol"));
+    assert!(!s.db().exists());
+}
+
+#[test]
+fn unknown_ids_say_where_ids_of_their_kind_are_listed() {
+    let s = seeded();
+    for (id, hint) in [
+        (
+            "sugg_0123456789abcdef",
+            "protoscribe suggestions PROTOCOL_ID",
+        ),
+        ("export_0123456789abcdef", "protoscribe exports"),
+        (
+            "version_0123456789abcdef",
+            "protoscribe versions PROTOCOL_ID",
+        ),
+        ("proto_0123456789abcdef", "protoscribe list"),
+    ] {
+        assert_error(&s.run(&["show", id]), hint);
+    }
+    assert_error(
+        &s.run(&["review", "sugg_0123456789abcdef", "accept"]),
+        "protoscribe suggestions PROTOCOL_ID",
+    );
+}
+
+#[test]
+fn utf32_text_is_decoded_by_its_mark_and_nul_characters_refused() {
+    let s = Sandbox::new();
+    let text = "# UTF-32 trial\n\nParticipants will be randomised.\n";
+    let encode = |big_endian: bool| -> Vec<u8> {
+        let mut bytes = Vec::new();
+        for c in std::iter::once('\u{feff}').chain(text.chars()) {
+            let n = c as u32;
+            bytes.extend(if big_endian {
+                n.to_be_bytes()
+            } else {
+                n.to_le_bytes()
+            });
+        }
+        bytes
+    };
+    for (name, big_endian) in [("le.txt", false), ("be.txt", true)] {
+        let path = s.write(name, encode(big_endian));
+        let id = s
+            .ok(&["import", "--force", path.to_str().unwrap()])
+            .trim()
+            .to_owned();
+        let shown = json(&s.ok(&["show", &id, "--json", "--content"]));
+        assert_eq!(shown["content"], text, "{name}");
+        assert_eq!(shown["title"], "UTF-32 trial");
+    }
+    // NUL characters past the first bytes looked at are no text either.
+    let mut bytes = format!("# Trial\n\n{}", "text ".repeat(4000)).into_bytes();
+    bytes.extend_from_slice(b"\0\0\0 more");
+    let path = s.write("nul.txt", bytes);
+    assert_error(
+        &s.run(&["import", path.to_str().unwrap()]),
+        "NUL characters",
+    );
+}
+
+#[test]
+fn utf16_with_a_lone_surrogate_is_called_bad_utf16() {
+    let s = seeded();
+    let mut bytes = vec![0xff, 0xfe];
+    for unit in "# T\n"
+        .encode_utf16()
+        .chain([0xd800])
+        .chain("x\n".encode_utf16())
+    {
+        bytes.extend(unit.to_le_bytes());
+    }
+    let path = s.write("lone.txt", bytes);
+    refused_import(
+        &s,
+        &path,
+        &[],
+        "is not valid UTF-16 text (bad character at byte offset 10)",
+    );
+}
+
+#[test]
+fn an_offset_past_the_end_shows_nothing_rather_than_the_first_page() {
+    let s = seeded();
+    for offset in ["18446744073709551615", "9223372036854775808", "5"] {
+        let listed = json(&s.ok(&["list", "--json", "--offset", offset]));
+        assert_eq!(listed, Value::Array(vec![]), "--offset {offset}");
+        let text = s.ok(&["list", "--offset", offset]);
+        assert!(text.contains("Nothing past --offset"), "{text}");
+    }
+    let huge_limit = json(&s.ok(&["list", "--json", "--limit", "18446744073709551615"]));
+    assert_eq!(huge_limit.as_array().unwrap().len(), 1);
+}

@@ -3,6 +3,8 @@
 
 mod common;
 
+use std::os::unix::fs::FileTypeExt;
+
 use common::{Sandbox, assert_error};
 use serde_json::Value;
 
@@ -319,4 +321,167 @@ fn docx_and_pdf_reports_hold_the_same_content() {
             .join(" ");
         assert!(text.contains(&probe), "pdf lacks {probe:?}");
     }
+}
+
+#[test]
+fn reports_neither_run_markup_nor_carry_escapes_or_direction_overrides() {
+    let s = Sandbox::new();
+    let text = "# Trial \u{202e}fdp.exe <script>alert(1)</script>\n\n\
+        ## Methods\nParticipants <img src=x onerror=alert(1)> are \u{1b}]0;owned\u{7}randomised \
+        \u{9b}31m by \u{2066}block\u{2069} & site.\n";
+    let id = s.import("hostile.md", text);
+    s.ok(&["analyze", &id]);
+    let md = std::fs::read_to_string(s.export(&id, "markdown", "r.md", &["--with-text"])).unwrap();
+    let html = std::fs::read_to_string(s.export(&id, "html", "r.html", &["--with-text"])).unwrap();
+    for (name, report) in [("markdown", &md), ("html", &html)] {
+        let bad: Vec<u32> = report
+            .chars()
+            .filter(|&c| {
+                (c.is_control() && c != '\n' && c != '\t')
+                    || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}')
+            })
+            .map(|c| c as u32)
+            .collect();
+        assert!(bad.is_empty(), "{name} report holds {bad:x?}");
+        assert!(
+            report.contains('\u{fffd}'),
+            "{name}: the stand-in shows where"
+        );
+    }
+    // Outside the protocol's text block, markup is shown as text.
+    let outside_text = md.split("## Protocol text").next().unwrap();
+    assert!(outside_text.contains("&lt;script>"), "{outside_text}");
+    assert!(!outside_text.contains("<script") && !outside_text.contains("<img"));
+    assert!(!html.contains("<script") && !html.contains("<img"));
+}
+
+/// Export with a retention of zero days, so the next cleanup finds it expired.
+fn export_expiring(
+    s: &Sandbox,
+    id: &str,
+    cwd: &std::path::Path,
+    output: &str,
+) -> std::process::Output {
+    s.command()
+        .current_dir(cwd)
+        .env("PROTOSCRIBE_EXPORT_RETENTION_DAYS", "0")
+        .args(["export", id, "-o", output])
+        .output()
+        .unwrap()
+}
+
+fn cleanup_from(s: &Sandbox, cwd: &std::path::Path) -> String {
+    // Expiry is "before now": let the clock pass the export's moment.
+    std::thread::sleep(std::time::Duration::from_millis(20));
+    let out = s
+        .command()
+        .current_dir(cwd)
+        .args(["exports", "--cleanup"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn cleanup_never_removes_a_file_that_a_refused_export_only_named() {
+    let s = Sandbox::new();
+    let id = analysed(&s, "poor-cbt-insomnia.md");
+    let notes = s.write("notes.md", "my own notes");
+    let out = export_expiring(&s, &id, s.dir.path(), "notes.md");
+    assert_error(&out, "already exists");
+    let cleaned = cleanup_from(&s, s.dir.path());
+    assert!(cleaned.contains("expired"), "{cleaned}");
+    assert_eq!(std::fs::read_to_string(&notes).unwrap(), "my own notes");
+}
+
+#[test]
+fn cleanup_run_from_another_folder_removes_the_report_not_a_namesake() {
+    let s = Sandbox::new();
+    let id = analysed(&s, "poor-cbt-insomnia.md");
+    let (here, there) = (s.path("here"), s.path("there"));
+    std::fs::create_dir(&here).unwrap();
+    std::fs::create_dir(&there).unwrap();
+    let out = export_expiring(&s, &id, &here, "report.md");
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    let shown: Value = serde_json::from_str(&s.ok(&["exports", "--json"])).unwrap();
+    assert_eq!(shown[0]["status"], "completed");
+    let namesake = there.join("report.md");
+    std::fs::write(&namesake, "someone else's report").unwrap();
+    let cleaned = cleanup_from(&s, &there);
+    assert!(cleaned.contains("removed"), "{cleaned}");
+    assert!(
+        !here.join("report.md").exists(),
+        "the report itself is removed"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&namesake).unwrap(),
+        "someone else's report"
+    );
+}
+
+#[test]
+fn cleanup_keeps_a_report_that_was_changed_after_the_export() {
+    let s = Sandbox::new();
+    let id = analysed(&s, "poor-cbt-insomnia.md");
+    let out = export_expiring(&s, &id, s.dir.path(), "edited.md");
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    // The same size, other bytes: edited in place.
+    let path = s.path("edited.md");
+    let mut bytes = std::fs::read(&path).unwrap();
+    bytes[0] = b'X';
+    std::fs::write(&path, &bytes).unwrap();
+    let cleaned = cleanup_from(&s, s.dir.path());
+    assert!(
+        cleaned.contains("kept") && cleaned.contains("changed"),
+        "{cleaned}"
+    );
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+}
+
+#[test]
+fn force_replaces_a_regular_file_and_nothing_else() {
+    let s = Sandbox::new();
+    let id = analysed(&s, "poor-cbt-insomnia.md");
+    let target = s.write("target.md", "the link's target");
+    let link = s.path("link.md");
+    std::os::unix::fs::symlink(&target, &link).unwrap();
+    assert_error(
+        &s.run(&["export", &id, "-o", link.to_str().unwrap(), "--force"]),
+        "is a symbolic link: --force replaces only a regular file",
+    );
+    assert!(
+        std::fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink()
+    );
+    assert_eq!(
+        std::fs::read_to_string(&target).unwrap(),
+        "the link's target"
+    );
+    let fifo = s.path("pipe.md");
+    common::mkfifo(&fifo);
+    let out = common::output_within(
+        s.command()
+            .args(["export", &id, "-o", fifo.to_str().unwrap(), "--force"]),
+        30,
+    )
+    .expect("export onto a FIFO hung");
+    assert_error(
+        &out,
+        "is a FIFO (named pipe): --force replaces only a regular file",
+    );
+    assert!(
+        std::fs::symlink_metadata(&fifo)
+            .unwrap()
+            .file_type()
+            .is_fifo()
+    );
+    s.ok(&["export", &id, "-o", target.to_str().unwrap(), "--force"]);
+    assert!(
+        std::fs::read_to_string(&target)
+            .unwrap()
+            .starts_with("# Online CBT-I")
+    );
 }

@@ -57,7 +57,7 @@ pub fn run(ctx: &Context, args: Args) -> Result {
             // One protocol: its error is the command's error.
             Err(e) if ids.len() == 1 => return Err(e.into()),
             Err(e) => {
-                eprintln!("error: {e}");
+                output::print_error(&e);
                 failed = true;
             }
         }

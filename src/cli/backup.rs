@@ -48,33 +48,46 @@ pub fn run_backup(ctx: &Context, args: BackupArgs) -> Result {
     let store = ctx.open_for_reading()?;
     let info = backup::backup(&store, &dir)?;
     let removed = match args.keep_days {
-        Some(days) => backup::prune(&dir, days)?,
+        Some(days) => backup::prune(&dir, days, &info.path)?,
         None => Vec::new(),
     };
     if !args.quiet {
         println!(
             "{} ({}, store {}; verified)",
-            info.path.display(),
+            shown(&info.path),
             output::bytes(info.compressed_size),
             output::bytes(info.database_size)
         );
         for path in removed {
-            println!("removed {}", path.display());
+            println!("removed {}", shown(&path));
         }
     }
     Ok(())
 }
 
+/// A path as the terminal may show it.
+fn shown(path: &Path) -> String {
+    clean(&path.display().to_string(), false).into_owned()
+}
+
 pub fn run_restore(ctx: &Context, args: RestoreArgs) -> Result {
     let path = ctx.db_path()?;
-    if !args.file.is_file() {
-        return Err(Error::Usage(format!(
-            "{}: no such backup file",
-            args.file.display()
-        )));
+    // Unpacked where the store lives, and checked, before anything is asked.
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| {
+                Error::Usage(format!("cannot create the folder {}: {e}", dir.display()))
+            })?;
     }
-    // Check the backup before asking anything.
-    let incoming = backup::verify_backup(&args.file)?;
+    let incoming = backup::unpack(&args.file, dir)?;
     if !args.yes {
         if !std::io::stdin().is_terminal() {
             return Err(Error::Usage(
@@ -86,11 +99,12 @@ pub fn run_restore(ctx: &Context, args: RestoreArgs) -> Result {
             .map(|c| format!("{} protocols, {} suggestions", c.protocols, c.suggestions))
             .unwrap_or_else(|_| "unreadable".into());
         eprint!(
-            "Replace {} ({current}) with {} ({} protocols, {} suggestions)? A backup of the current store is kept. [y/N] ",
-            path.display(),
-            args.file.display(),
-            incoming.protocols,
-            incoming.suggestions
+            "Replace {} ({current}) with {} ({} protocols, {} suggestions, {})? A backup of the current store is kept. [y/N] ",
+            shown(&path),
+            shown(&args.file),
+            incoming.checked.protocols,
+            incoming.checked.suggestions,
+            output::bytes(incoming.size)
         );
         let _ = std::io::stderr().flush();
         let mut answer = String::new();
@@ -100,18 +114,15 @@ pub fn run_restore(ctx: &Context, args: RestoreArgs) -> Result {
             return Ok(());
         }
     }
-    let restored = backup::restore(&args.file, &path, &backup::default_dir(&path))?;
+    let restored = backup::restore(incoming, &path, &backup::default_dir(&path))?;
     println!(
         "restored {} ({} protocols, {} suggestions){}",
-        path.display(),
+        shown(&path),
         restored.restored.protocols,
         restored.restored.suggestions,
         restored
             .previous
-            .map(|p| format!(
-                "; the replaced store is kept at {}",
-                clean(&p.display().to_string(), false)
-            ))
+            .map(|p| format!("; the replaced store is kept at {}", shown(&p)))
             .unwrap_or_default()
     );
     Ok(())

@@ -103,10 +103,7 @@ fn status(ctx: &Context, json: bool) -> Result {
 }
 
 fn check(ctx: &Context) -> Result {
-    let path = ctx.db_path()?;
-    if !path.is_file() {
-        return Err(Error::Usage(format!("no store at {}", path.display())));
-    }
+    let path = ctx.existing_db_path()?;
     let checked = crate::store::backup::check_database(&path)?;
     let store = ctx.open_for_reading()?;
     let drift = store.read(|conn| {
@@ -133,7 +130,7 @@ fn check(ctx: &Context) -> Result {
 }
 
 fn synthesize(ctx: &Context, scale: Scale, seed: u64) -> Result {
-    let store = ctx.open_for_writing()?;
+    let store = ctx.open_or_create()?;
     let existing = store.read(|conn| {
         Ok(conn.query_row("SELECT count(*) FROM protocols", [], |r| r.get::<_, i64>(0))?)
     })?;

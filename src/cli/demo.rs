@@ -5,11 +5,10 @@
 use std::path::{Path, PathBuf};
 
 use super::import::{ImportOptions, Outcome, store_document};
-use super::{Context, Error, Result};
+use super::{Context, Result};
 use crate::analysis::GuidelineChoice;
 use crate::ingest;
 use crate::jobs::analyze;
-use crate::paths::PathError;
 use crate::samples::SAMPLES;
 use crate::store::Store;
 use crate::store::analyses;
@@ -17,14 +16,24 @@ use crate::store::analyses;
 #[derive(Debug, clap::Args)]
 pub struct Args {}
 
-/// The demo store: `--db` if given, else `demo.db` beside the default store.
+/// The demo store: `--db` if given, else `demo.db` beside the store every
+/// other command would use (wherever `PROTOSCRIBE_DB` or `DATABASE_URL`
+/// put it), never that store itself.
 fn demo_path(ctx: &Context) -> Result<PathBuf> {
     if let Some(path) = ctx.db_flag() {
         return Ok(path.to_owned());
     }
-    dirs::data_dir()
-        .map(|d| d.join("protoscribe").join("demo.db"))
-        .ok_or(Error::Path(PathError::NoDataDir))
+    let store = ctx.db_path()?;
+    let dir = store
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let demo = dir.join("demo.db");
+    Ok(if demo == store {
+        dir.join("protoscribe-demo.db")
+    } else {
+        demo
+    })
 }
 
 pub fn run(ctx: &Context, _args: Args) -> Result {

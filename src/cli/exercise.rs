@@ -22,7 +22,7 @@ pub fn run(
         .and_then(|(k, m)| Some((k.parse::<u64>().ok()?, m.parse::<u64>().ok()?)))
         .filter(|(k, m)| *m > 0 && k < m)
         .ok_or_else(|| {
-            Error::Usage(format!("--partition takes K/M with K < M, not {partition}"))
+            Error::Arguments(format!("--partition takes K/M with K < M, not {partition}"))
         })?;
     let store = ctx.open_for_writing()?;
     let ids: Vec<String> = store.read(|conn| {

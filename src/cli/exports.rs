@@ -6,8 +6,8 @@ use std::path::PathBuf;
 
 use super::output::{self, cell};
 use super::{Context, Error, Result};
-use crate::jobs::export::{self, Request};
-use crate::store::{ExportFormat, ExportStatus, Page, exports, time};
+use crate::jobs::export::{self, FileFate, Request};
+use crate::store::{ExportFormat, Page, exports};
 
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
@@ -25,7 +25,7 @@ pub struct ExportArgs {
     /// Include the protocol's text.
     #[arg(long)]
     with_text: bool,
-    /// Replace an existing file.
+    /// Replace an existing regular file (never a link, device or FIFO).
     #[arg(long)]
     force: bool,
     /// Print the export's record as JSON.
@@ -35,7 +35,8 @@ pub struct ExportArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct ExportsArgs {
-    /// Delete expired report files and mark them expired.
+    /// Mark expired exports so, and delete their files if they are still
+    /// exactly the reports written.
     #[arg(long)]
     cleanup: bool,
     #[arg(long)]
@@ -68,7 +69,7 @@ pub fn run_export(ctx: &Context, args: ExportArgs) -> Result {
     }
     println!(
         "{} ({}, {})",
-        done.file_path.as_deref().unwrap_or(""),
+        output::clean(done.file_path.as_deref().unwrap_or(""), false),
         output::bytes(done.file_size.unwrap_or(0) as u64),
         done.id
     );
@@ -76,34 +77,25 @@ pub fn run_export(ctx: &Context, args: ExportArgs) -> Result {
 }
 
 pub fn run_exports(ctx: &Context, args: ExportsArgs) -> Result {
-    let store = ctx.open_for_writing()?;
     if args.cleanup {
-        let due = store.read(|conn| exports::due_for_expiry(conn, &time::now()))?;
-        for e in &due {
-            if let Some(path) = e
-                .file_path
-                .as_deref()
-                .map(PathBuf::from)
-                .filter(|p| p.is_file())
-            {
-                let _ = std::fs::remove_file(&path);
-            }
-            store.write(|tx| {
-                exports::set_status(
-                    tx,
-                    &e.id,
-                    ExportStatus::Expired,
-                    None,
-                    e.error_message.as_deref(),
-                )
-            })?;
-            println!("expired {} {}", e.id, e.file_path.as_deref().unwrap_or(""));
+        let store = ctx.open_for_writing()?;
+        let done = export::cleanup(&store)?;
+        for (e, fate) in &done {
+            let path = output::clean(e.file_path.as_deref().unwrap_or(""), false);
+            let what = match fate {
+                FileFate::Removed => format!("removed {path}"),
+                FileFate::Kept(why) => format!("kept {path}: {why}"),
+                FileFate::Gone => format!("{path} was already gone"),
+                FileFate::NoFile => "no file was written".to_owned(),
+            };
+            println!("expired {}: {what}", e.id);
         }
-        if due.is_empty() {
+        if done.is_empty() {
             println!("Nothing has expired.");
         }
         return Ok(());
     }
+    let store = ctx.open_for_reading()?;
     let rows = store.read(|conn| exports::list(conn, None, Page::first(200)))?;
     if args.json {
         let items: Vec<_> = rows.iter().map(|e| e.to_json()).collect();

@@ -4,7 +4,7 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use super::{Context, Error, Result};
+use super::{Context, Error, Result, output};
 use crate::ingest;
 pub use crate::jobs::import::{
     ImportError, ImportOptions, Outcome, current_user, import_prepared, store_document,
@@ -47,7 +47,7 @@ pub(super) fn parse_size(text: &str) -> std::result::Result<u64, String> {
 
 pub fn run(ctx: &Context, args: Args) -> Result {
     if args.title.is_some() && args.files.len() > 1 {
-        return Err(Error::Usage(
+        return Err(Error::Arguments(
             "--title names one protocol: import the files one at a time to give each a title"
                 .into(),
         ));
@@ -62,7 +62,7 @@ pub fn run(ctx: &Context, args: Args) -> Result {
     if prepared.iter().all(|p| p.is_err()) {
         return report_all(prepared);
     }
-    let store = ctx.open_for_writing()?;
+    let store = ctx.open_or_create()?;
     let options = ImportOptions {
         title: args.title,
         description: args.description,
@@ -77,16 +77,16 @@ pub fn run(ctx: &Context, args: Args) -> Result {
         match outcome {
             Ok(Outcome::Imported(p)) => writeln!(stdout, "{}", p.id)?,
             Ok(Outcome::AlreadyThere(p)) => {
-                eprintln!(
-                    "note: {} was imported before as {} ({}); using it (pass --force to import it again)",
+                output::print_note(&format!(
+                    "{} was imported before as {} ({}); using it (pass --force to import it again)",
                     p.file_path.as_deref().unwrap_or("this file"),
                     p.id,
-                    super::output::clean(&p.title, false)
-                );
+                    p.title
+                ));
                 writeln!(stdout, "{}", p.id)?;
             }
             Err(e) => {
-                eprintln!("error: {e}");
+                output::print_error(&e);
                 failed = true;
             }
         }
@@ -108,7 +108,7 @@ fn report_all(prepared: Vec<std::result::Result<ingest::Prepared, ingest::Ingest
         return Err(errors.remove(0).into());
     }
     for e in errors {
-        eprintln!("error: {e}");
+        output::print_error(&e);
     }
     Err(Error::Reported)
 }

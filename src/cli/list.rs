@@ -66,10 +66,16 @@ pub fn run(ctx: &Context, args: Args) -> Result {
     }
     let mut out = std::io::stdout().lock();
     if rows.is_empty() {
-        let hint = if filter.search.is_some() || filter.status.is_some() {
-            "No protocols match. Try a shorter search, or drop --status."
+        let hint = if args.offset > 0 && total > 0 {
+            format!(
+                "Nothing past --offset {}: there are {} in all.",
+                args.offset,
+                output::thousands(total)
+            )
+        } else if filter.search.is_some() || filter.status.is_some() {
+            "No protocols match. Try a shorter search, or drop --status.".to_owned()
         } else {
-            "No protocols yet. Import one with: protoscribe import FILE.txt"
+            "No protocols yet. Import one with: protoscribe import FILE.txt".to_owned()
         };
         writeln!(out, "{hint}")?;
         return Ok(());
@@ -93,7 +99,7 @@ pub fn run(ctx: &Context, args: Args) -> Result {
             cell(&p.title, 60).trim_end()
         )?;
     }
-    let shown_to = args.offset + rows.len() as u64;
+    let shown_to = args.offset.saturating_add(rows.len() as u64);
     if total > shown_to || args.offset > 0 {
         writeln!(
             out,

@@ -31,7 +31,7 @@ use crate::store::{Access, Store, StoreError};
     name = "protoscribe",
     version,
     about = "Check clinical-trial protocols against SPIRIT and CONSORT, and triage the suggestions",
-    after_help = "The database is --db PATH, else $PROTOSCRIBE_DB, else $DATABASE_URL (sqlite:///path), else $XDG_DATA_HOME/protoscribe/protoscribe.db."
+    after_help = "The database is --db PATH, else $PROTOSCRIBE_DB, else $DATABASE_URL (sqlite:///relative/path or sqlite:////absolute/path, as SQLAlchemy reads it), else $XDG_DATA_HOME/protoscribe/protoscribe.db."
 )]
 pub struct Cli {
     /// The SQLite store to use (created on first use).
@@ -47,7 +47,7 @@ pub struct Cli {
 pub enum Command {
     /// Load the bundled sample protocols into a separate demo store and show it.
     Demo(demo::Args),
-    /// Import protocol documents (.txt, .md); prints each protocol's id.
+    /// Import protocol documents (.docx, .pdf, .txt, .md); prints each protocol's id.
     Import(import::Args),
     /// Analyse protocols against SPIRIT and CONSORT; prints the scores and suggestion counts.
     Analyze(analyze::Args),
@@ -63,7 +63,7 @@ pub enum Command {
     Versions(versions::VersionsArgs),
     /// A unified diff between two versions of a protocol (default: the last change).
     Diff(versions::DiffArgs),
-    /// Write a report (markdown or html): scores, checklist, decisions, optionally the text.
+    /// Write a report (markdown, html, docx or pdf): scores, checklist, decisions, optionally the text.
     Export(exports::ExportArgs),
     /// List reports written; --cleanup removes expired ones.
     Exports(exports::ExportsArgs),
@@ -79,7 +79,7 @@ pub enum Command {
     Backup(backup::BackupArgs),
     /// Replace the store with a backup (checked first; the current store is kept).
     Restore(backup::RestoreArgs),
-    /// The database itself: status, checks, and generating test data.
+    /// The database itself: its status, and checks of its integrity.
     #[command(subcommand)]
     Db(db::Command),
 }
@@ -95,12 +95,13 @@ pub enum Error {
     Path(#[from] PathError),
     #[error(transparent)]
     Analyze(#[from] crate::jobs::analyze::AnalyzeError),
+    /// A failure to report as one line (exit status 1).
     #[error("{0}")]
     Usage(String),
-    /// The command was understood but what it asks cannot be done now
-    /// (exit status 1, unlike a usage mistake).
+    /// The command line asks for something it cannot mean (exit status 2,
+    /// as for clap's own usage errors).
     #[error("{0}")]
-    Refused(String),
+    Arguments(String),
     #[error("cannot write the output: {0}")]
     Io(std::io::Error),
     /// The command already reported its errors (one line per failed file).
@@ -141,19 +142,37 @@ impl Context {
         )?)
     }
 
-    /// Open the store for a command that writes, and start a scheduled
-    /// backup in the background if one is due.
-    pub fn open_for_writing(&self) -> Result<Store> {
+    /// Whether the store is the default one (no --db, no environment):
+    /// the one place a store is created without being asked by name.
+    fn db_is_default(&self) -> bool {
+        let env = paths::Env::from_process();
+        self.db_flag.is_none() && env.protoscribe_db.is_none() && env.database_url.is_none()
+    }
+
+    /// Open the store for a command that creates it if it is not there yet
+    /// (`import`, `db synth`), and start a scheduled backup if one is due.
+    pub fn open_or_create(&self) -> Result<Store> {
         let path = self.db_path()?;
         let store = Store::open(&path)?;
         backup::schedule(&path);
         Ok(store)
     }
 
-    /// Open the store for a command that only reads: a file the user may
-    /// not write is opened read-only rather than refused.
+    /// Open an existing store for a command that writes, and start a
+    /// scheduled backup if one is due. A path with no store is a mistake
+    /// (a mistyped --db), never a reason to create one.
+    pub fn open_for_writing(&self) -> Result<Store> {
+        let path = self.existing_db_path()?;
+        let store = Store::open(&path)?;
+        backup::schedule(&path);
+        Ok(store)
+    }
+
+    /// Open an existing store for a command that only reads: nothing is
+    /// created, and a file the user may not write is opened read-only
+    /// rather than refused.
     pub fn open_for_reading(&self) -> Result<Store> {
-        let path = self.db_path()?;
+        let path = self.existing_db_path()?;
         let read_only =
             path.is_file() && std::fs::OpenOptions::new().write(true).open(&path).is_err();
         let access = if read_only {
@@ -162,6 +181,33 @@ impl Context {
             Access::ReadWrite
         };
         Ok(Store::open_with(&path, access)?)
+    }
+
+    /// The store's path, if a store is there: not a missing file, and not
+    /// an empty one (which only importing turns into a store).
+    pub fn existing_db_path(&self) -> Result<PathBuf> {
+        let path = self.db_path()?;
+        match std::fs::metadata(&path) {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::Usage(format!(
+                "no store at {}: check the path, or create one by importing a protocol (protoscribe{} import FILE)",
+                path.display(),
+                self.db_flag
+                    .as_ref()
+                    .map(|p| format!(" --db {}", p.display()))
+                    .unwrap_or_default()
+            ))),
+            Ok(meta) if meta.is_file() && meta.len() == 0 => Err(Error::Usage(format!(
+                "{} is an empty file, not a store yet: import a protocol into it first, or check the path",
+                path.display()
+            ))),
+            // Refused before SQLite opens it: a FIFO would hang the open.
+            Ok(meta) if !meta.is_file() => Err(Error::Usage(format!(
+                "{} is {}, not a database file: pass --db with a file path",
+                path.display(),
+                crate::files::special_kind(&meta).unwrap_or("a folder")
+            ))),
+            _ => Ok(path),
+        }
     }
 }
 
@@ -177,7 +223,8 @@ fn completed_analysis(store: &Store, id: &str) -> Result<crate::store::analyses:
         })
 }
 
-/// Open the terminal interface on the store at `path`.
+/// Open the terminal interface on the store at `path` (created if needed:
+/// callers decide whether that is wanted).
 pub fn interface(path: &std::path::Path) -> Result {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
@@ -193,7 +240,13 @@ pub fn interface(path: &std::path::Path) -> Result {
 pub fn run(cli: Cli) -> Result {
     let ctx = Context { db_flag: cli.db };
     let Some(command) = cli.command else {
-        return interface(&ctx.db_path()?);
+        // The default store is created on first use; a named one must exist.
+        let path = if ctx.db_is_default() {
+            ctx.db_path()?
+        } else {
+            ctx.existing_db_path()?
+        };
+        return interface(&path);
     };
     match command {
         Command::Demo(args) => demo::run(&ctx, args),

@@ -5,27 +5,25 @@ use std::io::Write;
 
 pub use crate::format::{bytes, score, thousands, when};
 
-/// Text from documents may hold escape sequences or other control
-/// characters; printed raw they could move the cursor or retitle the
-/// terminal. Shown as visible escapes instead (tab and newline kept only
-/// where `keep_newlines`).
+/// Text from documents or users made safe for a terminal (see
+/// `crate::sanitize`): one line, or with `keep_newlines` several.
 pub fn clean(text: &str, keep_newlines: bool) -> Cow<'_, str> {
-    let unsafe_char = |c: char| c.is_control() && !(keep_newlines && (c == '\n' || c == '\t'));
-    if !text.chars().any(unsafe_char) {
-        return Cow::Borrowed(text);
+    if keep_newlines {
+        crate::sanitize::text(text)
+    } else {
+        crate::sanitize::line(text)
     }
-    let mut out = String::with_capacity(text.len() + 8);
-    for c in text.chars() {
-        if unsafe_char(c) {
-            match c {
-                '\n' | '\t' | '\r' => out.push(' '),
-                _ => out.extend(c.escape_unicode()),
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    Cow::Owned(out)
+}
+
+/// Print `error: …` on stderr: one line, whatever the error quotes (file
+/// names, ids, URLs) made safe and its passwords masked.
+pub fn print_error(error: &dyn std::fmt::Display) {
+    eprintln!("error: {}", crate::sanitize::message(&error.to_string()));
+}
+
+/// Print `note: …` on stderr, made safe like an error.
+pub fn print_note(note: &dyn std::fmt::Display) {
+    eprintln!("note: {}", crate::sanitize::message(&note.to_string()));
 }
 
 /// One line of a cell: cleaned and cut to `width` characters with an ellipsis.
@@ -52,7 +50,7 @@ mod tests {
 
     #[test]
     fn escape_sequences_are_made_visible() {
-        assert_eq!(clean("a\x1b[2Jb", false), "a\\u{1b}[2Jb");
+        assert_eq!(clean("a\x1b[2Jb\u{202e}", false), "a\u{fffd}[2Jb\u{fffd}");
         assert_eq!(clean("a\nb", true), "a\nb");
         assert_eq!(clean("a\nb", false), "a b");
     }

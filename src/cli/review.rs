@@ -32,12 +32,12 @@ pub fn run(ctx: &Context, args: Args) -> Result {
     let verb = match (args.decision.as_str(), args.content) {
         ("modify", Some(content)) if !content.trim().is_empty() => Verb::Modify(content),
         ("modify", _) => {
-            return Err(Error::Usage(
+            return Err(Error::Arguments(
                 "modify needs the new text: pass --content TEXT".into(),
             ));
         }
         (_, Some(_)) => {
-            return Err(Error::Usage("--content goes with modify only".into()));
+            return Err(Error::Arguments("--content goes with modify only".into()));
         }
         ("accept", None) => Verb::Accept,
         ("reject", None) => Verb::Reject,

@@ -54,7 +54,7 @@ pub fn run_apply(ctx: &Context, args: ApplyArgs) -> Result {
     };
     let applied = apply::run(&store, &args.id, &options).map_err(|e| match e {
         apply::ApplyError::Store(e) => Error::Store(e),
-        other => Error::Refused(clean(&other.to_string(), false).into_owned()),
+        other => Error::Usage(clean(&other.to_string(), false).into_owned()),
     })?;
     if args.json {
         return Ok(output::print_json(&applied.version.to_json())?);
@@ -125,7 +125,7 @@ pub fn run_diff(ctx: &Context, args: DiffArgs) -> Result {
     })?;
     let latest = all.last().map_or(0, |v| v.version_number);
     if latest < 2 && args.from.is_none() {
-        return Err(Error::Refused(format!(
+        return Err(Error::Usage(format!(
             "{} has only its imported text so far: accept or modify suggestions, then 'protoscribe apply {}'",
             args.id, args.id
         )));

@@ -103,8 +103,8 @@ mod tests {
     #[test]
     fn document_text_is_escaped() {
         assert_eq!(
-            escape("<script>alert('x')</script> & \u{1b}"),
-            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; \u{fffd}"
+            escape("<script>alert('x')</script> & \u{1b} \u{202e}\u{2066}"),
+            "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; \u{fffd} \u{fffd}\u{fffd}"
         );
     }
 }

@@ -1,19 +1,36 @@
 //! The report as Markdown.
+//!
+//! A Markdown file is read in a terminal (`cat`, `less`) and rendered to
+//! HTML by viewers, so document text is made safe for both: control
+//! characters and bidirectional overrides are neutralised (`sanitize`), and
+//! outside the code block `<` and `&` become entities, so a protocol's
+//! `<script>` or `<img onerror=…>` is shown, never run.
 
 use std::fmt::Write;
 
 use super::{Report, status_label};
+use crate::sanitize;
 
-/// Table cells may not hold pipes or line breaks.
+/// Markup characters a Markdown viewer would pass to HTML.
+fn entities(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;")
+}
+
+/// Document text on one line.
+fn inline(text: &str) -> String {
+    entities(&sanitize::line(text))
+}
+
+/// Table cells may not hold pipes or line breaks either.
 fn cell(text: &str) -> String {
-    text.replace('|', "\\|").replace(['\n', '\r'], " ")
+    inline(text).replace('|', "\\|")
 }
 
 pub fn render(r: &Report) -> String {
     let mut out = String::new();
-    let _ = writeln!(out, "# {}\n", r.title.replace('\n', " "));
+    let _ = writeln!(out, "# {}\n", inline(&r.title));
     for (k, v) in &r.facts {
-        let _ = writeln!(out, "- **{k}:** {}", cell(v));
+        let _ = writeln!(out, "- **{}:** {}", inline(k), cell(v));
     }
     let _ = writeln!(out, "\n## Scores\n\n| Score | Value |\n|---|---|");
     for (name, value) in &r.scores {
@@ -42,17 +59,17 @@ pub fn render(r: &Report) -> String {
     }
     let _ = writeln!(out, "\n## Suggestions and decisions");
     for (section, items) in r.by_section() {
-        let _ = writeln!(out, "\n### {}\n", section.replace('\n', " "));
+        let _ = writeln!(out, "\n### {}\n", inline(section));
         for d in items {
-            let _ = writeln!(out, "- **{}**", d.heading());
+            let _ = writeln!(out, "- **{}**", inline(&d.heading()));
             for line in d.content.lines() {
-                let _ = writeln!(out, "  > {line}");
+                let _ = writeln!(out, "  > {}", inline(line));
             }
             if let Some(m) = &d.modified {
-                let _ = writeln!(out, "\n  *Modified text:* {}", m.replace('\n', " "));
+                let _ = writeln!(out, "\n  *Modified text:* {}", inline(m));
             }
             if let Some(c) = &d.comment {
-                let _ = writeln!(out, "\n  *Comment:* {}", c.replace('\n', " "));
+                let _ = writeln!(out, "\n  *Comment:* {}", inline(c));
             }
         }
     }
@@ -63,7 +80,7 @@ pub fn render(r: &Report) -> String {
         let _ = writeln!(
             out,
             "\n## Protocol text\n\n````text\n{}\n````",
-            text.replace("````", "` ` ` `")
+            sanitize::text(text).replace("````", "` ` ` `")
         );
     }
     let _ = writeln!(
@@ -72,4 +89,18 @@ pub fn render(r: &Report) -> String {
         r.generated_at
     );
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markdown_text_cannot_carry_markup_or_escapes() {
+        assert_eq!(
+            inline("<img src=x onerror=alert(1)> & \u{1b}]0;t\u{7}\u{202e}"),
+            "&lt;img src=x onerror=alert(1)> &amp; \u{fffd}]0;t\u{fffd}\u{fffd}"
+        );
+        assert_eq!(cell("a|b\nc"), "a\\|b c");
+    }
 }

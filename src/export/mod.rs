@@ -108,8 +108,9 @@ pub fn checklist_lines(results: Option<&Value>) -> Vec<ChecklistLine> {
         .collect()
 }
 
-/// Text made safe inside HTML and XML: markup characters escaped, control
-/// characters (which XML 1.0 forbids and terminals act on) replaced.
+/// Text made safe inside HTML and XML: markup characters escaped; control
+/// characters (which XML 1.0 forbids and terminals act on) and
+/// bidirectional overrides replaced as everywhere else (`crate::sanitize`).
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
@@ -119,7 +120,8 @@ pub fn escape(text: &str) -> String {
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&#39;"),
-            c if c.is_control() && c != '\n' && c != '\t' => out.push('\u{fffd}'),
+            '\n' | '\t' => out.push(c),
+            c if crate::sanitize::is_unsafe(c) => out.push(crate::sanitize::REPLACEMENT),
             c => out.push(c),
         }
     }

@@ -51,7 +51,7 @@ pub fn detect(bytes: &[u8]) -> Format {
     if let Some((_, format)) = SIGNATURES.iter().find(|(sig, _)| bytes.starts_with(sig)) {
         return *format;
     }
-    if super::text::utf16_bom(bytes).is_some() {
+    if super::text::bom(bytes).is_some() {
         return Format::Text;
     }
     let head = &bytes[..bytes.len().min(SNIFF_BYTES)];

@@ -23,6 +23,8 @@ pub enum IngestError {
     Missing(PathBuf),
     #[error("{0} is a folder; pass the protocol files inside it")]
     Directory(PathBuf),
+    #[error("{path} is {kind}, not a file; save the protocol to a file and import that")]
+    NotAFile { path: PathBuf, kind: &'static str },
     #[error("{path}: cannot read it ({source}); check its permissions")]
     Unreadable {
         path: PathBuf,
@@ -44,6 +46,14 @@ pub enum IngestError {
         "{path} is not valid UTF-8 text (first bad byte at offset {offset}); save it as UTF-8 and import again"
     )]
     NotUtf8 { path: PathBuf, offset: usize },
+    #[error(
+        "{path} is not valid {encoding} text (bad character at byte offset {offset}); save it as UTF-8 and import again"
+    )]
+    NotUnicode {
+        path: PathBuf,
+        encoding: &'static str,
+        offset: usize,
+    },
     #[error("{path} {source}")]
     Docx {
         path: PathBuf,
@@ -112,35 +122,36 @@ pub fn read_document(path: &Path, max_bytes: u64) -> Result<Document, IngestErro
     from_bytes(path, &bytes)
 }
 
-/// The file's bytes, if it is a readable file of at most `max_bytes`.
+/// The file's bytes, if it is a readable regular file of at most
+/// `max_bytes`. A FIFO, device or socket is refused at once, never read.
 pub fn read_bytes(path: &Path, max_bytes: u64) -> Result<Vec<u8>, IngestError> {
-    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => IngestError::Missing(path.to_owned()),
-        _ => IngestError::Unreadable {
-            path: path.to_owned(),
-            source: e,
-        },
-    })?;
-    if meta.is_dir() {
-        return Err(IngestError::Directory(path.to_owned()));
-    }
-    if meta.len() > max_bytes {
-        return Err(IngestError::TooLarge {
-            path: path.to_owned(),
-            size: meta.len(),
-            limit: max_bytes,
-        });
-    }
     let unreadable = |source| IngestError::Unreadable {
         path: path.to_owned(),
         source,
     };
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    let file = crate::files::open_regular(path).map_err(|e| match e {
+        crate::files::OpenError::Io(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            IngestError::Missing(path.to_owned())
+        }
+        crate::files::OpenError::Io(e) => unreadable(e),
+        crate::files::OpenError::Directory => IngestError::Directory(path.to_owned()),
+        crate::files::OpenError::NotRegular(kind) => IngestError::NotAFile {
+            path: path.to_owned(),
+            kind,
+        },
+    })?;
+    let size = file.metadata().map_err(unreadable)?.len();
+    if size > max_bytes {
+        return Err(IngestError::TooLarge {
+            path: path.to_owned(),
+            size,
+            limit: max_bytes,
+        });
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
     // Read at most one byte past the limit: a file that grows while being
-    // read (or a device posing as a file) cannot exhaust memory.
-    std::fs::File::open(path)
-        .map_err(unreadable)?
-        .take(max_bytes + 1)
+    // read cannot exhaust memory.
+    file.take(max_bytes + 1)
         .read_to_end(&mut bytes)
         .map_err(unreadable)?;
     if bytes.len() as u64 > max_bytes {

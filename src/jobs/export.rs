@@ -1,12 +1,18 @@
 //! Writing a report: the export row moves pending → processing →
-//! completed (with size) or failed (with the reason). Files are written
-//! to a temporary file in the same folder and renamed, private (0600), and
-//! never over an existing file unless forced.
+//! completed (with its absolute path, size and sha256) or failed (with the
+//! reason). Files are written to a private temporary file in the same
+//! folder and renamed into place; never over an existing file unless
+//! forced, and even then only over a regular file.
+//!
+//! Cleaning up expired reports removes a file only when its export
+//! completed and the file at the recorded absolute path is still, byte for
+//! byte, the report written (size and sha256): never a file an export
+//! merely named, one in another folder, or one the user has since changed.
 
-use std::fs::OpenOptions;
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
 
 use crate::export::{self, ChecklistLine, DecisionLine, Report};
 use crate::store::exports::{self, Export, NewExport};
@@ -68,12 +74,26 @@ fn default_name(title: &str, format: ExportFormat) -> PathBuf {
     PathBuf::from(format!("{slug}-report.{}", extension(format)))
 }
 
+/// The `file_path` column's limit.
+const PATH_MAX_CHARS: usize = 500;
+
 pub fn run(store: &Store, request: &Request) -> Result<Export, ExportError> {
     let report = build(store, request)?;
-    let path = request
+    let requested = request
         .output
         .clone()
         .unwrap_or_else(|| default_name(&report.title, request.format));
+    // Recorded absolute, so cleanup run from any folder finds this file.
+    let path = std::path::absolute(&requested).map_err(|e| {
+        StoreError::Invalid(format!("cannot tell where {} is: {e}", requested.display()))
+    })?;
+    let recorded = path.to_string_lossy().into_owned();
+    if recorded.chars().count() > PATH_MAX_CHARS {
+        return Err(StoreError::Invalid(format!(
+            "the report's path is longer than {PATH_MAX_CHARS} characters: pass a shorter --output"
+        ))
+        .into());
+    }
     let expires = time::format_time(
         chrono::Utc::now() + chrono::Duration::days(request.retention_days.into()),
     );
@@ -83,7 +103,7 @@ pub fn run(store: &Store, request: &Request) -> Result<Export, ExportError> {
             &NewExport {
                 protocol_id: request.protocol_id.clone(),
                 format: request.format,
-                file_path: Some(path.display().to_string().chars().take(500).collect()),
+                file_path: Some(recorded.clone()),
                 export_options: Some(serde_json::json!({
                     "version": request.version,
                     "with_text": request.with_text,
@@ -103,14 +123,8 @@ pub fn run(store: &Store, request: &Request) -> Result<Export, ExportError> {
         ExportFormat::Pdf => Ok(export::pdf::render(&report)),
     };
     match rendered.and_then(|bytes| write_atomically(&path, &bytes, request.force)) {
-        Ok(size) => Ok(store.write(|tx| {
-            exports::set_status(
-                tx,
-                &row.id,
-                ExportStatus::Completed,
-                Some(size as i64),
-                None,
-            )
+        Ok(written) => Ok(store.write(|tx| {
+            exports::complete(tx, &row.id, &written.path, written.size, &written.sha256)
         })?),
         Err(message) => {
             store.write(|tx| {
@@ -230,46 +244,150 @@ fn build(store: &Store, request: &Request) -> Result<Report, ExportError> {
     })?)
 }
 
+/// What was written, and where it really is.
+struct Written {
+    path: String,
+    size: u64,
+    sha256: String,
+}
+
 /// Write `bytes` to a private temporary file beside `path` and rename it
-/// into place; returns the size. Errors are sentences for the user.
-fn write_atomically(path: &Path, bytes: &[u8], force: bool) -> Result<u64, String> {
-    if path.is_dir() {
-        return Err(format!(
-            "{} is a folder: pass a file name with --output",
-            path.display()
-        ));
-    }
-    if path.exists() && !force {
-        return Err(format!(
-            "{} already exists: pass --force to replace it, or another --output",
-            path.display()
-        ));
+/// into place. Without `force` nothing that exists is replaced (checked by
+/// the rename itself); with it, only a regular file is. Errors are
+/// sentences for the user.
+fn write_atomically(path: &Path, bytes: &[u8], force: bool) -> Result<Written, String> {
+    let shown = path.display();
+    match std::fs::symlink_metadata(path) {
+        Ok(meta) if meta.is_dir() => {
+            return Err(format!(
+                "{shown} is a folder: pass a file name with --output"
+            ));
+        }
+        Ok(_) if !force => {
+            return Err(format!(
+                "{shown} already exists: pass --force to replace it, or another --output"
+            ));
+        }
+        Ok(meta) if !meta.is_file() => {
+            return Err(format!(
+                "{shown} is {}: --force replaces only a regular file; pass another --output",
+                crate::files::special_kind(&meta).unwrap_or("not a regular file")
+            ));
+        }
+        _ => {}
     }
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
         .unwrap_or(Path::new("."));
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let temp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut file = OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .mode(0o600)
-            .open(&temp)
-            .map_err(|e| format!("cannot write in {}: {e}", dir.display()))?;
-        file.write_all(bytes)
-            .and_then(|()| file.sync_all())
-            .map_err(|e| format!("cannot write {}: {e} (is the disk full?)", path.display()))?;
-        std::fs::rename(&temp, path)
-            .map_err(|e| format!("cannot put the report at {}: {e}", path.display()))?;
-        Ok(bytes.len() as u64)
-    })();
-    if result.is_err() {
-        let _ = std::fs::remove_file(&temp);
+    crate::files::clean_stale(dir);
+    let mut temp = crate::files::temp_in(dir, "report")
+        .map_err(|e| format!("cannot write in {}: {e}", dir.display()))?;
+    temp.write_all(bytes)
+        .and_then(|()| temp.as_file().sync_all())
+        .map_err(|e| format!("cannot write {shown}: {e} (is the disk full?)"))?;
+    let placed = if force {
+        temp.persist(path).map(drop)
+    } else {
+        temp.persist_noclobber(path).map(drop)
+    };
+    placed.map_err(|e| match e.error.kind() {
+        std::io::ErrorKind::AlreadyExists => {
+            format!("{shown} already exists: pass --force to replace it, or another --output")
+        }
+        _ => format!("cannot put the report at {shown}: {}", e.error),
+    })?;
+    crate::files::sync_dir(dir);
+    // Where it really is: the folder with its links resolved.
+    let real = std::fs::canonicalize(dir)
+        .map(|d| d.join(path.file_name().unwrap_or_default()))
+        .unwrap_or_else(|_| path.to_owned());
+    Ok(Written {
+        path: real
+            .to_string_lossy()
+            .chars()
+            .take(PATH_MAX_CHARS)
+            .collect(),
+        size: bytes.len() as u64,
+        sha256: format!("{:x}", Sha256::digest(bytes)),
+    })
+}
+
+/// What cleanup did with one expired export's file.
+#[derive(Clone, Debug, PartialEq)]
+pub enum FileFate {
+    Removed,
+    /// Left in place, and why.
+    Kept(&'static str),
+    /// Already gone from where it was written.
+    Gone,
+    /// No file to look at (the export failed, or named none).
+    NoFile,
+}
+
+/// Mark every export past its expiry `expired` and remove the files that
+/// are still exactly the reports written; returns each with what happened.
+pub fn cleanup(store: &Store) -> Result<Vec<(Export, FileFate)>, StoreError> {
+    let due = store.read(|conn| exports::due_for_expiry(conn, &time::now()))?;
+    let mut done = Vec::with_capacity(due.len());
+    for export in due {
+        let fate = retire_file(&export);
+        let expired = store.write(|tx| {
+            exports::set_status(
+                tx,
+                &export.id,
+                ExportStatus::Expired,
+                None,
+                export.error_message.as_deref(),
+            )
+        })?;
+        done.push((expired, fate));
     }
-    result
+    Ok(done)
+}
+
+/// Remove an expired export's file if, and only if, it is still the report.
+fn retire_file(export: &Export) -> FileFate {
+    if export.status != ExportStatus::Completed {
+        return FileFate::NoFile;
+    }
+    let (Some(path), Some(size), Some(sha256)) = (
+        export.file_path.as_deref(),
+        export.file_size,
+        export.file_sha256.as_deref(),
+    ) else {
+        return FileFate::Kept("written by an older ProtoScribe, which kept no checksum");
+    };
+    let path = Path::new(path);
+    if !path.is_absolute() {
+        return FileFate::Kept("its recorded path is not absolute");
+    }
+    match std::fs::symlink_metadata(path) {
+        Err(_) => return FileFate::Gone,
+        Ok(meta) if !meta.is_file() => return FileFate::Kept("it is no longer a regular file"),
+        Ok(meta) if meta.len() != size as u64 => {
+            return FileFate::Kept("it has changed since the export");
+        }
+        Ok(_) => {}
+    }
+    if file_sha256(path).as_deref() != Some(sha256) {
+        return FileFate::Kept("it has changed since the export");
+    }
+    match std::fs::remove_file(path) {
+        Ok(()) => FileFate::Removed,
+        Err(_) => FileFate::Kept("it could not be removed"),
+    }
+}
+
+fn file_sha256(path: &Path) -> Option<String> {
+    let mut file = crate::files::open_regular(path).ok()?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => return Some(format!("{:x}", hasher.finalize())),
+            Ok(n) => hasher.update(&buf[..n]),
+            Err(_) => return None,
+        }
+    }
 }

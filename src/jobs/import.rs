@@ -1,9 +1,13 @@
 //! Storing an imported document: one transaction holds the protocol and
 //! its version 1; the same bytes imported again reuse the protocol unless
-//! forced. Word and PDF files follow the seed's lifecycle: the protocol is
-//! `processing` while its text is extracted, then `ready`, or `error` with
-//! the reason in its metadata. Shared by `protoscribe import` and the
-//! interface's import.
+//! forced. Shared by `protoscribe import` and the interface's import.
+//!
+//! A Word or PDF file's text is extracted before anything is written, so
+//! an import interrupted during the (possibly slow) extraction leaves
+//! nothing behind, and a store that fails while the protocol is written
+//! keeps nothing of it (one transaction). The protocol is then `ready`, or,
+//! when extraction failed, `error` with the reason in its metadata, so the
+//! failure is on record and the file can be imported again once fixed.
 
 use std::path::Path;
 
@@ -49,8 +53,9 @@ pub fn import_file(
     import_prepared(store, path, ingest::prepare(path, bytes)?, options)
 }
 
-/// Store a checked file: decoded text in one transaction; Word and PDF
-/// through the processing → ready | error lifecycle.
+/// Store a checked file: plain text is decoded already; a Word or PDF
+/// file is extracted first, then stored in one transaction, `ready` or
+/// (extraction failed) `error`.
 pub fn import_prepared(
     store: &Store,
     path: &Path,
@@ -62,81 +67,48 @@ pub fn import_prepared(
         Prepared::Extract { format, bytes } => (format, bytes),
     };
     let sha256 = format!("{:x}", Sha256::digest(&bytes));
-    let stem = path
-        .file_stem()
-        .map(|s| s.to_string_lossy().chars().take(200).collect::<String>());
-    let placeholder_metadata =
-        serde_json::json!({"source_format": format.as_str(), "sha256": sha256});
-    let started = store.write(|tx| {
-        if !options.force
-            && let Some(existing) = protocols::find_by_sha256(tx, &sha256)?
-        {
-            return Ok(Err(existing));
-        }
-        Ok(Ok(protocols::create(
+    // Imported before: no need to extract it again.
+    if !options.force
+        && let Some(existing) = store.read(|conn| protocols::find_by_sha256(conn, &sha256))?
+    {
+        return Ok(Outcome::AlreadyThere(existing));
+    }
+    let e = match ingest::from_bytes(path, &bytes) {
+        Ok(doc) => return Ok(store_document(store, &doc, options)?),
+        Err(e) => e,
+    };
+    let message = e.to_string();
+    let title = options
+        .title
+        .clone()
+        .or_else(|| {
+            path.file_stem()
+                .map(|s| s.to_string_lossy().chars().take(200).collect::<String>())
+        })
+        .filter(|t| !t.trim().is_empty())
+        .unwrap_or_else(|| "Untitled protocol".into());
+    let failed = store.write(|tx| {
+        protocols::create(
             tx,
             &NewProtocol {
-                title: options
-                    .title
-                    .clone()
-                    .or(stem)
-                    .filter(|t| !t.trim().is_empty())
-                    .unwrap_or_else(|| "Untitled protocol".into()),
+                title: title.clone(),
                 description: options.description.clone(),
                 content: String::new(),
-                status: Some(ProtocolStatus::Processing),
+                status: Some(ProtocolStatus::Error),
                 file_path: Some(display_path(path)),
                 file_size: Some(bytes.len() as i64),
-                metadata: Some(placeholder_metadata.clone()),
+                metadata: Some(serde_json::json!({
+                    "source_format": format.as_str(),
+                    "sha256": sha256,
+                    "error": message,
+                })),
             },
-        )?))
+        )
     })?;
-    let row = match started {
-        Ok(row) => row,
-        Err(existing) => return Ok(Outcome::AlreadyThere(existing)),
-    };
-    match ingest::from_bytes(path, &bytes) {
-        Ok(doc) => Ok(store.write(|tx| {
-            let protocol = protocols::update(
-                tx,
-                &row.info.id,
-                &protocols::ProtocolUpdate {
-                    title: Some(
-                        options
-                            .title
-                            .clone()
-                            .unwrap_or_else(|| doc.suggested_title()),
-                    ),
-                    content: Some(doc.content.clone()),
-                    status: Some(ProtocolStatus::Ready),
-                    metadata: Some(doc.metadata()),
-                    ..Default::default()
-                },
-            )?;
-            first_version(tx, &protocol)?;
-            Ok(Outcome::Imported(protocol))
-        })?),
-        Err(e) => {
-            let message = e.to_string();
-            let mut metadata = placeholder_metadata;
-            metadata["error"] = serde_json::Value::from(message.clone());
-            store.write(|tx| {
-                protocols::update(
-                    tx,
-                    &row.info.id,
-                    &protocols::ProtocolUpdate {
-                        status: Some(ProtocolStatus::Error),
-                        metadata: Some(metadata.clone()),
-                        ..Default::default()
-                    },
-                )
-            })?;
-            Err(ImportError::Failed {
-                id: row.info.id.clone(),
-                message,
-            })
-        }
-    }
+    Err(ImportError::Failed {
+        id: failed.info.id,
+        message,
+    })
 }
 
 /// Version 1 of a protocol: its imported text.

@@ -223,7 +223,8 @@ pub fn list(conn: &Connection, filter: &AnalysisFilter, page: Page) -> Result<Ve
         w.next(1),
         w.next(2)
     ))?;
-    let params = w.params(&[page.limit as i64, page.offset as i64]);
+    let (limit, offset) = page.sql();
+    let params = w.params(&[limit, offset]);
     let rows = stmt.query_map(rusqlite::params_from_iter(params), Analysis::from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
@@ -272,7 +273,8 @@ pub fn history(conn: &Connection, protocol_id: &str, limit: u64) -> Result<Vec<A
     let mut stmt = conn.prepare(&format!(
         "SELECT {columns} FROM analyses WHERE protocol_id = ?1 ORDER BY created_at DESC LIMIT ?2"
     ))?;
-    let rows = stmt.query_map(params![protocol_id, limit as i64], Analysis::from_row)?;
+    let limit = Page::first(limit).sql().0;
+    let rows = stmt.query_map(params![protocol_id, limit], Analysis::from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
-    #[error("no {kind} with id '{id}': run 'protoscribe list' to see the ids")]
+    #[error("no {kind} with id '{id}': {}", where_ids_are(kind))]
     NotFound { kind: &'static str, id: String },
 
     #[error(
@@ -58,6 +58,17 @@ pub enum StoreError {
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// The command that lists the ids of a kind of record.
+fn where_ids_are(kind: &str) -> &'static str {
+    match kind {
+        "suggestion" => "run 'protoscribe suggestions PROTOCOL_ID' to see its ids",
+        "analysis" => "run 'protoscribe show PROTOCOL_ID' to see its latest analysis",
+        "version" => "run 'protoscribe versions PROTOCOL_ID --json' to see their ids",
+        "export" => "run 'protoscribe exports' to see the ids",
+        _ => "run 'protoscribe list' to see the ids",
+    }
+}
 
 impl StoreError {
     /// Turn a raw SQLite error into the sentence a user can act on, now that

@@ -21,6 +21,9 @@ pub struct Export {
     pub created_at: String,
     pub completed_at: Option<String>,
     pub expires_at: Option<String>,
+    /// The sha256 of the file a completed export wrote: cleanup removes the
+    /// file only while it still holds exactly this.
+    pub file_sha256: Option<String>,
 }
 
 #[derive(Clone, Debug)]
@@ -32,7 +35,7 @@ pub struct NewExport {
     pub expires_at: Option<String>,
 }
 
-const COLUMNS: &str = "id, protocol_id, format, file_path, export_options, status, error_message, file_size, created_at, completed_at, expires_at";
+const COLUMNS: &str = "id, protocol_id, format, file_path, export_options, status, error_message, file_size, created_at, completed_at, expires_at, file_sha256";
 
 impl Export {
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Export> {
@@ -49,6 +52,7 @@ impl Export {
             created_at: row.get(8)?,
             completed_at: row.get(9)?,
             expires_at: row.get(10)?,
+            file_sha256: row.get(11)?,
         })
     }
 
@@ -143,6 +147,26 @@ pub fn set_status(
     get(conn, id)
 }
 
+/// A report written: where it is (absolute), its size and its sha256.
+pub fn complete(
+    conn: &Connection,
+    id: &str,
+    path: &str,
+    size: u64,
+    sha256: &str,
+) -> Result<Export> {
+    let updated = conn.execute(
+        "UPDATE exports SET status = 'completed', file_path = ?2, file_size = ?3,
+            file_sha256 = ?4, error_message = NULL, completed_at = ?5
+         WHERE id = ?1",
+        params![id, path, size as i64, sha256, time::now()],
+    )?;
+    if updated == 0 {
+        return Err(not_found(id));
+    }
+    get(conn, id)
+}
+
 /// Exports, newest first, of one protocol or of all.
 pub fn list(conn: &Connection, protocol_id: Option<&str>, page: Page) -> Result<Vec<Export>> {
     let w = Where::new().eq("protocol_id", protocol_id);
@@ -152,7 +176,8 @@ pub fn list(conn: &Connection, protocol_id: Option<&str>, page: Page) -> Result<
         w.next(1),
         w.next(2)
     ))?;
-    let params = w.params(&[page.limit as i64, page.offset as i64]);
+    let (limit, offset) = page.sql();
+    let params = w.params(&[limit, offset]);
     let rows = stmt.query_map(rusqlite::params_from_iter(params), Export::from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }

@@ -37,10 +37,16 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0004_decisions",
         sql: include_str!("../../migrations/0004_decisions.sql"),
     },
+    Migration {
+        version: 5,
+        name: "0005_export_checksums_interrupted_imports",
+        sql: include_str!("../../migrations/0005_export_checksums_interrupted_imports.sql"),
+    },
 ];
 
-/// The schema version this binary writes.
-pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+/// The schema version this binary writes: the last migration's, so a
+/// number left free for a migration made elsewhere changes nothing.
+pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].version;
 
 pub fn user_version(conn: &Connection) -> Result<i64> {
     Ok(conn.pragma_query_value(None, "user_version", |row| row.get(0))?)
@@ -76,6 +82,35 @@ pub fn check_compatible(conn: &Connection, path: &std::path::Path) -> Result<i64
     Ok(version)
 }
 
+/// Before an existing store of schema `version` is upgraded (or switched
+/// to WAL), check it: nothing is written into a damaged store, not even an
+/// upgrade. Upgrades are rare, so the check's one pass over the file is too.
+pub fn check_before_upgrade(conn: &Connection, version: i64) -> Result<()> {
+    if version == 0 || version >= SCHEMA_VERSION {
+        return Ok(());
+    }
+    check_sound(conn)
+}
+
+/// `PRAGMA quick_check`: the file's structure is sound.
+fn check_sound(conn: &Connection) -> Result<()> {
+    let problems: Vec<String> = conn
+        .prepare("PRAGMA quick_check")?
+        .query_map([], |r| r.get::<_, String>(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    if problems == ["ok"] {
+        return Ok(());
+    }
+    let path = conn
+        .path()
+        .map(std::path::PathBuf::from)
+        .unwrap_or_default();
+    Err(StoreError::Corrupt {
+        path,
+        detail: problems.into_iter().take(3).collect::<Vec<_>>().join("; "),
+    })
+}
+
 /// Bring the schema up to `SCHEMA_VERSION`; returns how many steps ran.
 pub fn migrate(conn: &mut Connection) -> Result<usize> {
     migrate_to(conn, SCHEMA_VERSION)
@@ -106,4 +141,19 @@ pub fn migrate_to(conn: &mut Connection, target: i64) -> Result<usize> {
         applied += 1;
     }
     Ok(applied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_count_up_and_match_their_file_names() {
+        for pair in MIGRATIONS.windows(2) {
+            assert!(pair[0].version < pair[1].version, "{}", pair[1].name);
+        }
+        for m in MIGRATIONS {
+            assert_eq!(m.name[..4].parse::<i64>().unwrap(), m.version, "{}", m.name);
+        }
+    }
 }

@@ -37,6 +37,14 @@ impl Page {
     pub fn first(limit: u64) -> Page {
         Page { offset: 0, limit }
     }
+
+    /// (LIMIT, OFFSET) as SQLite takes them, signed: past the largest they
+    /// stay the largest. Cast, 2^64 - 1 became -1, which SQLite reads as
+    /// "no limit" or "no offset", so a far page showed the first one.
+    pub fn sql(self) -> (i64, i64) {
+        let clamp = |n: u64| i64::try_from(n).unwrap_or(i64::MAX);
+        (clamp(self.limit), clamp(self.offset))
+    }
 }
 
 impl Default for Page {
@@ -75,11 +83,19 @@ impl Store {
     }
 
     fn prepare(path: &Path, access: Access) -> Result<()> {
-        if path.is_dir() {
-            return Err(StoreError::Invalid(format!(
-                "{} is a folder, not a database file: pass --db with a file path",
-                path.display()
-            )));
+        // SQLite would open a FIFO and wait on it for ever: look first.
+        if let Ok(meta) = std::fs::metadata(path) {
+            let kind = if meta.is_dir() {
+                Some("a folder")
+            } else {
+                crate::files::special_kind(&meta)
+            };
+            if let Some(kind) = kind {
+                return Err(StoreError::Invalid(format!(
+                    "{} is {kind}, not a database file: pass --db with a file path",
+                    path.display()
+                )));
+            }
         }
         match access {
             Access::ReadWrite => {
@@ -89,6 +105,9 @@ impl Store {
                     });
                 }
                 pool::create_private_file(path)?;
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    crate::files::clean_stale(dir);
+                }
             }
             Access::ReadOnly if !path.exists() => {
                 return Err(StoreError::Invalid(format!(
@@ -102,6 +121,7 @@ impl Store {
         let version = migrate::check_compatible(&conn, path)?;
         match access {
             Access::ReadWrite => {
+                migrate::check_before_upgrade(&conn, version)?;
                 // Switching to WAL needs the file to itself, and SQLite
                 // answers "busy" at once instead of waiting: when several
                 // processes open a new store together, take turns.

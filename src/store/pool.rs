@@ -22,6 +22,7 @@ pub const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Set on every connection. WAL itself is persistent and set once at open.
 fn configure(conn: &Connection) -> rusqlite::Result<()> {
     conn.busy_timeout(BUSY_TIMEOUT)?;
+    super::search::register(conn)?;
     conn.execute_batch(
         "PRAGMA foreign_keys = ON;
          PRAGMA synchronous = NORMAL;
@@ -48,6 +49,8 @@ impl Access {
 }
 
 /// Create an empty, private database file (and its folder) if none exists.
+/// An empty file that is there already is about to become a store: it is
+/// made private too, as a created one would be.
 pub fn create_private_file(path: &Path) -> Result<()> {
     let create_err = |source| StoreError::Create {
         path: path.to_owned(),
@@ -67,7 +70,14 @@ pub fn create_private_file(path: &Path) -> Result<()> {
         .open(path)
     {
         Ok(_) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            if fs::metadata(path).is_ok_and(|m| m.is_file() && m.len() == 0) {
+                use std::os::unix::fs::PermissionsExt;
+                // Best effort: a file someone else owns keeps its mode.
+                let _ = fs::set_permissions(path, fs::Permissions::from_mode(0o600));
+            }
+            Ok(())
+        }
         Err(e) => Err(create_err(e)),
     }
 }

@@ -193,7 +193,7 @@ pub fn find_by_sha256(conn: &Connection, sha256: &str) -> Result<Option<Protocol
 /// Protocols, newest first, or best match first when searching.
 pub fn list(conn: &Connection, filter: &ProtocolFilter, page: Page) -> Result<Vec<ProtocolInfo>> {
     let status = filter.status.map(|s| s.as_str());
-    let (limit, offset) = (page.limit as i64, page.offset as i64);
+    let (limit, offset) = page.sql();
     let mut rows = Vec::new();
     match searched(filter) {
         Some(query) => {

@@ -1,29 +1,12 @@
-//! Text from documents made safe to draw: control characters, escape
-//! sequences and bidirectional overrides cannot reach the terminal.
+//! Text from documents made safe to draw: what may reach the terminal is
+//! decided once, in `crate::sanitize`; here it is fitted to the screen.
 
 use std::borrow::Cow;
-
-/// Characters that change how the terminal or the text direction behaves.
-fn is_unsafe(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200e}' | '\u{200f}' | '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
-}
 
 /// One line: every unsafe character (newlines included) becomes a visible
 /// stand-in, so a document cannot move the cursor or retitle the window.
 pub fn line(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_unsafe) {
-        return Cow::Borrowed(text);
-    }
-    Cow::Owned(
-        text.chars()
-            .map(|c| match c {
-                '\n' | '\r' | '\t' => ' ',
-                c if is_unsafe(c) => '\u{fffd}',
-                c => c,
-            })
-            .collect(),
-    )
+    crate::sanitize::line(text)
 }
 
 /// Several lines: newlines kept, tabs widened, everything else unsafe replaced.

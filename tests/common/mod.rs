@@ -177,3 +177,31 @@ pub fn assert_failed_extraction(s: &Sandbox, out: &Output, needle: &str) {
         "no import left half-way"
     );
 }
+
+/// Run a command, killing it if it has not finished after `secs`: a guard
+/// against hangs (what is tested is that it ends, and how), not a timing.
+pub fn output_within(cmd: &mut Command, secs: u64) -> Option<Output> {
+    use std::process::Stdio;
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run protoscribe");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+    while child.try_wait().expect("wait").is_none() {
+        if std::time::Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    Some(child.wait_with_output().expect("output"))
+}
+
+/// Make a FIFO (named pipe) at `path`.
+pub fn mkfifo(path: &Path) {
+    let status = Command::new("mkfifo").arg(path).status().expect("mkfifo");
+    assert!(status.success());
+}
