@@ -229,40 +229,6 @@ fn cleanup_removes_expired_reports_only() {
     );
 }
 
-/// The text a PDF shows: every `(…) Tj` string, decoded, in order.
-fn pdf_text(bytes: &[u8]) -> String {
-    let mut out = String::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'(' {
-            let mut s = Vec::new();
-            i += 1;
-            while i < bytes.len() && bytes[i] != b')' {
-                if bytes[i] == b'\\' && i + 1 < bytes.len() {
-                    i += 1;
-                    if bytes[i].is_ascii_digit() {
-                        let oct = std::str::from_utf8(&bytes[i..i + 3]).unwrap();
-                        s.push(u8::from_str_radix(oct, 8).unwrap());
-                        i += 2;
-                    } else {
-                        s.push(bytes[i]);
-                    }
-                } else {
-                    s.push(bytes[i]);
-                }
-                i += 1;
-            }
-            if bytes[i + 1..].starts_with(b" Tj") {
-                // WinAnsi: Latin-1 for what the tests look for.
-                out.extend(s.iter().map(|&b| b as char));
-                out.push(' ');
-            }
-        }
-        i += 1;
-    }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
 #[test]
 fn docx_and_pdf_reports_hold_the_same_content() {
     let s = Sandbox::new();
@@ -293,25 +259,25 @@ fn docx_and_pdf_reports_hold_the_same_content() {
         doc.content
     );
 
+    // The PDF read back by ProtoScribe's own importer (qpdf and pdftotext
+    // read it in tests/readers.rs).
     let bytes = std::fs::read(&pdf).unwrap();
     assert!(bytes.starts_with(b"%PDF-1.4") && bytes.ends_with(b"%%EOF\n"));
-    let text = pdf_text(&bytes);
+    let read = protoscribe::ingest::from_bytes(&pdf, &bytes).unwrap();
+    assert!(read.pages.unwrap() >= 2);
+    let text = read
+        .content
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
     assert!(
         text.contains("Supervised exercise therapy for people with knee"),
         "{text}"
     );
+    assert!(text.contains("Suggestions and decisions"), "{text}");
     assert!(
         text.contains("Overall 54.3") && text.contains("SPIRIT 2013 45.6"),
-        "scores"
-    );
-    assert!(text.contains("Page 1 of"), "page numbers");
-    // A PDF library reads it too (pdf-extract, through the importer).
-    let read = protoscribe::ingest::from_bytes(&pdf, &bytes).unwrap();
-    assert!(read.pages.unwrap() >= 2);
-    assert!(
-        read.content.contains("Suggestions and decisions"),
-        "{}",
-        read.content
+        "scores: {text}"
     );
     for suggestion in &q {
         let probe: String = first_line(suggestion)

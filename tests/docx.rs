@@ -161,3 +161,65 @@ fn a_zip_bomb_is_refused_without_unpacking_it() {
     let path = s.write("bomb.docx", bytes);
     common::assert_failed_extraction(&s, &s.run(&["import", path.to_str().unwrap()]), "zip bomb");
 }
+
+/// The NIH originals in `shared/protocols`, beside the repository (CI lays
+/// shared/ there too); a missing file fails the test.
+fn nih(name: &str) -> String {
+    let path = format!("{}/../shared/protocols/{name}", env!("CARGO_MANIFEST_DIR"));
+    assert!(
+        std::path::Path::new(&path).is_file(),
+        "{path} is missing: the NIH protocols live in shared/protocols beside the repository"
+    );
+    path
+}
+
+#[test]
+fn an_institutional_word_protocol_keeps_its_numbered_sections_as_headings() {
+    let s = Sandbox::new();
+    let id = s
+        .ok(&["import", &nih("nih-saa-sirolimus.docx")])
+        .trim()
+        .to_owned();
+    let shown: Value = serde_json::from_str(&s.ok(&["show", &id, "--json", "--content"])).unwrap();
+    let content = shown["content"].as_str().unwrap();
+    // Its sections are numbered list paragraphs and hand-numbered bold
+    // lines, no heading styles: all come out as numbered `#` headings.
+    let top: Vec<&str> = content
+        .lines()
+        .filter_map(|l| l.strip_prefix("# "))
+        .collect();
+    for heading in [
+        "1.0 OBJECTIVES",
+        "2.0 BACKGROUND AND SCIENTIFIC JUSTIFICATION",
+        "3 Study Design",
+        "4 Eligibility Assessment and Enrolment",
+        "5 Treatment Plan",
+        "6 Clinical Monitoring",
+        "7 BIOSTATISTICAL CONSIDERATIONS",
+        "8 Data and safety monitoring",
+        "9 Human Subject Protection",
+        "10 Pharmaceuticals",
+    ] {
+        assert!(top.contains(&heading), "{heading:?} in {top:?}");
+    }
+    assert_eq!(top.len(), 10, "{top:?}");
+    assert!(content.contains("\n## 3.3 Design considerations\n"));
+    assert!(content.contains("\n##### 8.2.6.1.1 Reports at the time of continuing IRB review\n"));
+    // The numbered table of contents stays a list, with Word's numbers.
+    assert!(content.contains("- 1.1. Primary objective\n"), "{content}");
+    let headings: Vec<&str> = shown["metadata"]["headings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap())
+        .collect();
+    assert!(
+        headings.contains(&"3.3 Design considerations"),
+        "{headings:?}"
+    );
+    // Tracked changes as accepted: insertions in, deletions out.
+    assert!(content.contains("randomize 120 patients in a balanced allocation"));
+    assert!(!content.contains("Uncontrolled phase II study design"));
+    // Symbols typed from the Symbol font.
+    assert!(content.contains("IFN-γ") && content.contains("≥ 2 years"));
+}

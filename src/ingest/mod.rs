@@ -3,6 +3,7 @@
 
 pub mod detect;
 pub mod docx;
+pub mod outline;
 pub mod pdf;
 pub mod text;
 

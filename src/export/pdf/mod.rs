@@ -1,92 +1,78 @@
-//! The report as a PDF: A4, the standard Helvetica fonts (so the text is
-//! selectable and nothing is embedded), wrapped paragraphs, tables whose
-//! cells wrap within their columns so nothing runs off the page, and
-//! "Page N of M" at the foot of every page. Written directly: a PDF of
-//! text and lines needs only a few objects.
+//! The report as a PDF: A4, one embedded Unicode font (DejaVu Sans,
+//! subset to the characters used; bold is drawn by stroking the outline)
+//! so the text is selectable and prints what the protocol says, wrapped
+//! paragraphs, tables whose cells wrap within their columns so nothing
+//! runs off the page, and "Page N of M" at the foot of every page.
+//! Written directly: a PDF of text and lines needs only a few objects.
+
+mod file;
+mod font;
 
 use std::fmt::Write;
 
 use super::{CHECKLIST_HEADER, Report};
+use file::Object;
+use font::Font;
 
 const PAGE_W: f32 = 595.0;
 const PAGE_H: f32 = 842.0;
 const MARGIN: f32 = 56.0;
 const BODY: f32 = 10.0;
+/// How much wider stroked (bold) text is taken to be when wrapping.
+const BOLD_WIDTH: f32 = 1.04;
 
-/// Helvetica advance widths (1/1000 em) for ASCII 32..=126, from its AFM.
-const HELVETICA: [u16; 95] = [
-    278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556,
-    556, 556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667,
-    611, 778, 722, 278, 500, 667, 556, 833, 722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667,
-    667, 611, 278, 278, 278, 469, 556, 333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500,
-    222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
-];
-
-/// Characters the fonts' WinAnsi encoding holds; the rest become '?'.
-fn encode(c: char) -> u8 {
-    match c {
-        ' '..='~' => c as u8,
-        '\u{a0}'..='\u{ff}' => c as u32 as u8,
-        '–' => 0x96,
-        '—' => 0x97,
-        '‘' => 0x91,
-        '’' => 0x92,
-        '“' => 0x93,
-        '”' => 0x94,
-        '•' => 0x95,
-        '…' => 0x85,
-        '€' => 0x80,
-        '\t' => b' ',
-        _ => b'?',
-    }
-}
-
-/// Symbols the standard fonts lack are dropped (the words carry the meaning).
+/// Text as drawn: tabs and other control characters become spaces.
 fn plain(text: &str) -> String {
     text.chars()
-        .filter(|c| !matches!(c, '✓' | '◐' | '✗' | '○' | '✎'))
+        .map(|c| if c.is_control() && c != '\n' { ' ' } else { c })
         .collect::<String>()
         .trim()
         .to_owned()
 }
 
-fn width(text: &str, size: f32, bold: bool) -> f32 {
-    let units: u32 = text
-        .chars()
-        .map(|c| match c {
-            ' '..='~' => u32::from(HELVETICA[(c as u8 - b' ') as usize]),
-            _ => 600,
-        })
-        .sum();
-    units as f32 * size / 1000.0 * if bold { 1.1 } else { 1.0 }
+fn width(font: &Font, text: &str, size: f32, bold: bool) -> f32 {
+    let units: f32 = text.chars().map(|c| font.advance(c)).sum();
+    units * size / 1000.0 * if bold { BOLD_WIDTH } else { 1.0 }
 }
 
 /// Lines of at most `max` points; a word longer than a line is split.
-fn wrap(text: &str, size: f32, bold: bool, max: f32) -> Vec<String> {
+fn wrap(font: &Font, text: &str, size: f32, bold: bool, max: f32) -> Vec<String> {
+    let space = width(font, " ", size, bold);
     let mut lines = Vec::new();
     for para in text.lines() {
         let mut line = String::new();
+        let mut line_width = 0.0;
         for word in para.split_whitespace() {
+            let word_width = width(font, word, size, bold);
             let candidate = if line.is_empty() {
-                word.to_owned()
+                word_width
             } else {
-                format!("{line} {word}")
+                line_width + space + word_width
             };
-            if width(&candidate, size, bold) <= max {
-                line = candidate;
+            if candidate <= max {
+                if !line.is_empty() {
+                    line.push(' ');
+                }
+                line.push_str(word);
+                line_width = candidate;
                 continue;
             }
             if !line.is_empty() {
                 lines.push(std::mem::take(&mut line));
             }
             let mut piece = String::new();
+            let mut piece_width = 0.0;
             for c in word.chars() {
-                if width(&format!("{piece}{c}"), size, bold) > max && !piece.is_empty() {
+                let w = width(font, c.encode_utf8(&mut [0; 4]), size, bold);
+                if piece_width + w > max && !piece.is_empty() {
                     lines.push(std::mem::take(&mut piece));
+                    piece_width = 0.0;
                 }
                 piece.push(c);
+                piece_width += w;
             }
             line = piece;
+            line_width = piece_width;
         }
         lines.push(line);
     }
@@ -96,32 +82,17 @@ fn wrap(text: &str, size: f32, bold: bool, max: f32) -> Vec<String> {
     lines
 }
 
-fn pdf_string(text: &str) -> String {
-    let mut out = String::from("(");
-    for c in text.chars() {
-        match encode(c) {
-            b'(' => out.push_str("\\("),
-            b')' => out.push_str("\\)"),
-            b'\\' => out.push_str("\\\\"),
-            b if b.is_ascii() => out.push(b as char),
-            b => {
-                let _ = write!(out, "\\{b:03o}");
-            }
-        }
-    }
-    out.push(')');
-    out
-}
-
-struct Pages {
+struct Pages<'f> {
+    font: &'f Font,
     done: Vec<String>,
     current: String,
     y: f32,
 }
 
-impl Pages {
-    fn new() -> Pages {
+impl<'f> Pages<'f> {
+    fn new(font: &'f Font) -> Pages<'f> {
         Pages {
+            font,
             done: Vec::new(),
             current: String::new(),
             y: PAGE_H - MARGIN,
@@ -140,17 +111,25 @@ impl Pages {
     }
 
     fn put(&mut self, text: &str, size: f32, bold: bool, x: f32, y: f32) {
-        let font = if bold { "F2" } else { "F1" };
-        let _ = writeln!(
-            self.current,
-            "BT /{font} {size} Tf {x:.1} {y:.1} Td {} Tj ET",
-            pdf_string(text)
-        );
+        let shown = self.font.encode(text);
+        if bold {
+            // Fill and stroke the outline in black: bold from one font file.
+            let _ = writeln!(
+                self.current,
+                "q 0 G {:.2} w BT /F1 {size} Tf 2 Tr {x:.1} {y:.1} Td {shown} Tj ET Q",
+                size * 0.02
+            );
+        } else {
+            let _ = writeln!(
+                self.current,
+                "BT /F1 {size} Tf {x:.1} {y:.1} Td {shown} Tj ET"
+            );
+        }
     }
 
     fn paragraph(&mut self, text: &str, size: f32, bold: bool) {
         let leading = size * 1.3;
-        for line in wrap(&plain(text), size, bold, PAGE_W - 2.0 * MARGIN) {
+        for line in wrap(self.font, &plain(text), size, bold, PAGE_W - 2.0 * MARGIN) {
             self.ensure(leading);
             self.y -= leading;
             let y = self.y;
@@ -183,7 +162,7 @@ impl Pages {
                 .iter()
                 .zip(&widths)
                 .map(|(text, w)| {
-                    let mut lines = wrap(&plain(text), size, bold, w - 6.0);
+                    let mut lines = wrap(self.font, &plain(text), size, bold, w - 6.0);
                     lines.truncate(max_lines);
                     lines
                 })
@@ -218,17 +197,18 @@ impl Pages {
     fn finish(mut self) -> Vec<String> {
         self.done.push(std::mem::take(&mut self.current));
         let n = self.done.len();
+        let font = self.font;
         self.done
             .into_iter()
             .enumerate()
             .map(|(i, mut page)| {
                 let footer = format!("Page {} of {n}", i + 1);
-                let x = PAGE_W - MARGIN - width(&footer, 8.0, false);
+                let x = PAGE_W - MARGIN - width(font, &footer, 8.0, false);
                 let _ = writeln!(
                     page,
                     "BT /F1 8 Tf {x:.1} {:.1} Td {} Tj ET",
                     MARGIN - 20.0,
-                    pdf_string(&footer)
+                    font.encode(&footer)
                 );
                 page
             })
@@ -236,8 +216,8 @@ impl Pages {
     }
 }
 
-fn layout(r: &Report) -> Vec<String> {
-    let mut p = Pages::new();
+fn layout(r: &Report, font: &Font) -> Vec<String> {
+    let mut p = Pages::new(font);
     p.heading(&r.title, 18.0);
     for (k, v) in &r.facts {
         p.paragraph(&format!("{k}: {v}"), BODY, false);
@@ -287,54 +267,39 @@ fn layout(r: &Report) -> Vec<String> {
 }
 
 pub fn render(r: &Report) -> Vec<u8> {
-    let pages = layout(r);
-    let mut objects: Vec<String> = Vec::new();
-    // 1 catalog, 2 pages, 3 regular font, 4 bold font, then page + content pairs.
-    objects.push("<< /Type /Catalog /Pages 2 0 R >>".to_owned());
-    let kids: Vec<String> = (0..pages.len())
-        .map(|i| format!("{} 0 R", 5 + 2 * i))
-        .collect();
-    objects.push(format!(
-        "<< /Type /Pages /Kids [{}] /Count {} >>",
-        kids.join(" "),
-        pages.len()
-    ));
-    objects.push(
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
-            .to_owned(),
-    );
-    objects.push(
-        "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>"
-            .to_owned(),
-    );
-    for (i, content) in pages.iter().enumerate() {
-        objects.push(format!(
-            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_W} {PAGE_H}] /Resources << /Font << /F1 3 0 R /F2 4 0 R >> >> /Contents {} 0 R >>",
-            6 + 2 * i
-        ));
-        objects.push(format!(
-            "<< /Length {} >>\nstream\n{content}endstream",
-            content.len()
-        ));
+    let font = Font::new();
+    let pages = layout(r, &font);
+    // 1 catalog, 2 page tree, 3 information, then a page and its content
+    // per page, then the font's objects.
+    let first_page = 4;
+    let font_at = first_page + 2 * pages.len();
+    let mut objects = vec![
+        Object::Dict("<< /Type /Catalog /Pages 2 0 R >>".to_owned()),
+        Object::Dict(format!(
+            "<< /Type /Pages /Kids [{}] /Count {} >>",
+            (0..pages.len())
+                .map(|i| format!("{} 0 R", first_page + 2 * i))
+                .collect::<Vec<_>>()
+                .join(" "),
+            pages.len()
+        )),
+        Object::Dict(format!(
+            "<< /Title {} /Producer (ProtoScribe) >>",
+            file::text_string(&r.title)
+        )),
+    ];
+    for (i, content) in pages.into_iter().enumerate() {
+        objects.push(Object::Dict(format!(
+            "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 {PAGE_W} {PAGE_H}] /Resources << /Font << /F1 {font_at} 0 R >> >> /Contents {} 0 R >>",
+            first_page + 2 * i + 1
+        )));
+        objects.push(Object::Stream {
+            extra: String::new(),
+            data: content.into_bytes(),
+        });
     }
-    let mut out = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n".to_vec();
-    let mut offsets = Vec::with_capacity(objects.len());
-    for (i, object) in objects.iter().enumerate() {
-        offsets.push(out.len());
-        out.extend_from_slice(format!("{} 0 obj\n{object}\nendobj\n", i + 1).as_bytes());
-    }
-    let xref = out.len();
-    let mut table = format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1);
-    for offset in offsets {
-        let _ = writeln!(table, "{offset:010} 00000 n ");
-    }
-    let _ = write!(
-        table,
-        "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
-        objects.len() + 1
-    );
-    out.extend_from_slice(table.as_bytes());
-    out
+    objects.extend(font.objects(font_at));
+    file::write(&objects, 1, 3)
 }
 
 #[cfg(test)]
@@ -343,13 +308,14 @@ mod tests {
 
     #[test]
     fn long_words_and_lines_wrap_within_the_width() {
-        let lines = wrap(&"verylongword".repeat(30), 10.0, false, 200.0);
+        let font = Font::new();
+        let lines = wrap(&font, &"verylongword".repeat(30), 10.0, false, 200.0);
         assert!(lines.len() > 1);
-        assert!(lines.iter().all(|l| width(l, 10.0, false) <= 200.0));
+        assert!(lines.iter().all(|l| width(&font, l, 10.0, false) <= 200.0));
     }
 
     #[test]
-    fn strings_are_escaped_and_encoded() {
-        assert_eq!(pdf_string("a(b)c\\ é–"), "(a\\(b\\)c\\\\ \\351\\226)");
+    fn control_characters_are_drawn_as_spaces() {
+        assert_eq!(plain("a\tb\u{1b}c "), "a b c");
     }
 }
