@@ -64,3 +64,32 @@ AFTER UPDATE OF status, user_comment, modified_content ON suggestions
 WHEN new.revision = old.revision BEGIN
     UPDATE suggestions SET revision = old.revision + 1 WHERE id = new.id;
 END;
+
+-- Review progress counts each finding's current suggestion only: a
+-- suggestion carried over into a later analysis is history, and counting
+-- it again would have the dashboard report decisions twice.
+DROP TRIGGER suggestion_counts_after_insert;
+DROP TRIGGER suggestion_counts_after_delete;
+DROP TRIGGER suggestion_counts_after_update;
+
+CREATE TRIGGER suggestion_counts_after_insert AFTER INSERT ON suggestions
+WHEN new.superseded_by IS NULL BEGIN
+    UPDATE suggestion_status_counts SET count = count + 1 WHERE status = new.status;
+END;
+
+CREATE TRIGGER suggestion_counts_after_delete AFTER DELETE ON suggestions
+WHEN old.superseded_by IS NULL BEGIN
+    UPDATE suggestion_status_counts SET count = count - 1 WHERE status = old.status;
+END;
+
+CREATE TRIGGER suggestion_counts_after_update AFTER UPDATE OF status, superseded_by ON suggestions
+WHEN old.status IS NOT new.status OR old.superseded_by IS NOT new.superseded_by BEGIN
+    UPDATE suggestion_status_counts SET count = count - 1
+    WHERE status = old.status AND old.superseded_by IS NULL;
+    UPDATE suggestion_status_counts SET count = count + 1
+    WHERE status = new.status AND new.superseded_by IS NULL;
+END;
+
+UPDATE suggestion_status_counts
+SET count = (SELECT count(*) FROM suggestions
+             WHERE status = suggestion_status_counts.status AND superseded_by IS NULL);

@@ -111,8 +111,19 @@ pub fn apply(text: &str, insertions: &[Insertion]) -> String {
         }
     }
     new_sections.sort_by_key(|(index, _, _)| *index);
+    // New headings in the document's own style: `##` where it writes
+    // Markdown, else the heading underlined (which reads as a heading in
+    // plain text and is found as one when analysed again).
+    let markdown = text
+        .lines()
+        .any(|l| l.starts_with("# ") || l.starts_with("## "));
     for (index, name, bodies) in new_sections {
-        let section = format!("## {name}\n\n{}\n", bodies.join("\n\n"));
+        let heading = if markdown {
+            format!("## {name}")
+        } else {
+            format!("{name}\n{}", "-".repeat(name.chars().count()))
+        };
+        let section = format!("{heading}\n\n{}\n", bodies.join("\n\n"));
         match insertion_point(&out, index) {
             Some(at) => out.insert_str(at, &format!("{section}\n")),
             None => out.push_str(&format!("\n{section}")),
@@ -141,7 +152,22 @@ fn section_end(text: &str, name: &str) -> Option<usize> {
             .position(|h| guideline_index(&h.title) == Some(index))
             .map(|i| i + 1)
     };
-    let i = exact.or_else(broad)?;
+    // The guideline's "Methods: …" sections belong under a protocol's one
+    // "Methods" heading when it has no heading of its own for them.
+    let methods = || {
+        if !wanted.starts_with("methods") {
+            return None;
+        }
+        headings
+            .iter()
+            .skip(1)
+            .position(|h| {
+                let title = h.title.trim().to_lowercase();
+                title == "methods" || title == "methods and analysis" || title == "method"
+            })
+            .map(|i| i + 1)
+    };
+    let i = exact.or_else(broad).or_else(methods)?;
     let level = headings[i].level;
     let end = headings[i + 1..]
         .iter()
@@ -244,6 +270,38 @@ mod tests {
             out.contains("Approved.\n\nConsent in writing.\n\n## References"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn methods_subsections_go_under_a_single_methods_heading() {
+        let doc =
+            "# Trial\n\n## Background\nWhy.\n\n## Methods\nWho and how.\n\n## Ethics\nApproved.\n";
+        let out = apply(
+            doc,
+            &[Insertion {
+                section: "Methods: participants, interventions and outcomes".into(),
+                text: "The primary outcome is falls at 12 months.".into(),
+            }],
+        );
+        assert!(
+            out.contains("Who and how.\n\nThe primary outcome is falls at 12 months.\n\n## Ethics"),
+            "{out}"
+        );
+        assert_eq!(out.matches("Methods").count(), 1, "{out}");
+    }
+
+    #[test]
+    fn a_plain_text_protocol_gets_plain_headings() {
+        let doc = "TRIAL OF THINGS\n\n1 Background\nWhy.\n\n2 Ethics\nApproved.\n";
+        let out = apply(
+            doc,
+            &[Insertion {
+                section: "Appendices".into(),
+                text: "Forms.".into(),
+            }],
+        );
+        assert!(!out.contains("##"), "{out}");
+        assert!(out.contains("Appendices\n----------\n\nForms."), "{out}");
     }
 
     #[test]

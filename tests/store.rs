@@ -824,7 +824,16 @@ fn a_decision_records_status_comment_and_modified_content() {
             )
         })
         .unwrap_err();
-    assert!(matches!(err, StoreError::Conflict(_)), "{err}");
+    assert!(
+        matches!(
+            err,
+            StoreError::Changed {
+                status: SuggestionStatus::Modified,
+                ..
+            }
+        ),
+        "{err}"
+    );
     let now = store.read(|conn| suggestions::get(conn, &s.id)).unwrap();
     assert_eq!(now.status, SuggestionStatus::Modified);
 }

@@ -303,7 +303,7 @@ fn a_decision_made_elsewhere_is_never_silently_overwritten() {
     assert_eq!(s.user_comment.as_deref(), Some("theirs"));
     let status = app.status.clone().unwrap();
     assert!(
-        status.error && status.text.contains("changed elsewhere"),
+        status.error && status.text.contains("decided on this suggestion meanwhile"),
         "{status:?}"
     );
     // The screen now shows the newer state.

@@ -37,6 +37,17 @@ pub fn run(ctx: &Context, args: Args) -> Result {
         return Ok(output::print_json(&serde_json::Value::from(items))?);
     }
     let mut out = std::io::stdout().lock();
+    if !rows.is_empty() {
+        writeln!(
+            out,
+            "{}  {}  {}  {}  CONF  {}  FINDING",
+            cell("ID", 21),
+            cell("STATUS", 8),
+            cell("TYPE", 11),
+            cell("PRIO", 6),
+            cell("SECTION", 24),
+        )?;
+    }
     for s in &rows {
         let first_line = s.content.lines().next().unwrap_or_default();
         writeln!(

@@ -44,6 +44,22 @@ pub enum StoreError {
     #[error("{0}")]
     Conflict(String),
 
+    /// A decision on a suggestion a later analysis took the place of.
+    #[error(
+        "suggestion {id} was carried over to {current} when its protocol was analysed again: decide on {current}"
+    )]
+    Superseded { id: String, current: String },
+
+    /// A decision from a screen that saw an older revision.
+    #[error(
+        "suggestion {id} was changed elsewhere (now {status}, revision {revision}): look at it again before deciding"
+    )]
+    Changed {
+        id: String,
+        status: crate::vocab::SuggestionStatus,
+        revision: i64,
+    },
+
     #[error("{0}")]
     Invalid(String),
 

@@ -221,6 +221,18 @@ impl Suggestion {
         })
     }
 
+    /// Whether this suggestion's decision is still the one it took over
+    /// from an earlier analysis (no one has decided on it since).
+    pub fn decision_carried_over(&self) -> bool {
+        self.revision == 0
+            && self
+                .metadata
+                .as_ref()
+                .and_then(|m| m.get("inherited"))
+                .and_then(Value::as_bool)
+                .unwrap_or(false)
+    }
+
     /// The earlier suggestion whose decision this one took over.
     pub fn carried_from(&self) -> Option<&str> {
         self.metadata.as_ref()?.get("carried_from")?.as_str()
@@ -303,7 +315,14 @@ pub fn insert_many(
                 c.decision.user_comment.as_deref(),
                 c.decision.modified_content.as_deref(),
                 c.applied_version,
-                Some(json!({"carried_from": c.from, "found_again": c.found_again}).to_string()),
+                Some(
+                    json!({
+                        "carried_from": c.from,
+                        "found_again": c.found_again,
+                        "inherited": c.decision != Decision::pending(),
+                    })
+                    .to_string(),
+                ),
                 // A decision carried over is not a new decision.
                 (c.decision != Decision::pending()).then_some(now.as_str()),
             ),
@@ -460,10 +479,11 @@ pub fn decide(
             "a modified suggestion needs its new content: pass --content TEXT".into(),
         ));
     }
-    if let Some(later) = successor(conn, id)? {
-        return Err(StoreError::Conflict(format!(
-            "suggestion {id} was carried over to {later} when its protocol was analysed again: decide on {later}"
-        )));
+    if let Some(current) = successor(conn, id)? {
+        return Err(StoreError::Superseded {
+            id: id.to_owned(),
+            current,
+        });
     }
     let seen = match expect {
         Expect::Anything => None,
@@ -484,24 +504,35 @@ pub fn decide(
     )?;
     if updated == 0 {
         let current = get(conn, id)?;
-        return Err(StoreError::Conflict(format!(
-            "suggestion {id} was changed elsewhere (now {}, revision {}): look at it again before deciding",
-            current.status, current.revision
-        )));
+        return Err(StoreError::Changed {
+            id: id.to_owned(),
+            status: current.status,
+            revision: current.revision,
+        });
     }
     get(conn, id)
 }
 
-/// The suggestion a later analysis carried this one over to, if any.
+/// The current suggestion of the finding this one belonged to, if a later
+/// analysis took its place (following the chain through every analysis
+/// since).
 pub fn successor(conn: &Connection, id: &str) -> Result<Option<String>> {
-    Ok(conn
-        .query_row(
-            "SELECT superseded_by FROM suggestions WHERE id = ?1",
-            [id],
-            |r| r.get(0),
-        )
-        .optional()?
-        .flatten())
+    let mut stmt = conn.prepare_cached("SELECT superseded_by FROM suggestions WHERE id = ?1")?;
+    let mut current: Option<String> = None;
+    let mut at = id.to_owned();
+    // A chain is as long as the protocol's analyses; the bound only guards
+    // against a cycle written by hand.
+    for _ in 0..100_000 {
+        let next: Option<String> = stmt.query_row([&at], |r| r.get(0)).optional()?.flatten();
+        match next {
+            Some(next) => {
+                current = Some(next.clone());
+                at = next;
+            }
+            None => break,
+        }
+    }
+    Ok(current)
 }
 
 fn supersede(conn: &Connection, earlier: &[String], by: &str) -> Result<()> {
@@ -554,8 +585,7 @@ pub fn lineage(conn: &Connection, analysis_id: &str) -> Result<Lineage> {
     Ok(conn.query_row(
         "SELECT
             coalesce(sum(json_extract(metadata, '$.carried_from') IS NULL), 0),
-            coalesce(sum(json_extract(metadata, '$.carried_from') IS NOT NULL
-                AND (status <> 'pending' OR user_comment IS NOT NULL)), 0),
+            coalesce(sum(json_extract(metadata, '$.inherited') = 1), 0),
             coalesce(sum(json_extract(metadata, '$.found_again') = 0), 0)
          FROM suggestions WHERE analysis_id = ?1",
         [analysis_id],

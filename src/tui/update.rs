@@ -55,15 +55,18 @@ pub fn update(app: &mut App, event: Event) -> Option<Effect> {
             app.busy = None;
             match result {
                 Ok(outcome) => {
+                    // The decisions undo would take back now live on the
+                    // new analysis's suggestions; the old ones are history.
+                    app.undo.clear();
                     let c = outcome.carry;
                     app.info(format!(
-                        "Analysed {}: {} decision{} carried over, {} new finding{} · overall {:.1}",
-                        title_of(app, &protocol_id),
+                        "Analysed: {} decision{} carried over, {} new finding{} · overall {:.1} · {}",
                         c.carried + c.kept,
                         plural(c.carried + c.kept),
                         c.new,
                         plural(c.new),
                         outcome.analysis.overall_score.unwrap_or(0.0),
+                        title_of(app, &protocol_id),
                     ));
                 }
                 Err(e) => app.error(e),
@@ -387,6 +390,7 @@ fn versions_action(app: &mut App, action: Action) -> Result {
     match action {
         Action::Close => {
             app.mode = Mode::Normal;
+            app.status = None;
             return Ok(None);
         }
         Action::Down | Action::Up => {
@@ -761,8 +765,12 @@ fn write(app: &mut App, write: PendingWrite) -> crate::store::Result<Wrote> {
         match app.store.try_write(|tx| writer::commit(tx, &write)) {
             Ok(steps) => return Ok(Wrote::Done(steps)),
             Err(StoreError::Busy) => {}
-            Err(StoreError::Conflict(message)) => return Ok(Wrote::Conflict(message)),
-            Err(e) => return Err(e),
+            Err(e) => {
+                return match writer::conflict(&e) {
+                    Some(message) => Ok(Wrote::Conflict(message)),
+                    None => Err(e),
+                };
+            }
         }
     }
     show_as_written(app, &write);
@@ -872,7 +880,7 @@ fn decide(app: &mut App, verb: Verb) -> Result {
             return Ok(Some(effect));
         }
         Wrote::Conflict(message) => {
-            app.error(message);
+            app.error(format!("Not saved: {message}"));
             app.load()?;
             return Ok(None);
         }

@@ -57,7 +57,14 @@ fn apply(store: &Store, protocol_id: &str, allow_placeholders: bool) -> Result<S
         user: user.as_deref(),
         allow_placeholders,
     };
-    let applied = apply::run(store, protocol_id, &options).map_err(|e| e.to_string())?;
+    let applied = apply::run(store, protocol_id, &options).map_err(|e| match e {
+        apply::ApplyError::NothingToApply(_) => {
+            "Nothing new to apply: accept or modify suggestions first (each is applied once)"
+                .to_owned()
+        }
+        apply::ApplyError::NotAnalysed(_) => "Not analysed yet: press A first".to_owned(),
+        other => other.to_string(),
+    })?;
     let n = applied.applied.len();
     Ok(format!(
         "Version {} written with {n} suggestion{}{} · v shows the change",

@@ -40,9 +40,29 @@ pub fn write_waiting(store: &Store, write: &PendingWrite) -> Result<Vec<UndoStep
         match store.write(|tx| commit(tx, write)) {
             Ok(steps) => return Ok(steps),
             Err(StoreError::Busy) => continue,
-            Err(StoreError::Conflict(message)) => return Err(WriteFailure::Conflict(message)),
-            Err(e) => return Err(WriteFailure::Other(e.to_string())),
+            Err(e) => {
+                return Err(match conflict(&e) {
+                    Some(message) => WriteFailure::Conflict(message),
+                    None => WriteFailure::Other(e.to_string()),
+                });
+            }
         }
+    }
+}
+
+/// A write that found the suggestion no longer as the screen showed it,
+/// said for a reviewer (who sees titles and rows, not ids).
+pub fn conflict(e: &StoreError) -> Option<String> {
+    match e {
+        StoreError::Changed { status, .. } => Some(format!(
+            "someone else decided on this suggestion meanwhile (now {status}); it is shown as it is now"
+        )),
+        StoreError::Superseded { .. } => Some(
+            "this suggestion was replaced when the protocol was analysed again; decide in the current queue"
+                .to_owned(),
+        ),
+        StoreError::Conflict(message) => Some(message.clone()),
+        _ => None,
     }
 }
 

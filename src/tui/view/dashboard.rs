@@ -44,16 +44,28 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, d: &Dashboard, area: Rect) {
         )),
         Line::styled("Analyses by provider", theme.title()),
     ];
+    let width = figures.width as usize;
     for p in &d.providers {
-        lines.push(Line::raw(format!(
-            "  {:<9} {} completed, {:.1}% ok · overall {:.1} · SPIRIT {:.1} · CONSORT {:.1}",
-            text::line(&p.provider).chars().take(9).collect::<String>(),
+        // Two lines when one would be cut.
+        let head = format!(
+            "  {:<9} {} completed, {:.1}% ok",
+            text::fit(&p.provider, 9),
             p.total_analyses,
             p.success_rate,
-            p.avg_overall_score,
-            p.avg_spirit_score,
-            p.avg_consort_score
-        )));
+        );
+        let scores = format!(
+            " · overall {:.1} · SPIRIT {:.1} · CONSORT {:.1}",
+            p.avg_overall_score, p.avg_spirit_score, p.avg_consort_score
+        );
+        if head.chars().count() + scores.chars().count() <= width {
+            lines.push(Line::raw(format!("{head}{scores}")));
+        } else {
+            lines.push(Line::raw(text::fit(&head, width)));
+            lines.push(Line::raw(text::fit(
+                &format!("            {}", scores.trim_start_matches(" · ")),
+                width,
+            )));
+        }
     }
     if d.providers.is_empty() {
         lines.push(Line::raw("  none yet"));

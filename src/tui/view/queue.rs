@@ -226,7 +226,7 @@ fn notes(s: &Suggestion) -> Vec<String> {
         notes.push(
             "The latest analysis no longer makes this finding; kept because its wording is not applied yet.".to_owned(),
         );
-    } else if s.carried_from().is_some() && s.status != SuggestionStatus::Pending {
+    } else if s.decision_carried_over() {
         notes.push("Decided on an earlier analysis; carried over.".to_owned());
     }
     notes
@@ -270,6 +270,22 @@ pub fn draw_editor(frame: &mut Frame<'_>, app: &App, editor: &Editor, body: Rect
     }
     let room = (inner.height / 3).max(2);
     let shown = (finding.len() as u16).min(room);
+    if finding.len() > shown as usize
+        && let Some(last) = finding.get_mut(shown as usize - 1)
+    {
+        // Cut: say so.
+        let cut = text::fit(
+            &format!(
+                "{} …",
+                last.spans
+                    .iter()
+                    .map(|s| s.content.as_ref())
+                    .collect::<String>()
+            ),
+            width,
+        );
+        *last = Line::styled(cut, app.theme.dim());
+    }
     let [top, label, edit] = Layout::vertical([
         Constraint::Length(shown),
         Constraint::Length(1),

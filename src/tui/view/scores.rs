@@ -22,7 +22,10 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
             Some(_) => "Not analysed yet. Press A to analyse it (or: protoscribe analyze ID).",
             None => "",
         };
-        frame.render_widget(Paragraph::new(message), inner);
+        frame.render_widget(
+            Paragraph::new(message).wrap(ratatui::widgets::Wrap { trim: true }),
+            inner,
+        );
         return;
     };
     let a = &view.analysis;
