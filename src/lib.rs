@@ -7,6 +7,10 @@
 //! layers below it; `analysis` is pure; `store` knows SQL and rows, nothing of
 //! screens.
 
+// With rust-version now what the dependencies need (1.95, past 1.88's
+// let-chains), clippy asks to collapse one `if` in analysis/facts.rs, which
+// a parallel change owns: collapse it there and drop this allow.
+#[allow(clippy::collapsible_if)]
 pub mod analysis;
 pub mod cli;
 pub mod export;
