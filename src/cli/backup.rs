@@ -115,6 +115,9 @@ pub fn run_restore(ctx: &Context, args: RestoreArgs) -> Result {
         }
     }
     let restored = backup::restore(incoming, &path, &backup::default_dir(&path))?;
+    if let Some(warning) = &restored.warning {
+        output::print_note(warning);
+    }
     println!(
         "restored {} ({} protocols, {} suggestions){}",
         shown(&path),
