@@ -678,6 +678,8 @@ fn read_only_commands_on_a_missing_store_say_so_and_create_nothing() {
         vec!["exports"],
         vec!["backup"],
         vec!["review", "sugg_0123456789abcdef", "accept"],
+        // The interface, on a store named rather than the default one.
+        vec![],
     ] {
         let out = std::process::Command::new(common::BIN)
             .arg("--db")
