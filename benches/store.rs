@@ -85,7 +85,7 @@ fn full_text_search(bencher: divan::Bencher, total: u64) {
 }
 
 fn decide_once(store: &Store, id: &str, n: u64) {
-    let verb = if n % 2 == 0 {
+    let verb = if n.is_multiple_of(2) {
         Verb::Accept
     } else {
         Verb::Pending

@@ -679,6 +679,8 @@ fn read_only_commands_on_a_missing_store_say_so_and_create_nothing() {
         vec!["exports"],
         vec!["backup"],
         vec!["review", "sugg_0123456789abcdef", "accept"],
+        // The interface, on a store named rather than the default one.
+        vec![],
     ] {
         let out = std::process::Command::new(common::BIN)
             .arg("--db")
@@ -912,4 +914,41 @@ fn an_offset_past_the_end_shows_nothing_rather_than_the_first_page() {
     }
     let huge_limit = json(&s.ok(&["list", "--json", "--limit", "18446744073709551615"]));
     assert_eq!(huge_limit.as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn ids_carry_64_random_bits() {
+    let s = Sandbox::new();
+    s.ok(&[
+        "db",
+        "synth",
+        "--protocols",
+        "20",
+        "--analyses-per-protocol",
+        "1",
+        "--suggestions-per-analysis",
+        "20",
+    ]);
+    let conn = rusqlite::Connection::open(s.db()).unwrap();
+    let mut stmt = conn
+        .prepare("SELECT id FROM suggestions UNION ALL SELECT id FROM protocols")
+        .unwrap();
+    let ids: Vec<String> = stmt
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect();
+    assert_eq!(ids.len(), 420);
+    let (mut ones, mut zeros) = (0u64, 0u64);
+    for id in &ids {
+        let (_, digits) = id.split_once('_').unwrap();
+        assert_eq!(digits.len(), 16, "{id}");
+        let bits = u64::from_str_radix(digits, 16).unwrap();
+        ones |= bits;
+        zeros |= !bits;
+    }
+    // Every one of the 64 bits is seen both set and clear; a fixed bit
+    // (a UUID's variant bits) would stay one way in all 420 ids.
+    assert_eq!(ones, u64::MAX, "bits never set: {:064b}", !ones);
+    assert_eq!(zeros, u64::MAX, "bits never clear: {:064b}", !zeros);
 }

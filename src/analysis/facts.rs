@@ -51,10 +51,10 @@ fn tidy(text: &str) -> Option<String> {
         return None;
     }
     let mut out: String = text.chars().take(MAX_FACT).collect();
-    if text.chars().count() > MAX_FACT {
-        if let Some((head, _)) = out.rsplit_once(' ') {
-            out = head.to_owned();
-        }
+    if text.chars().count() > MAX_FACT
+        && let Some((head, _)) = out.rsplit_once(' ')
+    {
+        out = head.to_owned();
     }
     Some(out)
 }

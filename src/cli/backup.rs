@@ -95,9 +95,11 @@ pub fn run_restore(ctx: &Context, args: RestoreArgs) -> Result {
                     .into(),
             ));
         }
-        let current = backup::check_database(&path)
-            .map(|c| format!("{} protocols, {} suggestions", c.protocols, c.suggestions))
-            .unwrap_or_else(|_| "unreadable".into());
+        let current = match backup::check_database(&path) {
+            _ if !path.exists() => "no store there yet".to_owned(),
+            Ok(c) => format!("{} protocols, {} suggestions", c.protocols, c.suggestions),
+            Err(_) => "unreadable".to_owned(),
+        };
         eprint!(
             "Replace {} ({current}) with {} ({} protocols, {} suggestions, {})? A backup of the current store is kept. [y/N] ",
             shown(&path),
@@ -115,6 +117,9 @@ pub fn run_restore(ctx: &Context, args: RestoreArgs) -> Result {
         }
     }
     let restored = backup::restore(incoming, &path, &backup::default_dir(&path))?;
+    if let Some(warning) = &restored.warning {
+        output::print_note(warning);
+    }
     println!(
         "restored {} ({} protocols, {} suggestions){}",
         shown(&path),

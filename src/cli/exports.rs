@@ -35,7 +35,7 @@ pub struct ExportArgs {
 
 #[derive(Debug, clap::Args)]
 pub struct ExportsArgs {
-    /// Mark expired exports so, and delete their files if they are still
+    /// Mark expired exports, and delete their files if they are still
     /// exactly the reports written.
     #[arg(long)]
     cleanup: bool,

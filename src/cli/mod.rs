@@ -34,7 +34,7 @@ use crate::store::{Access, Store, StoreError};
     after_help = "The database is --db PATH, else $PROTOSCRIBE_DB, else $DATABASE_URL (sqlite:///relative/path or sqlite:////absolute/path, as SQLAlchemy reads it), else $XDG_DATA_HOME/protoscribe/protoscribe.db."
 )]
 pub struct Cli {
-    /// The SQLite store to use (created on first use).
+    /// The SQLite store to use (`import` creates it if it is not there).
     #[arg(long, global = true, value_name = "PATH")]
     pub db: Option<PathBuf>,
 

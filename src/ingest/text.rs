@@ -72,7 +72,7 @@ fn decode_wide(path: &Path, body: &[u8], order: Bom) -> Result<String, IngestErr
         encoding,
         offset: start + index * unit,
     };
-    if body.len() % unit != 0 {
+    if !body.len().is_multiple_of(unit) {
         return Err(bad(body.len() / unit));
     }
     let mut text = String::with_capacity(body.len() / unit);

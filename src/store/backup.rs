@@ -9,8 +9,9 @@
 //! A restore unpacks and checks the backup first, then replaces the
 //! store's contents through SQLite itself rather than by swapping files:
 //! it takes the store's write lock (an online-backup step of no pages),
-//! and while holding it keeps a verified backup of what is there, then
-//! copies the backup's pages in and commits. A writer in another process
+//! and while holding it copies what is there (`VACUUM INTO`, then
+//! `quick_check`), then copies the backup's pages in and commits; the copy
+//! of the replaced store then becomes a verified, compressed backup. A writer in another process
 //! therefore either committed before the kept copy was taken (so it is in
 //! that copy) or waits and then writes into the restored store; and every
 //! connection other processes hold open sees the restored data. Nothing
@@ -417,6 +418,8 @@ pub struct Restored {
     pub restored: Checked,
     /// The backup taken of the store that was replaced, if there was one.
     pub previous: Option<PathBuf>,
+    /// Something the user should know although the restore succeeded.
+    pub warning: Option<String>,
 }
 
 /// Replace the contents of the store at `store_path` with an unpacked
@@ -455,15 +458,27 @@ pub fn restore(incoming: Unpacked, store_path: &Path, backup_dir: &Path) -> Resu
     // A step of no pages takes the store's write lock (waiting, like any
     // writer, for one in progress) and holds it until the copy is done.
     expect_more(copy.step(0)?)?;
-    let previous = if existed {
-        let snapshot = temp_in(parent_dir(store_path), "replaced")?;
+    // Others wait for the lock while it is held, so only what must happen
+    // under it does: the copy of what is replaced, a check that the copy is
+    // sound, and the page copy itself. Compressing comes after.
+    let replaced = if existed {
+        private_dir(backup_dir)?;
+        let snapshot = temp_in(backup_dir, "replaced")?;
         // Another connection may read while we hold the write lock: what it
         // sees is exactly what the restore is about to replace.
         let reader = pool::open_connection(store_path, Access::ReadWrite)?;
         reader.execute("VACUUM INTO ?1", [sql_path(snapshot.path())?])?;
         drop(reader);
-        private_dir(backup_dir)?;
-        Some(package(snapshot.path(), backup_dir)?.path)
+        let copied = Connection::open_with_flags(
+            snapshot.path(),
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        migrate::check_sound(&copied).map_err(|e| {
+            StoreError::Invalid(format!(
+                "the copy of the store to keep is not sound ({e}); nothing was changed"
+            ))
+        })?;
+        Some(snapshot)
     } else {
         None
     };
@@ -474,10 +489,38 @@ pub fn restore(incoming: Unpacked, store_path: &Path, backup_dir: &Path) -> Resu
     drop(copy);
     // Fold the copied pages into the file when nobody is reading.
     let _ = live.execute_batch("PRAGMA wal_checkpoint(PASSIVE);");
+    let (previous, warning) = match replaced {
+        Some(snapshot) => keep_replaced(snapshot, backup_dir),
+        None => (None, None),
+    };
     Ok(Restored {
         restored: incoming.checked,
         previous,
+        warning,
     })
+}
+
+/// Compress and verify the copy of a replaced store into a backup; if that
+/// fails (a full disk), keep the copy as it is rather than lose it.
+fn keep_replaced(snapshot: NamedTempFile, dir: &Path) -> (Option<PathBuf>, Option<String>) {
+    match package(snapshot.path(), dir) {
+        Ok(info) => (Some(info.path), None),
+        Err(e) => {
+            let raw = dir.join(format!(
+                "replaced_store_{}.db",
+                chrono::Utc::now().format("%Y%m%d_%H%M%S")
+            ));
+            let warning = format!("the copy of the replaced store could not be compressed ({e})");
+            match snapshot.persist_noclobber(&raw) {
+                Ok(_) => (Some(raw), Some(warning)),
+                Err(kept) => {
+                    let path = kept.file.path().to_owned();
+                    let _ = kept.file.keep();
+                    (Some(path), Some(warning))
+                }
+            }
+        }
+    }
 }
 
 fn expect_more(step: StepResult) -> Result<()> {
@@ -541,6 +584,7 @@ fn replace_unreadable(
     Ok(Restored {
         restored: checked,
         previous: Some(aside),
+        warning: None,
     })
 }
 

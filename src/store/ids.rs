@@ -10,10 +10,18 @@ pub const SUGGESTION: &str = "sugg";
 pub const VERSION: &str = "version";
 pub const EXPORT: &str = "export";
 
-/// A fresh id such as `sugg_3f9a0c1d2e4b5a69`.
+/// A fresh id such as `sugg_3f9a0c1d2e4b5a69`: 64 bits straight from the
+/// operating system's generator. (The low half of a version-4 UUID, used
+/// before, has two fixed variant bits: 62 random bits, and every id's
+/// first digit was 8, 9, a or b.)
 pub fn new_id(prefix: &str) -> String {
-    let random = uuid::Uuid::new_v4().as_u128() as u64;
-    format!("{prefix}_{random:016x}")
+    format!("{prefix}_{:016x}", random_u64())
+}
+
+fn random_u64() -> u64 {
+    // getrandom(2) fails only where the system has no entropy source at
+    // all; no id made there could be trusted to be unique.
+    getrandom::u64().unwrap_or_else(|e| panic!("the system's random generator failed: {e}"))
 }
 
 /// Which table an id belongs to, judged by its prefix.
@@ -37,6 +45,18 @@ mod tests {
         let digits = id.strip_prefix("sugg_").unwrap();
         assert_eq!(digits.len(), 16);
         assert!(digits.chars().all(|c| c.is_ascii_hexdigit()));
+    }
+
+    #[test]
+    fn every_bit_of_an_id_varies() {
+        let (mut ones, mut zeros) = (0u64, 0u64);
+        for _ in 0..1000 {
+            let id = new_id(PROTOCOL);
+            let bits = u64::from_str_radix(&id["proto_".len()..], 16).unwrap();
+            ones |= bits;
+            zeros |= !bits;
+        }
+        assert_eq!((ones, zeros), (u64::MAX, u64::MAX));
     }
 
     #[test]

@@ -93,7 +93,7 @@ pub fn check_before_upgrade(conn: &Connection, version: i64) -> Result<()> {
 }
 
 /// `PRAGMA quick_check`: the file's structure is sound.
-fn check_sound(conn: &Connection) -> Result<()> {
+pub fn check_sound(conn: &Connection) -> Result<()> {
     let problems: Vec<String> = conn
         .prepare("PRAGMA quick_check")?
         .query_map([], |r| r.get::<_, String>(0))?

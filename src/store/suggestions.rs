@@ -400,8 +400,8 @@ pub fn list(conn: &Connection, filter: &SuggestionFilter, page: Page) -> Result<
         w.next(1),
         w.next(2)
     ))?;
-    let limit = page.limit.min(i64::MAX as u64) as i64;
-    let params = w.params(&[limit, page.offset as i64]);
+    let (limit, offset) = page.sql();
+    let params = w.params(&[limit, offset]);
     let rows = stmt.query_map(rusqlite::params_from_iter(params), Suggestion::from_row)?;
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
