@@ -195,40 +195,67 @@ fn make_line(glyphs: &[&Glyph], column: usize) -> Option<Line> {
     })
 }
 
+/// A line's extent for finding a gutter: the x ranges its text covers
+/// (each glyph widened by a little), and its leftmost and rightmost glyph.
+struct Extent {
+    covered: Vec<(f32, f32)>,
+    first_end: f32,
+    last_start: f32,
+}
+
+fn extent(line: &[&Glyph]) -> Extent {
+    let mut spans: Vec<(f32, f32)> = line
+        .iter()
+        .map(|g| (g.x - 0.4 * g.size, g.end + 0.4 * g.size))
+        .collect();
+    spans.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut covered: Vec<(f32, f32)> = Vec::new();
+    for (a, b) in spans {
+        match covered.last_mut() {
+            Some(last) if a <= last.1 => last.1 = last.1.max(b),
+            _ => covered.push((a, b)),
+        }
+    }
+    Extent {
+        covered,
+        first_end: line.iter().map(|g| g.end).fold(f32::MAX, f32::min),
+        last_start: line.iter().map(|g| g.x).fold(f32::MIN, f32::max),
+    }
+}
+
 /// Where the gutter of a two-column page runs, if it has one: an x no
-/// line's text crosses, with text on both sides in many lines.
+/// more than a fifth of the lines cross, with text on both sides in many.
 fn gutter(lines: &[Vec<&Glyph>], width: f32) -> Option<f32> {
     if lines.len() < 6 || width <= 0.0 {
         return None;
     }
-    let crosses = |line: &[&Glyph], x: f32| {
-        line.iter()
-            .any(|g| g.x - 0.4 * g.size < x && g.end + 0.4 * g.size > x)
-    };
+    let extents: Vec<Extent> = lines.iter().map(|l| extent(l)).collect();
+    let crosses = |e: &Extent, x: f32| e.covered.iter().any(|(a, b)| *a < x && *b > x);
     let mut best: Option<(usize, f32)> = None;
     let mut x = width * 0.3;
     while x <= width * 0.7 {
-        let crossing = lines.iter().filter(|l| crosses(l, x)).count();
-        let both = lines
-            .iter()
-            .filter(|l| l.iter().any(|g| g.end < x) && l.iter().any(|g| g.x > x))
-            .count();
-        let two_sided = lines
-            .iter()
-            .filter(|l| !crosses(l, x))
-            .filter(|l| l.iter().any(|g| g.x > x))
-            .count();
-        if crossing * 5 <= lines.len() && both * 10 >= lines.len() * 3 && two_sided >= 3 {
-            // Prefer the x crossed least, then nearest the middle.
-            let score = crossing;
-            let better = match best {
-                None => true,
-                Some((s, bx)) => {
-                    score < s || (score == s && (x - width / 2.0).abs() < (bx - width / 2.0).abs())
+        let crossing = extents.iter().filter(|e| crosses(e, x)).count();
+        if crossing * 5 <= lines.len() {
+            let both = extents
+                .iter()
+                .filter(|e| e.first_end < x && e.last_start > x)
+                .count();
+            let two_sided = extents
+                .iter()
+                .filter(|e| !crosses(e, x) && e.last_start > x)
+                .count();
+            if both * 10 >= lines.len() * 3 && two_sided >= 3 {
+                // Prefer the x crossed least, then nearest the middle.
+                let better = match best {
+                    None => true,
+                    Some((s, bx)) => {
+                        crossing < s
+                            || (crossing == s && (x - width / 2.0).abs() < (bx - width / 2.0).abs())
+                    }
+                };
+                if better {
+                    best = Some((crossing, x));
                 }
-            };
-            if better {
-                best = Some((score, x));
             }
         }
         x += 2.0;
