@@ -244,7 +244,24 @@ fn gutter(lines: &[Vec<&Glyph>], width: f32) -> Option<f32> {
                 .iter()
                 .filter(|e| !crosses(e, x) && e.last_start > x)
                 .count();
-            if both * 10 >= lines.len() * 3 && two_sided >= 3 {
+            // Columns of prose are wide; the columns of a table are not.
+            let wide = |left: bool| {
+                let widths: Vec<f32> = extents
+                    .iter()
+                    .filter(|e| e.first_end < x && e.last_start > x)
+                    .map(|e| {
+                        let side = e
+                            .covered
+                            .iter()
+                            .filter(|(a, b)| if left { *b < x } else { *a > x });
+                        let lo = side.clone().map(|s| s.0).fold(f32::MAX, f32::min);
+                        let hi = side.map(|s| s.1).fold(f32::MIN, f32::max);
+                        (hi - lo).max(0.0)
+                    })
+                    .collect();
+                median(widths).is_some_and(|w| w >= 0.25 * width)
+            };
+            if both * 10 >= lines.len() * 3 && two_sided >= 3 && wide(true) && wide(false) {
                 // Prefer the x crossed least, then nearest the middle.
                 let better = match best {
                     None => true,
@@ -489,8 +506,18 @@ mod tests {
         let mut g = glyphs(50.0, 60.0, 12.0, "A TITLE ACROSS THE WHOLE PAGE WIDTH HERE");
         for i in 0..8 {
             let y = 100.0 + 14.0 * i as f32;
-            g.extend(glyphs(50.0, y, 10.0, &format!("left line {i} of text")));
-            g.extend(glyphs(320.0, y, 10.0, &format!("right line {i} of text")));
+            g.extend(glyphs(
+                50.0,
+                y,
+                10.0,
+                &format!("left line {i} of the column's text"),
+            ));
+            g.extend(glyphs(
+                320.0,
+                y,
+                10.0,
+                &format!("right line {i} of the column's text"),
+            ));
         }
         let page = Page {
             width: 600.0,
@@ -499,9 +526,9 @@ mod tests {
         };
         let texts: Vec<String> = page_lines(&page).into_iter().map(|l| l.text).collect();
         assert_eq!(texts[0], "A TITLE ACROSS THE WHOLE PAGE WIDTH HERE");
-        assert_eq!(texts[1], "left line 0 of text");
-        assert_eq!(texts[8], "left line 7 of text");
-        assert_eq!(texts[9], "right line 0 of text");
+        assert_eq!(texts[1], "left line 0 of the column's text");
+        assert_eq!(texts[8], "left line 7 of the column's text");
+        assert_eq!(texts[9], "right line 0 of the column's text");
     }
 
     #[test]
