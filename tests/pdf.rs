@@ -97,3 +97,351 @@ fn damaged_pdfs_are_kept_in_error_with_the_reason() {
         common::assert_failed_extraction(&s, &out, needle);
     }
 }
+
+// ---- PDFs built here: structure, furniture, hostile files ---------------
+
+/// A text line to draw: x, y from the bottom (points), font size, text.
+type Draw<'a> = (f32, f32, f32, &'a str);
+
+/// Escape a PDF literal string.
+fn literal(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('(', "\\(")
+        .replace(')', "\\)")
+}
+
+/// A content stream drawing lines in Helvetica.
+fn content(lines: &[Draw<'_>]) -> String {
+    lines
+        .iter()
+        .map(|(x, y, size, text)| {
+            format!("BT /F1 {size} Tf {x} {y} Td ({}) Tj ET\n", literal(text))
+        })
+        .collect()
+}
+
+/// A PDF file of the given objects (object 1 the catalog), xref included.
+fn pdf_file(objects: &[Vec<u8>]) -> Vec<u8> {
+    let mut out = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    for (i, o) in objects.iter().enumerate() {
+        offsets.push(out.len());
+        out.extend_from_slice(format!("{} 0 obj\n", i + 1).as_bytes());
+        out.extend_from_slice(o);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = out.len();
+    out.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for o in offsets {
+        out.extend_from_slice(format!("{o:010} 00000 n \n").as_bytes());
+    }
+    out.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    out
+}
+
+fn stream(dict: &str, data: &[u8]) -> Vec<u8> {
+    let mut o = format!("<< {dict} /Length {} >>\nstream\n", data.len()).into_bytes();
+    o.extend_from_slice(data);
+    o.extend_from_slice(b"\nendstream");
+    o
+}
+
+/// A PDF with one page per content stream (A4, Helvetica).
+fn pdf_of_pages(pages: &[String]) -> Vec<u8> {
+    let n = pages.len();
+    // 1 catalog, 2 pages, 3 font, then page i at 4 + 2i and its content at 5 + 2i.
+    let kids: Vec<String> = (0..n).map(|i| format!("{} 0 R", 4 + 2 * i)).collect();
+    let mut objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        format!("<< /Type /Pages /Kids [{}] /Count {n} >>", kids.join(" ")).into_bytes(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>"
+            .to_vec(),
+    ];
+    for (i, page) in pages.iter().enumerate() {
+        objects.push(
+            format!(
+                "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents {} 0 R >>",
+                5 + 2 * i
+            )
+            .into_bytes(),
+        );
+        objects.push(stream("", page.as_bytes()));
+    }
+    pdf_file(&objects)
+}
+
+fn import_pdf(s: &Sandbox, name: &str, bytes: Vec<u8>) -> Value {
+    let path = s.write(name, bytes);
+    let id = s.ok(&["import", path.to_str().unwrap()]).trim().to_owned();
+    serde_json::from_str(&s.ok(&["show", &id, "--json", "--content"])).unwrap()
+}
+
+const BODY: [&str; 4] = [
+    "Participants are adults with knee pain who attend one of twelve practices",
+    "and give written consent; they are randomised by a central web service",
+    "to supervised exercise or advice, in blocks of four, stratified by site.",
+    "Outcomes are assessed at twelve weeks by assessors blind to allocation.",
+];
+
+#[test]
+fn running_headers_footers_and_page_numbers_are_left_out_and_counted() {
+    let pages: Vec<String> = (1..=4)
+        .map(|n| {
+            let mut lines: Vec<Draw<'_>> = vec![(
+                56.0,
+                800.0,
+                9.0,
+                "Protocol KNEE-EX version 2.0 - Confidential",
+            )];
+            for (i, l) in BODY.iter().enumerate() {
+                lines.push((56.0, 600.0 - 14.0 * i as f32, 11.0, l));
+            }
+            let footer = format!("Page {n} of 4");
+            let mut c = content(&lines);
+            c.push_str(&content(&[(500.0, 30.0, 9.0, &footer)]));
+            c
+        })
+        .collect();
+    let s = Sandbox::new();
+    let shown = import_pdf(&s, "furniture.pdf", pdf_of_pages(&pages));
+    let text = shown["content"].as_str().unwrap();
+    assert!(!text.contains("Confidential"), "{text}");
+    assert!(!text.contains("Page 2 of 4"), "{text}");
+    assert_eq!(text.matches("Participants are adults").count(), 4, "{text}");
+    assert_eq!(shown["metadata"]["furniture_lines_removed"], 8);
+    assert_eq!(shown["metadata"]["page_count"], 4);
+}
+
+#[test]
+fn numbered_section_lines_become_headings_and_wrapped_lines_one_paragraph() {
+    let mut lines: Vec<Draw<'_>> = vec![(56.0, 780.0, 14.0, "4.0  Study Design")];
+    for (i, l) in BODY.iter().enumerate() {
+        lines.push((56.0, 750.0 - 14.0 * i as f32, 11.0, l));
+    }
+    lines.push((56.0, 680.0, 12.0, "4.1  Randomisation"));
+    lines.push((
+        56.0,
+        655.0,
+        11.0,
+        "Allocation is concealed by the web service until a participant is random-",
+    ));
+    lines.push((
+        56.0,
+        641.0,
+        11.0,
+        "ised; the randomised arm is then shown to the therapist only.",
+    ));
+    let s = Sandbox::new();
+    let shown = import_pdf(&s, "headings.pdf", pdf_of_pages(&[content(&lines)]));
+    let text = shown["content"].as_str().unwrap();
+    assert!(text.starts_with("# 4.0 Study Design\n"), "{text}");
+    assert!(text.contains("\n## 4.1 Randomisation\n"), "{text}");
+    assert!(
+        text.contains("who attend one of twelve practices and give written consent;"),
+        "lines of a paragraph joined: {text}"
+    );
+    assert!(
+        text.contains("until a participant is randomised; the randomised arm"),
+        "a word hyphenated at a line end joined as the document spells it: {text}"
+    );
+    let headings = shown["metadata"]["headings"].as_array().unwrap();
+    assert!(
+        headings.iter().any(|h| h == "4.1 Randomisation"),
+        "{headings:?}"
+    );
+}
+
+#[test]
+fn a_two_column_page_is_read_column_by_column() {
+    let left = [
+        "The left column opens the methods: adults",
+        "with knee pain are randomised to exercise",
+        "or advice by a central web service, and",
+        "the allocation stays concealed until then.",
+        "Assessors do not know the allocation.",
+        "The left column ends here with its text.",
+    ];
+    let right = [
+        "The right column holds the analysis: the",
+        "primary outcome is compared by a linear",
+        "model adjusted for the baseline score and",
+        "site, with missing data imputed by chained",
+        "equations under missing at random.",
+        "The right column ends here with its text.",
+    ];
+    let mut lines: Vec<Draw<'_>> = vec![(
+        56.0,
+        790.0,
+        14.0,
+        "A TRIAL OF EXERCISE FOR KNEE PAIN IN PRIMARY CARE",
+    )];
+    for i in 0..6 {
+        let y = 740.0 - 13.0 * i as f32;
+        lines.push((56.0, y, 10.0, left[i]));
+        lines.push((310.0, y, 10.0, right[i]));
+    }
+    let s = Sandbox::new();
+    let shown = import_pdf(&s, "columns.pdf", pdf_of_pages(&[content(&lines)]));
+    let text = shown["content"].as_str().unwrap();
+    let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    assert!(
+        words.contains("The left column opens the methods: adults with knee pain are randomised"),
+        "{words}"
+    );
+    let left_end = words
+        .find("The left column ends here")
+        .expect("left column");
+    let right_start = words.find("The right column holds").expect("right column");
+    assert!(left_end < right_start, "left before right: {words}");
+}
+
+#[test]
+fn a_pdf_stream_that_inflates_past_the_limit_is_refused() {
+    use std::io::Write;
+    // 80 MiB of spaces in one content stream: under 100 KB compressed.
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    let block = vec![b' '; 1 << 20];
+    for _ in 0..80 {
+        z.write_all(&block).unwrap();
+    }
+    let packed = z.finish().unwrap();
+    assert!(packed.len() < 200_000);
+    let objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>".to_vec(),
+        stream("/Filter /FlateDecode", &packed),
+    ];
+    let s = Sandbox::new();
+    let path = s.write("bomb.pdf", pdf_file(&objects));
+    common::assert_failed_extraction(
+        &s,
+        &s.run(&["import", path.to_str().unwrap()]),
+        "inflates to more than 64 MiB",
+    );
+}
+
+/// `pages` pages all drawing one shared content stream.
+fn shared_stream_pdf(pages: usize, content: &[u8]) -> Vec<u8> {
+    let first_page = 5;
+    let kids: Vec<String> = (0..pages)
+        .map(|i| format!("{} 0 R", first_page + i))
+        .collect();
+    let mut objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        format!(
+            "<< /Type /Pages /Kids [{}] /Count {pages} >>",
+            kids.join(" ")
+        )
+        .into_bytes(),
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>".to_vec(),
+        stream("", content),
+    ];
+    for _ in 0..pages {
+        objects.push(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents 4 0 R >>".to_vec(),
+        );
+    }
+    pdf_file(&objects)
+}
+
+#[test]
+fn many_pages_sharing_one_content_stream_are_read_once_each_within_limits() {
+    let s = Sandbox::new();
+    let text = content(&[(
+        56.0,
+        400.0,
+        11.0,
+        "Every page of this file says the same thing in the middle.",
+    )]);
+    // Thousands of pages: read in one pass (the page tree is walked once, not once per page).
+    let shown = import_pdf(&s, "shared.pdf", shared_stream_pdf(3_000, text.as_bytes()));
+    assert_eq!(shown["metadata"]["page_count"], 3_000);
+    // Past the page limit: refused, with the count and what to do.
+    let path = s.write("huge.pdf", shared_stream_pdf(5_001, text.as_bytes()));
+    common::assert_failed_extraction(
+        &s,
+        &s.run(&["import", path.to_str().unwrap()]),
+        "has 5001 pages, over the limit of 5000; split it",
+    );
+    // A large stream repeated by many pages: refused before it is decoded again and again.
+    let big = format!("{}{}", text, " ".repeat(1 << 20));
+    let path = s.write("repeated.pdf", shared_stream_pdf(600, big.as_bytes()));
+    common::assert_failed_extraction(
+        &s,
+        &s.run(&["import", path.to_str().unwrap()]),
+        "decode more than 512 MiB of content",
+    );
+}
+
+#[test]
+fn reading_that_takes_too_long_is_stopped_with_the_reason() {
+    let s = Sandbox::new();
+    let text = content(&[(56.0, 400.0, 11.0, "A page of text.")]);
+    let path = s.write("slow.pdf", shared_stream_pdf(3, text.as_bytes()));
+    let out = s
+        .command()
+        .env("PROTOSCRIBE_PDF_SECONDS", "0")
+        .args(["import", path.to_str().unwrap()])
+        .output()
+        .unwrap();
+    common::assert_failed_extraction(&s, &out, "took more than 0 s to read");
+}
+
+/// The NIH original in shared/protocols, beside the repository.
+fn nih(name: &str) -> String {
+    let path = format!("{}/../shared/protocols/{name}", env!("CARGO_MANIFEST_DIR"));
+    assert!(
+        std::path::Path::new(&path).is_file(),
+        "{path} is missing: the NIH protocols live in shared/protocols beside the repository"
+    );
+    path
+}
+
+#[test]
+fn an_institutional_pdf_protocol_has_its_numbered_sections_and_no_page_furniture() {
+    let s = Sandbox::new();
+    let id = s
+        .ok(&["import", &nih("nih-haplo-transplant.pdf")])
+        .trim()
+        .to_owned();
+    let shown: Value = serde_json::from_str(&s.ok(&["show", &id, "--json", "--content"])).unwrap();
+    let text = shown["content"].as_str().unwrap();
+    let top: Vec<&str> = text.lines().filter_map(|l| l.strip_prefix("# ")).collect();
+    for heading in [
+        "1.0 OBJECTIVES",
+        "2.0 BACKGROUND",
+        "4.0 STUDY DESIGN",
+        "5.0 PATIENT SELECTION",
+        "13.0 DATA AND SAFETY MONITORING",
+        "14.0 STATISTICAL CONSIDERATIONS",
+        "19.0 REFERENCES",
+    ] {
+        assert!(top.contains(&heading), "{heading:?} in {top:?}");
+    }
+    assert!(top.len() >= 15, "{top:?}");
+    // The table of contents stays a list: no heading comes twice.
+    let mut seen = std::collections::HashSet::new();
+    assert!(top.iter().all(|h| seen.insert(*h)), "{top:?}");
+    // No running header, footer or page-number line is left.
+    for line in text.lines() {
+        assert!(!line.contains("P a g e"), "{line}");
+        assert_ne!(line.trim(), "Fitzhugh");
+        assert_ne!(line.trim(), "09-H-0225");
+    }
+    assert_eq!(shown["metadata"]["page_count"], 52);
+    assert!(
+        shown["metadata"]["furniture_lines_removed"]
+            .as_u64()
+            .unwrap()
+            >= 4 * 52
+    );
+}

@@ -81,6 +81,8 @@ pub struct Document {
     pub word_count: usize,
     /// Pages, for a PDF.
     pub pages: Option<usize>,
+    /// Running header, footer and page-number lines left out, for a PDF.
+    pub furniture: Option<usize>,
 }
 
 impl Document {
@@ -111,6 +113,7 @@ impl Document {
             "sha256": self.sha256,
             "word_count": self.word_count,
             "page_count": self.pages,
+            "furniture_lines_removed": self.furniture,
             "headings": self.headings,
         })
     }
@@ -196,6 +199,7 @@ pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Document, IngestError> {
     }
     let format = detect::detect(bytes);
     let mut pages = None;
+    let mut furniture = None;
     let content = match format {
         Format::Text | Format::Markdown => text::decode(path, bytes)?,
         Format::Docx => docx::extract(bytes).map_err(|source| IngestError::Docx {
@@ -208,6 +212,7 @@ pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Document, IngestError> {
                 source,
             })?;
             pages = Some(extracted.pages);
+            furniture = Some(extracted.furniture);
             extracted.text
         }
         Format::Binary(what) => {
@@ -243,6 +248,7 @@ pub fn from_bytes(path: &Path, bytes: &[u8]) -> Result<Document, IngestError> {
         headings,
         content,
         pages,
+        furniture,
     })
 }
 
