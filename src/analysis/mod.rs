@@ -8,6 +8,8 @@ pub mod design;
 pub mod document;
 pub mod facts;
 pub mod items;
+pub mod measure;
+pub mod model;
 pub mod patterns;
 pub mod provider;
 pub mod quality;
@@ -208,6 +210,16 @@ pub fn analyse(text: &str, choice: GuidelineChoice) -> Analysis {
         words: text.split_whitespace().count(),
         sections: doc.sections.len(),
     }
+}
+
+/// Whether the text reads as a protocol or as a report of results, as
+/// `GuidelineChoice::Auto` decides it.
+pub fn document_kind(text: &str) -> DocumentKind {
+    let doc = Document::new(text);
+    let cues = cues::cues();
+    let hits = cues.find(&doc);
+    let title = structure::document_title(text);
+    design::detect(&doc, cues, &hits, title.as_deref()).kind
 }
 
 /// A protocol gets suggestions for SPIRIT gaps, and for CONSORT gaps only

@@ -75,7 +75,11 @@ pub fn wrap(text: &str, width: usize) -> Vec<String> {
     let mut current = String::new();
     let mut used = 0;
     for word in line(text).split_inclusive(' ') {
-        let w: usize = word.trim_end().chars().map(|c| c.width().unwrap_or(0)).sum();
+        let w: usize = word
+            .trim_end()
+            .chars()
+            .map(|c| c.width().unwrap_or(0))
+            .sum();
         if used + w > width && used > 0 {
             lines.push(current.trim_end().to_owned());
             current.clear();
