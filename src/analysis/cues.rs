@@ -192,6 +192,15 @@ impl Cues {
         }
     }
 
+    /// How many phrases the automaton holds (ids are `0..len`).
+    pub fn len(&self) -> usize {
+        self.phrases.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.phrases.is_empty()
+    }
+
     pub fn phrase_len(&self, id: usize) -> usize {
         self.phrases[id].len
     }

@@ -131,6 +131,25 @@ impl<'a> Document<'a> {
     }
 }
 
+/// `range` within `text` on character boundaries, without white space at
+/// either end, and at most `max` bytes long (cut after a word).
+pub fn exact(text: &str, range: Range<usize>, max: usize) -> Range<usize> {
+    let start = floor_boundary(text, range.start.min(text.len()));
+    let end = floor_boundary(text, range.end.min(text.len())).max(start);
+    let slice = &text[start..end];
+    let lead = slice.len() - slice.trim_start().len();
+    let start = start + lead;
+    let mut end = start + slice.trim().len();
+    if end - start > max {
+        let cut = floor_boundary(text, start + max);
+        end = text[start..cut]
+            .rfind(char::is_whitespace)
+            .map_or(cut, |i| start + i);
+        end = start + text[start..end].trim_end().len();
+    }
+    start..end
+}
+
 pub fn floor_boundary(text: &str, mut at: usize) -> usize {
     while at > 0 && !text.is_char_boundary(at) {
         at -= 1;
