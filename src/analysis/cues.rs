@@ -148,7 +148,7 @@ pub fn cues() -> &'static Cues {
                 }
             }
         }
-        words.extend(super::design::cue_words());
+        words.extend(super::knowledge::get().design_phrases());
         words.sort_unstable();
         words.dedup();
         Cues::build(&words)

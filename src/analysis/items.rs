@@ -7,8 +7,9 @@
 //! follows from the probability and the evidence:
 //! - reported only where some passage meets a requirement: a heading with
 //!   nothing under it, or only placeholders, is missing;
-//! - reported with every requirement met is addressed; with some unmet, or
-//!   deferred to another document, partial;
+//! - reported with every requirement met and a high probability is
+//!   addressed; with some unmet, deferred to another document, or less
+//!   sure, partial;
 //! - an item the detected design rules out is not applicable.
 
 use std::cell::RefCell;
@@ -714,8 +715,11 @@ pub fn status(obs: &Observation, p: f64) -> Status {
     // concealment cannot apply to a single-group study.
     if obs.design_na.is_some() {
         Status::NotApplicable
-    } else if evident && p >= 0.5 {
-        if obs.met.iter().all(|&m| m) && obs.deferral.is_none() {
+    } else if evident && p >= knowledge::get().verdicts.reported {
+        if obs.met.iter().all(|&m| m)
+            && obs.deferral.is_none()
+            && p >= knowledge::get().verdicts.addressed
+        {
             Status::Addressed
         } else {
             Status::Partial
@@ -917,6 +921,16 @@ fn anchor_windows(item: &Item, anchors: &[usize], ctx: &Context<'_, '_>) -> Vec<
         // "IND Sponsor: _____" names the item but says nothing about it.
         if placeholders::is_placeholder_only(doc.slice(&doc.sentences[s])) {
             continue;
+        }
+        // Nor does a heading with nothing (or only placeholders) under it.
+        if let Some(section) = doc.section_at(at).filter(|x| x.heading.span.contains(&at)) {
+            let body = doc.slice(&section.own_body);
+            if document::is_blank(body)
+                || (body.len() < k.windows.placeholder_section_bytes
+                    && placeholders::is_placeholder_only(body))
+            {
+                continue;
+            }
         }
         let first = s.saturating_sub(1);
         let last = (s + 2).min(doc.sentences.len() - 1);

@@ -13,11 +13,103 @@ const ANALYZER_TOML: &str = include_str!("../../assets/analyzer.toml");
 #[serde(deny_unknown_fields)]
 pub struct Knowledge {
     pub windows: Windows,
+    pub verdicts: Verdicts,
     pub words: Words,
     #[serde(rename = "deferral")]
     deferral_raw: DeferralRaw,
     #[serde(skip)]
     pub deferral: Vec<DeferralDocument>,
+    /// Any mention of randomisation (`randomi*`).
+    #[serde(skip, default = "randomi")]
+    pub randomi: String,
+    pub design: Design,
+    pub report: Report,
+    pub sections: Sections,
+    pub suggestions: Suggestions,
+}
+
+/// Phrases and thresholds that detect the trial's design.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Design {
+    pub strong_random: Vec<String>,
+    pub negated_random: Vec<String>,
+    pub random_mentions: usize,
+    pub single_group: Vec<String>,
+    pub comparator: Vec<String>,
+    pub comparator_mentions: usize,
+    pub blinding: Vec<String>,
+    pub open_label: Vec<String>,
+}
+
+/// Signals that a document reports results rather than plans them.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Report {
+    pub threshold: i32,
+    pub past_over_future: i32,
+    pub future: Vec<String>,
+    pub past: Vec<String>,
+    pub signal: Vec<Signal>,
+}
+
+/// One signal: a heading title (whole, or its ending), phrases in the
+/// text, or a word in the document's title; and its points.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Signal {
+    #[serde(default)]
+    pub heading: Option<String>,
+    #[serde(default)]
+    pub phrases: Vec<String>,
+    #[serde(default)]
+    pub title: Option<String>,
+    pub points: i32,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Sections {
+    pub background: Vec<String>,
+    pub contents: Vec<String>,
+    pub references: Vec<String>,
+    pub guideline: Vec<GuidelineSection>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GuidelineSection {
+    pub name: String,
+    pub words: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Suggestions {
+    pub consort_in_protocols: Vec<String>,
+}
+
+impl Knowledge {
+    /// Every phrase the design checks look for, for the cue automaton.
+    pub fn design_phrases(&self) -> impl Iterator<Item = &str> {
+        let d = &self.design;
+        let r = &self.report;
+        [
+            &d.strong_random,
+            &d.negated_random,
+            &d.single_group,
+            &d.comparator,
+            &d.blinding,
+            &d.open_label,
+            &r.future,
+            &r.past,
+        ]
+        .into_iter()
+        .flatten()
+        .chain(r.signal.iter().flat_map(|s| &s.phrases))
+        .chain(std::iter::once(&self.randomi))
+        .map(String::as_str)
+    }
 }
 
 #[derive(Debug, Deserialize)]
@@ -31,6 +123,13 @@ pub struct Windows {
     pub top: usize,
     pub placeholder_section_bytes: usize,
     pub min_body_words: usize,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Verdicts {
+    pub reported: f64,
+    pub addressed: f64,
 }
 
 #[derive(Debug, Deserialize)]
@@ -76,6 +175,10 @@ impl DeferralDocument {
         self.words.iter().any(|w| contains_word(lower, w))
             && self.verbs.iter().any(|v| lower.contains(v.as_str()))
     }
+}
+
+fn randomi() -> String {
+    "randomi*".to_owned()
 }
 
 /// A phrase with a space anywhere; a single word only whole.

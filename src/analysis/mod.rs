@@ -254,15 +254,16 @@ pub fn document_kind(text: &str) -> DocumentKind {
 }
 
 /// A protocol gets suggestions for SPIRIT gaps, and for CONSORT gaps only
-/// where no SPIRIT item covers the same ground (CONSORT 1a, 8b, 11b); a
-/// report gets CONSORT suggestions.
+/// where no SPIRIT item covers the same ground (`consort_in_protocols` in
+/// `assets/analyzer.toml`); a report gets CONSORT suggestions.
 fn primary_or_only(v: &Verdict, kind: DocumentKind) -> bool {
     match (kind, v.item.guideline) {
         (DocumentKind::Protocol, Guideline::Spirit)
         | (DocumentKind::Report, Guideline::Consort) => true,
-        (DocumentKind::Protocol, Guideline::Consort) => {
-            matches!(v.item.id.as_str(), "1a" | "8b" | "11b")
-        }
+        (DocumentKind::Protocol, Guideline::Consort) => knowledge::get()
+            .suggestions
+            .consort_in_protocols
+            .contains(&v.item.id),
         (DocumentKind::Report, Guideline::Spirit) => false,
     }
 }
