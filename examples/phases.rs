@@ -36,13 +36,7 @@ fn main() {
     let hits = cues.find(&doc);
     let title = structure::document_title(&text);
     let design = design::detect(&doc, cues, &hits, title.as_deref());
-    let ctx = items::Context {
-        doc: &doc,
-        cues,
-        hits: &hits,
-        design,
-        title: None,
-    };
+    let ctx = items::Context::new(&doc, cues, &hits, design, None);
     time("items", || {
         for item in checklist::items() {
             drop(items::judge(item, &ctx));

@@ -19,51 +19,6 @@ pub const GUIDELINE_ORDER: &[&str] = &[
     "Appendices",
 ];
 
-/// Words in a protocol's own heading that place it among the guideline's sections.
-const SECTION_WORDS: &[&[&str]] = &[
-    &[
-        "administrative",
-        "title page",
-        "registration",
-        "funding",
-        "sponsor",
-        "roles",
-    ],
-    &[
-        "introduction",
-        "background",
-        "rationale",
-        "objective",
-        "aims",
-    ],
-    &[
-        "participant",
-        "eligib",
-        "intervention",
-        "outcome",
-        "setting",
-        "sample size",
-        "recruit",
-        "design",
-    ],
-    &["allocation", "randomi", "blinding", "masking"],
-    &[
-        "data collection",
-        "data management",
-        "statistic",
-        "analysis",
-    ],
-    &["monitoring", "harms", "adverse", "safety", "audit"],
-    &[
-        "ethic",
-        "consent",
-        "confidential",
-        "dissemination",
-        "publication",
-    ],
-    &["appendi"],
-];
-
 /// One piece of text to add, and where it belongs.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Insertion {
@@ -78,9 +33,14 @@ fn guideline_index(name: &str) -> Option<usize> {
         .iter()
         .position(|s| s.eq_ignore_ascii_case(name.trim()))
         .or_else(|| {
-            SECTION_WORDS
+            // Words in a protocol's own heading that place it among the
+            // guideline's sections (`[[sections.guideline]]` in
+            // assets/analyzer.toml).
+            crate::analysis::knowledge::get()
+                .sections
+                .guideline
                 .iter()
-                .position(|words| words.iter().any(|w| lower.contains(w)))
+                .position(|s| s.words.iter().any(|w| lower.contains(w.as_str())))
         })
 }
 
@@ -302,6 +262,17 @@ mod tests {
         );
         assert!(!out.contains("##"), "{out}");
         assert!(out.contains("Appendices\n----------\n\nForms."), "{out}");
+    }
+
+    #[test]
+    fn section_words_follow_the_guidelines_order() {
+        let names: Vec<&str> = crate::analysis::knowledge::get()
+            .sections
+            .guideline
+            .iter()
+            .map(|s| s.name.as_str())
+            .collect();
+        assert_eq!(names, GUIDELINE_ORDER);
     }
 
     #[test]

@@ -25,7 +25,7 @@ impl Guideline {
         }
     }
 
-    fn from_name(name: &str) -> Option<Guideline> {
+    pub fn from_name(name: &str) -> Option<Guideline> {
         [Guideline::Spirit, Guideline::Consort]
             .into_iter()
             .find(|g| g.name() == name)

@@ -148,7 +148,7 @@ pub fn cues() -> &'static Cues {
                 }
             }
         }
-        words.extend(super::design::cue_words());
+        words.extend(super::knowledge::get().design_phrases());
         words.sort_unstable();
         words.dedup();
         Cues::build(&words)
@@ -190,6 +190,15 @@ impl Cues {
             Some(d) => Some(Cue::Shape(d)),
             None => self.ids.get(name).map(|&id| Cue::Phrase(id)),
         }
+    }
+
+    /// How many phrases the automaton holds (ids are `0..len`).
+    pub fn len(&self) -> usize {
+        self.phrases.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.phrases.is_empty()
     }
 
     pub fn phrase_len(&self, id: usize) -> usize {

@@ -131,6 +131,25 @@ impl<'a> Document<'a> {
     }
 }
 
+/// `range` within `text` on character boundaries, without white space at
+/// either end, and at most `max` bytes long (cut after a word).
+pub fn exact(text: &str, range: Range<usize>, max: usize) -> Range<usize> {
+    let start = floor_boundary(text, range.start.min(text.len()));
+    let end = floor_boundary(text, range.end.min(text.len())).max(start);
+    let slice = &text[start..end];
+    let lead = slice.len() - slice.trim_start().len();
+    let start = start + lead;
+    let mut end = start + slice.trim().len();
+    if end - start > max {
+        let cut = floor_boundary(text, start + max);
+        end = text[start..cut]
+            .rfind(char::is_whitespace)
+            .map_or(cut, |i| start + i);
+        end = start + text[start..end].trim_end().len();
+    }
+    start..end
+}
+
 pub fn floor_boundary(text: &str, mut at: usize) -> usize {
     while at > 0 && !text.is_char_boundary(at) {
         at -= 1;
@@ -251,19 +270,12 @@ fn merge(mut regions: Vec<Range<usize>>) -> Vec<Range<usize>> {
 
 /// Sections that review what is known rather than plan the trial.
 fn background_regions(sections: &[Section]) -> Vec<Range<usize>> {
-    // Not "rationale" or "justification": those sections often state the plan.
-    const WORDS: [&str; 5] = [
-        "background",
-        "introduction",
-        "literature",
-        "previous stud",
-        "review of",
-    ];
+    let words = &super::knowledge::get().sections.background;
     let regions: Vec<Range<usize>> = sections
         .iter()
         .filter(|s| {
             let title = s.heading.title.to_ascii_lowercase();
-            WORDS.iter().any(|w| title.contains(w))
+            words.iter().any(|w| title.contains(w.as_str()))
         })
         .map(|s| s.body.clone())
         .collect();
@@ -273,17 +285,15 @@ fn background_regions(sections: &[Section]) -> Vec<Range<usize>> {
 /// The table of contents and the reference list: their words are titles
 /// and citations, not statements about this trial.
 fn ignored_regions(text: &str, sections: &[Section]) -> Vec<Range<usize>> {
+    let known = &super::knowledge::get().sections;
+    let is = |list: &[String], title: &str| list.iter().any(|t| t == title);
     let mut regions = Vec::new();
     for (i, s) in sections.iter().enumerate() {
         let title = s.heading.title.to_ascii_lowercase();
         let title = title.trim();
-        if matches!(title, "table of contents" | "contents" | "toc") {
+        if is(&known.contents, title) {
             regions.push(s.heading.span.start..toc_end(text, sections, i));
-        } else if matches!(
-            title,
-            "references" | "reference list" | "bibliography" | "literature cited" | "works cited"
-        ) || title.ends_with(" references")
-        {
+        } else if is(&known.references, title) || title.ends_with(" references") {
             // References run to the next heading of their level, or to an appendix.
             let end = sections[i + 1..]
                 .iter()

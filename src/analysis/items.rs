@@ -1,7 +1,19 @@
-//! Judging one checklist item: find the passages where the item lives (its
-//! own section, or the sentences around phrases that announce it), and see
-//! which of its requirements each passage meets.
+//! Judging one checklist item. The rules find the passages where the item
+//! could be reported (its own section under a matching heading, or the
+//! sentences around a phrase that announces it) and see which of its
+//! requirements each passage and each sentence meets; those observations
+//! become features (`observe`), and the learned model in `model` weighs
+//! them into the probability that the item is reported. The verdict then
+//! follows from the probability and the evidence:
+//! - reported only where some passage meets a requirement: a heading with
+//!   nothing under it, or only placeholders, is missing;
+//! - reported with every requirement met and a high probability is
+//!   addressed; with some unmet, deferred to another document, or less
+//!   sure, partial;
+//! - an item the detected design rules out is not applicable.
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::ops::Range;
 
 use serde::Serialize;
@@ -10,15 +22,9 @@ use super::checklist::{Applies, Item, Scope};
 use super::cues::{Cue, Cues, Detector, Hits};
 use super::design::{Design, DocumentKind};
 use super::document::{self, Document};
+use super::knowledge;
+use super::model::{self, Feature};
 use super::quality::placeholders;
-
-/// Largest passage judged at once under a heading.
-const SECTION_WINDOW: usize = 8000;
-/// How far around an anchor a passage may reach.
-const ANCHOR_BEFORE: usize = 600;
-const ANCHOR_AFTER: usize = 1500;
-/// Passages judged per item at most (hostile input can hold millions of anchors).
-const MAX_WINDOWS: usize = 400;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -44,8 +50,9 @@ impl Status {
 pub struct Verdict {
     pub item: &'static Item,
     pub status: Status,
+    /// The probability that the verdict (reported or not) is right.
     pub confidence: f64,
-    /// Byte ranges of the passages that show it.
+    /// Byte ranges of the sentences that show it: one per requirement met.
     pub evidence: Vec<Range<usize>>,
     /// What the item needs that was not found.
     pub unmet: Vec<&'static str>,
@@ -55,12 +62,15 @@ pub struct Verdict {
     pub empty_heading: Option<Range<usize>>,
     /// Why the item does not apply.
     pub not_applicable: Option<&'static str>,
+    /// The other document the text defers the item to, and where it says so.
+    pub deferral: Option<(&'static str, Range<usize>)>,
 }
 
 /// A passage and what it shows.
 struct Window {
     range: Range<usize>,
-    /// The sentence (or heading line) quoted as evidence.
+    /// The sentence that meets most of the item's requirements (the
+    /// anchor's own sentence for a passage found by an anchor).
     focus: Range<usize>,
     /// The anchor that found it (phrase id and place). Its words count
     /// only for a group that lists that same phrase: "compliance" does not
@@ -69,6 +79,17 @@ struct Window {
     anchor: Option<(usize, Range<usize>)>,
     heading: Option<usize>,
     met: Vec<bool>,
+    /// Requirements met within the focus sentence alone.
+    focus_met: Vec<bool>,
+}
+
+impl Window {
+    fn count(&self) -> usize {
+        self.met.iter().filter(|&&m| m).count()
+    }
+    fn focus_count(&self) -> usize {
+        self.focus_met.iter().filter(|&&m| m).count()
+    }
 }
 
 /// An item's cue names resolved to cues once, not on every analysis.
@@ -76,6 +97,8 @@ struct Resolved {
     headings: Vec<usize>,
     anchors: Vec<usize>,
     groups: Vec<Vec<Cue>>,
+    /// The cue names, parallel to `groups`.
+    names: Vec<Vec<&'static str>>,
 }
 
 fn resolved(item: &Item, cues: &Cues) -> &'static Resolved {
@@ -87,18 +110,38 @@ fn resolved(item: &Item, cues: &Cues) -> &'static Resolved {
         };
         super::checklist::items()
             .iter()
-            .map(|i| Resolved {
-                headings: i.headings.iter().filter_map(phrase).collect(),
-                anchors: i.anchors.iter().filter_map(phrase).collect(),
-                groups: i
-                    .groups
-                    .iter()
-                    .map(|g| g.cues.iter().filter_map(|c| cues.cue(c)).collect())
-                    .collect(),
+            .map(|i| {
+                let mut groups = Vec::new();
+                let mut names = Vec::new();
+                for g in &i.groups {
+                    let (cs, ns): (Vec<Cue>, Vec<&'static str>) = g
+                        .cues
+                        .iter()
+                        .filter_map(|c| cues.cue(c).map(|cue| (cue, c.as_str())))
+                        .unzip();
+                    groups.push(cs);
+                    names.push(ns);
+                }
+                Resolved {
+                    headings: i.headings.iter().filter_map(phrase).collect(),
+                    anchors: i.anchors.iter().filter_map(phrase).collect(),
+                    groups,
+                    names,
+                }
             })
             .collect()
     });
     &all[item.index]
+}
+
+/// What a sentence holds, worked out once however many items look at it.
+#[derive(Clone, Default)]
+struct SentenceInfo {
+    /// Hashes of its word features (`w:…`), sorted, without repeats.
+    words: Vec<u64>,
+    names: Vec<String>,
+    negated: bool,
+    deferral: Option<&'static str>,
 }
 
 pub struct Context<'d, 'a> {
@@ -107,118 +150,584 @@ pub struct Context<'d, 'a> {
     pub hits: &'d Hits,
     pub design: Design,
     pub title: Option<(&'d str, Range<usize>)>,
+    /// `log(1 + words)`, the document's length.
+    pub length: f32,
+    /// Keep feature names (for training); the analyzer needs only hashes.
+    pub keep_names: bool,
+    sentences: RefCell<HashMap<usize, SentenceInfo>>,
+    /// Per phrase: where it first occurs in a sentence of the body (not a
+    /// heading line, not the background, not a placeholder-only line).
+    present: std::sync::OnceLock<Vec<Option<usize>>>,
 }
 
-pub fn judge(item: &'static Item, ctx: &Context<'_, '_>) -> Verdict {
-    let mut verdict = Verdict {
-        item,
-        status: Status::Missing,
-        confidence: 0.0,
-        evidence: Vec::new(),
-        unmet: Vec::new(),
-        heading: None,
-        empty_heading: None,
-        not_applicable: None,
+impl<'d, 'a> Context<'d, 'a> {
+    pub fn new(
+        doc: &'d Document<'a>,
+        cues: &'static Cues,
+        hits: &'d Hits,
+        design: Design,
+        title: Option<(&'d str, Range<usize>)>,
+    ) -> Self {
+        let words = doc.text.split_whitespace().count();
+        Context {
+            doc,
+            cues,
+            hits,
+            design,
+            title,
+            length: ((1 + words) as f32).ln(),
+            keep_names: false,
+            sentences: RefCell::new(HashMap::new()),
+            present: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// Where phrase `id` first occurs in the body, if it does.
+    fn present(&self, id: usize) -> Option<usize> {
+        let present = self.present.get_or_init(|| {
+            (0..self.cues.len())
+                .map(|p| {
+                    self.hits
+                        .of(p)
+                        .iter()
+                        .take(knowledge::get().windows.max_windows)
+                        .copied()
+                        .find(|&at| self.in_body(at))
+                })
+                .collect()
+        });
+        present.get(id).copied().flatten()
+    }
+
+    /// Whether byte `at` stands in a sentence of the body: not a heading
+    /// line, not the background, not a placeholder.
+    fn in_body(&self, at: usize) -> bool {
+        let doc = self.doc;
+        if doc.in_background(at) {
+            return false;
+        }
+        if doc
+            .section_at(at)
+            .is_some_and(|s| s.heading.span.contains(&at))
+        {
+            return false;
+        }
+        let sentence = doc.slice(&doc.sentences[doc.sentence_at(at)]);
+        sentence.split_whitespace().count() >= knowledge::get().windows.min_body_words
+            && !placeholders::is_placeholder_only(sentence)
+    }
+
+    fn sentence(&self, index: usize) -> SentenceInfo {
+        if let Some(info) = self.sentences.borrow().get(&index) {
+            return info.clone();
+        }
+        let range = self.doc.sentences[index].clone();
+        let info = sentence_info(self.doc, &range, self.keep_names);
+        self.sentences.borrow_mut().insert(index, info.clone());
+        info
+    }
+}
+
+fn sentence_info(doc: &Document<'_>, range: &Range<usize>, keep_names: bool) -> SentenceInfo {
+    let k = knowledge::get();
+    let lower = &doc.lower[document::floor_boundary(doc.text, range.start)
+        ..document::floor_boundary(doc.text, range.end)];
+    let tokens = tokens(lower);
+    let negated = tokens
+        .iter()
+        .any(|t| k.words.negation.iter().any(|n| n == t));
+    let deferral = k
+        .deferral
+        .iter()
+        .find(|d| d.in_sentence(lower))
+        .map(|d| d.document.as_str());
+    let kept: Vec<&str> = tokens
+        .iter()
+        .map(String::as_str)
+        .filter(|t| !k.words.stopwords.iter().any(|s| s == t))
+        .collect();
+    let mut named: Vec<(u64, String)> = Vec::with_capacity(kept.len() * 2);
+    let mut name = String::new();
+    for (i, t) in kept.iter().enumerate() {
+        name.clear();
+        name.push_str("w:");
+        name.push_str(t);
+        named.push((model::hash(name.as_bytes()), name.clone()));
+        if let Some(next) = kept.get(i + 1) {
+            name.push(' ');
+            name.push_str(next);
+            named.push((model::hash(name.as_bytes()), name.clone()));
+        }
+    }
+    named.sort_unstable();
+    named.dedup_by_key(|(h, _)| *h);
+    let (words, names) = if keep_names {
+        named.into_iter().unzip()
+    } else {
+        (named.into_iter().map(|(h, _)| h).collect(), Vec::new())
     };
-    if let Some(reason) = not_applicable(item, &ctx.design) {
-        verdict.status = Status::NotApplicable;
-        verdict.confidence = 0.8;
-        verdict.not_applicable = Some(reason);
-        return verdict;
+    SentenceInfo {
+        words,
+        names,
+        negated,
+        deferral,
     }
-    let resolved = resolved(item, ctx.cues);
-    let groups = &resolved.groups;
-    if item.scope == Scope::Title {
-        return judge_title(verdict, groups, ctx);
+}
+
+/// Lowercase words: runs of letters and digits; a word with a digit in it
+/// becomes `0`, so that "120 participants" and "64 participants" agree.
+fn tokens(lower: &str) -> Vec<String> {
+    lower
+        .split(|c: char| !(c.is_alphanumeric() || c == '-'))
+        .map(|t| t.trim_matches('-'))
+        .filter(|t| !t.is_empty())
+        .map(|t| {
+            if t.chars().any(|c| c.is_ascii_digit()) {
+                "0".to_owned()
+            } else {
+                t.to_owned()
+            }
+        })
+        .collect()
+}
+
+/// What the rules saw of one item: its passages, what they meet, and the
+/// features the model weighs.
+#[derive(Clone, Debug)]
+pub struct Observation {
+    pub item: &'static Item,
+    pub features: Vec<Feature>,
+    /// The features' names, when the context keeps them.
+    pub names: Vec<String>,
+    /// Some passage speaks of the item: a section under its heading with
+    /// words of its own, or the sentences around one of its anchors.
+    pub passage: bool,
+    /// The item's words found in sentences of the body (feature name hash,
+    /// sentence), for an item reported without a passage of its own.
+    pub vocabulary: Vec<(u64, Range<usize>)>,
+    /// Which requirements were met (in the best passage, or anywhere for a
+    /// document-scope item).
+    pub met: Vec<bool>,
+    pub design_na: Option<&'static str>,
+    evidence: Vec<Range<usize>>,
+    heading: Option<String>,
+    empty_heading: Option<Range<usize>>,
+    deferral: Option<(&'static str, Range<usize>)>,
+}
+
+struct Features<'n> {
+    list: Vec<Feature>,
+    names: Option<&'n mut Vec<String>>,
+}
+
+impl Features<'_> {
+    fn push(&mut self, name: &str, value: f32, shared: bool) {
+        if value == 0.0 {
+            return;
+        }
+        self.list.push(Feature {
+            name: model::hash(name.as_bytes()),
+            value,
+            shared,
+        });
+        if let Some(names) = self.names.as_deref_mut() {
+            names.push(name.to_owned());
+        }
     }
-    let mut windows = heading_windows(&resolved.headings, ctx, &mut verdict);
-    windows.extend(anchor_windows(item, &resolved.anchors, ctx));
-    for w in &mut windows {
-        w.met = groups.iter().map(|g| meets(g, w, ctx)).collect();
+    fn flag(&mut self, name: &str, on: bool) {
+        self.push(name, if on { 1.0 } else { 0.0 }, true);
     }
-    let total = groups.len();
-    let count = |w: &Window| w.met.iter().filter(|&&m| m).count();
-    let met: Vec<bool> = match item.scope {
-        Scope::Document => (0..total)
-            .map(|g| windows.iter().any(|w| w.met[g]))
-            .collect(),
-        _ => windows
-            .iter()
-            .max_by_key(|w| {
-                (
-                    count(w),
-                    w.heading.is_some(),
-                    std::cmp::Reverse(w.range.start),
-                )
-            })
-            .map_or_else(|| vec![false; total], |w| w.met.clone()),
-    };
-    let n_met = conclude(&mut verdict, &met);
-    // Evidence: the passages that meet the most, best first.
-    let mut ranked: Vec<&Window> = windows.iter().filter(|w| count(w) > 0).collect();
+}
+
+/// Windows ranked best first: most requirements met, then most met in one
+/// sentence, then under the item's own heading, then earliest.
+fn ranked(windows: &[Window]) -> Vec<&Window> {
+    let mut ranked: Vec<&Window> = windows.iter().collect();
     ranked.sort_by_key(|w| {
         (
-            std::cmp::Reverse(count(w)),
+            std::cmp::Reverse(w.count()),
+            std::cmp::Reverse(w.focus_count()),
             w.heading.is_none(),
             w.range.start,
         )
     });
-    let mut seen_focus = Vec::new();
-    for w in ranked {
-        if verdict.evidence.len() == 3 {
-            break;
+    ranked
+}
+
+pub fn observe(item: &'static Item, ctx: &Context<'_, '_>) -> Observation {
+    let k = knowledge::get();
+    let resolved = resolved(item, ctx.cues);
+    let groups = &resolved.groups;
+    let total = groups.len();
+    let mut names = Vec::new();
+    let mut f = Features {
+        list: Vec::with_capacity(128),
+        names: ctx.keep_names.then_some(&mut names),
+    };
+    let design_na = not_applicable(item, &ctx.design);
+    let mut heading = None;
+    let mut empty_heading = None;
+    let windows = if item.scope == Scope::Title {
+        title_windows(groups, ctx)
+    } else {
+        let mut windows =
+            heading_windows(&resolved.headings, ctx, &mut heading, &mut empty_heading);
+        windows.extend(anchor_windows(item, &resolved.anchors, ctx));
+        for w in &mut windows {
+            let (focus, met) = best_sentence(groups, w, ctx);
+            w.met = groups
+                .iter()
+                .map(|g| meets(g, &w.range, &w.anchor, ctx))
+                .collect();
+            w.focus = focus;
+            w.focus_met = met;
         }
-        if !seen_focus.contains(&w.focus.start) {
-            seen_focus.push(w.focus.start);
-            verdict.evidence.push(w.focus.clone());
-        }
-    }
-    let supporting = windows.iter().filter(|w| count(w) == total).count();
-    let from_heading = windows.iter().any(|w| w.heading.is_some() && count(w) > 0);
-    verdict.confidence = confidence(
-        verdict.status,
-        n_met,
-        total,
-        supporting,
-        from_heading,
-        windows.is_empty(),
+        windows
+    };
+    let ranked = ranked(&windows);
+    let met: Vec<bool> = match item.scope {
+        Scope::Document => (0..total)
+            .map(|g| windows.iter().any(|w| w.met[g]))
+            .collect(),
+        _ => ranked
+            .first()
+            .map_or_else(|| vec![false; total], |w| w.met.clone()),
+    };
+    let frac = |n: usize| n as f32 / total.max(1) as f32;
+    let n_met = met.iter().filter(|&&m| m).count();
+    // A passage under the item's heading or around its anchor, with words
+    // of its own (empty and placeholder-only ones were never passages).
+    let evident_passage = !windows.is_empty();
+    let anywhere: Vec<bool> = (0..total)
+        .map(|g| windows.iter().any(|w| w.met[g]))
+        .collect();
+    let best_sentence = ranked.iter().map(|w| w.focus_count()).max().unwrap_or(0);
+    let top: Vec<&Window> = ranked.iter().take(k.windows.top).copied().collect();
+    let infos: Vec<SentenceInfo> = top
+        .iter()
+        .map(|w| ctx.sentence(ctx.doc.sentence_at(w.focus.start)))
+        .collect();
+    let deferral = top
+        .iter()
+        .zip(&infos)
+        .find_map(|(w, info)| info.deferral.map(|d| (d, w.focus.clone())));
+    // Deferred only when no passage as good states it without deferring.
+    let deferral = deferral.filter(|_| {
+        !top.iter()
+            .zip(&infos)
+            .any(|(w, info)| info.deferral.is_none() && w.count() == total)
+    });
+
+    f.flag("bias", true);
+    f.flag("none", !evident_passage);
+    f.flag("unmet", evident_passage && n_met == 0);
+    f.flag("heading", heading.is_some());
+    f.flag(
+        "heading_met",
+        windows.iter().any(|w| w.heading.is_some() && w.count() > 0),
     );
-    verdict
-}
-
-/// An item that shares another's detection (`like`) gets that item's
-/// verdict as its own, when both apply, instead of judging the same
-/// passages twice.
-pub fn judge_like(item: &'static Item, shared: &Verdict, ctx: &Context<'_, '_>) -> Verdict {
-    if shared.status == Status::NotApplicable || not_applicable(item, &ctx.design).is_some() {
-        return judge(item, ctx);
+    f.flag(
+        "empty_heading",
+        heading.is_none() && empty_heading.is_some(),
+    );
+    let anchored = windows.iter().filter(|w| w.anchor.is_some()).count();
+    f.push(
+        "anchors",
+        (((1 + anchored) as f32).ln() / 16f32.ln()).min(1.0),
+        true,
+    );
+    let supporting = windows.iter().filter(|w| w.count() == total).count();
+    f.push(
+        "supporting",
+        (((1 + supporting) as f32).ln() / 8f32.ln()).min(1.0),
+        true,
+    );
+    f.push("best_frac", frac(n_met), true);
+    f.flag("best_all", n_met == total);
+    f.push(
+        "doc_frac",
+        frac(anywhere.iter().filter(|&&m| m).count()),
+        true,
+    );
+    f.push("sent_frac", frac(best_sentence), true);
+    f.flag("sent_all", best_sentence == total);
+    f.flag("deferral", deferral.is_some());
+    f.flag("negation", infos.first().is_some_and(|i| i.negated));
+    f.flag("design_na", design_na.is_some());
+    f.push("length", ctx.length / 10.0, true);
+    for (g, m) in anywhere.iter().enumerate() {
+        if *m {
+            f.push(&format!("g{g}"), 1.0, false);
+        }
+        if ranked
+            .first()
+            .is_some_and(|w| w.focus_met.get(g) == Some(&true))
+        {
+            f.push(&format!("s{g}"), 1.0, false);
+        }
     }
-    Verdict {
+    // Which anchors found passages, which cues the best passage shows,
+    // the words of the headings above and of the best sentences.
+    let mut seen_anchor: Vec<usize> = Vec::new();
+    for w in &windows {
+        if let Some((id, _)) = w.anchor
+            && w.count() > 0
+            && !seen_anchor.contains(&id)
+        {
+            seen_anchor.push(id);
+        }
+    }
+    for (a, name) in item.anchors.iter().enumerate() {
+        if resolved
+            .anchors
+            .get(a)
+            .is_some_and(|id| seen_anchor.contains(id))
+        {
+            f.push(&format!("a:{name}"), 1.0, false);
+        }
+    }
+    // The item's own vocabulary anywhere in the text, wherever the
+    // passages are: the words a methodologist would search for.
+    let mut vocabulary: Vec<(usize, &str, usize)> = Vec::new();
+    for (c, name) in item
+        .headings
+        .iter()
+        .chain(&item.anchors)
+        .map(|n| (ctx.cues.cue(n), n))
+        .chain(
+            item.groups
+                .iter()
+                .flat_map(|g| &g.cues)
+                .map(|n| (ctx.cues.cue(n), n)),
+        )
+    {
+        if let Some(Cue::Phrase(id)) = c {
+            if vocabulary.iter().any(|(v, _, _)| *v == id) {
+                continue;
+            }
+            if let Some(at) = ctx.present(id) {
+                vocabulary.push((id, name.as_str(), at));
+            }
+        }
+    }
+    let vocabulary_names: Vec<String> = vocabulary
+        .iter()
+        .map(|(_, n, _)| format!("k:{n}"))
+        .collect();
+    for name in &vocabulary_names {
+        f.push(name, 1.0, false);
+    }
+    if let Some(best) = ranked.first() {
+        for (g, cues) in groups.iter().enumerate() {
+            for (c, cue) in cues.iter().enumerate() {
+                if meets(std::slice::from_ref(cue), &best.focus, &best.anchor, ctx) {
+                    f.push(&format!("cue:{}", resolved.names[g][c]), 1.0, false);
+                }
+            }
+        }
+    }
+    let mut words: Vec<(u64, Option<&str>)> = Vec::new();
+    for info in &infos {
+        for (i, h) in info.words.iter().enumerate() {
+            words.push((*h, info.names.get(i).map(String::as_str)));
+        }
+    }
+    for w in &top {
+        if let Some(section) = ctx.doc.section_at(w.focus.start) {
+            for t in tokens(&section.heading.title.to_lowercase()) {
+                if t.len() > 2 && !k.words.stopwords.contains(&t) {
+                    let name = format!("h:{t}");
+                    f.push(&name, 1.0, false);
+                }
+            }
+        }
+    }
+    words.sort_unstable_by_key(|(h, _)| *h);
+    words.dedup_by_key(|(h, _)| *h);
+    for (h, name) in words {
+        f.list.push(Feature {
+            name: h,
+            value: 1.0,
+            shared: false,
+        });
+        if let Some(names) = f.names.as_deref_mut() {
+            names.push(name.unwrap_or_default().to_owned());
+        }
+    }
+    // Heading words may repeat across windows: keep each feature once.
+    dedup_features(&mut f.list, f.names.as_deref_mut());
+
+    let mut evidence = requirement_evidence(groups, &ranked, &met, ctx);
+    if evidence.is_empty() {
+        evidence.extend(ranked.first().map(|w| w.focus.clone()));
+    }
+    let vocabulary = vocabulary
+        .iter()
+        .zip(&vocabulary_names)
+        .map(|((_, _, at), name)| {
+            (
+                model::hash(name.as_bytes()),
+                ctx.doc.sentences[ctx.doc.sentence_at(*at)].clone(),
+            )
+        })
+        .collect();
+    Observation {
         item,
-        ..shared.clone()
+        features: f.list,
+        names,
+        passage: evident_passage,
+        vocabulary,
+        met,
+        design_na,
+        evidence,
+        heading,
+        empty_heading,
+        deferral,
     }
 }
 
-/// Status and unmet needs from which of the item's groups were met;
-/// returns how many were.
-fn conclude(verdict: &mut Verdict, met: &[bool]) -> usize {
-    let item = verdict.item;
-    let n = met.iter().filter(|&&m| m).count();
-    verdict.unmet = item
+fn dedup_features(list: &mut Vec<Feature>, names: Option<&mut Vec<String>>) {
+    let mut seen = std::collections::HashSet::new();
+    let keep: Vec<bool> = list.iter().map(|f| seen.insert(f.name)).collect();
+    let mut i = 0;
+    list.retain(|_| {
+        i += 1;
+        keep[i - 1]
+    });
+    if let Some(names) = names {
+        let mut i = 0;
+        names.retain(|_| {
+            i += 1;
+            keep[i - 1]
+        });
+    }
+}
+
+/// One sentence per requirement met: the sentence in the best passage
+/// holding the first cue that meets it.
+fn requirement_evidence(
+    groups: &[Vec<Cue>],
+    ranked: &[&Window],
+    met: &[bool],
+    ctx: &Context<'_, '_>,
+) -> Vec<Range<usize>> {
+    let mut evidence: Vec<Range<usize>> = Vec::new();
+    for (g, group) in groups.iter().enumerate() {
+        if !met.get(g).copied().unwrap_or(false) {
+            continue;
+        }
+        let Some(w) = ranked.iter().find(|w| w.met[g]) else {
+            continue;
+        };
+        // The focus sentence if it meets the requirement itself, else the
+        // sentence holding the cue.
+        let sentence = if w.focus_met.get(g) == Some(&true) {
+            Some(w.focus.clone())
+        } else {
+            locate(group, w, ctx).map(|at| {
+                if w.heading.is_none() && w.anchor.is_none() {
+                    w.focus.clone()
+                } else {
+                    ctx.doc.sentences[ctx.doc.sentence_at(at)].clone()
+                }
+            })
+        };
+        if let Some(s) = sentence
+            && !evidence.contains(&s)
+        {
+            evidence.push(s);
+        }
+    }
+    evidence
+}
+
+/// Where in a passage a group's first cue stands.
+fn locate(group: &[Cue], w: &Window, ctx: &Context<'_, '_>) -> Option<usize> {
+    group
+        .iter()
+        .filter_map(|cue| match cue {
+            Cue::Phrase(id) => ctx.hits.first_in(ctx.cues, *id, &w.range).map(|r| r.start),
+            Cue::Shape(Detector::Title) => None,
+            Cue::Shape(d) => d
+                .find(ctx.doc.slice(&w.range))
+                .map(|r| w.range.start + r.start),
+        })
+        .min()
+}
+
+/// The verdict on one item.
+pub fn judge(item: &'static Item, ctx: &Context<'_, '_>) -> Verdict {
+    let obs = observe(item, ctx);
+    let m = model::model();
+    let p = m.probability(item.guideline, m.score(item, &obs.features));
+    let scope = model::item_scope(item);
+    verdict(obs, p, |name| m.weight(model::key(scope, name)))
+}
+
+/// The verdict from an observation, the probability that the item is
+/// reported, and the item's own weight of a feature (by name hash).
+pub fn verdict(mut obs: Observation, p: f64, weight: impl Fn(u64) -> f64) -> Verdict {
+    let item = obs.item;
+    if !obs.passage {
+        // No passage of its own: the sentence holding the word the model
+        // counts most for the item, if any counts for it at all.
+        let strongest = obs
+            .vocabulary
+            .iter()
+            .map(|(name, sentence)| (weight(*name), sentence))
+            .filter(|(w, _)| *w > 0.0)
+            .max_by(|a, b| a.0.total_cmp(&b.0).then(b.1.start.cmp(&a.1.start)));
+        obs.evidence = strongest.map(|(_, s)| s.clone()).into_iter().collect();
+    }
+    let status = status(&obs, p);
+    let reported = matches!(status, Status::Addressed | Status::Partial);
+    let unmet: Vec<&'static str> = item
         .groups
         .iter()
-        .zip(met)
+        .zip(&obs.met)
         .filter(|(_, m)| !**m)
         .map(|(g, _)| g.need.as_str())
         .collect();
-    verdict.status = if n == item.groups.len() {
-        Status::Addressed
-    } else if n >= item.partial_needs {
-        Status::Partial
+    let confidence = if reported { p } else { 1.0 - p };
+    Verdict {
+        item,
+        status,
+        confidence: (confidence.clamp(0.0, 1.0) * 100.0).round() / 100.0,
+        evidence: if reported { obs.evidence } else { Vec::new() },
+        unmet: if status == Status::NotApplicable {
+            Vec::new()
+        } else {
+            unmet
+        },
+        heading: obs.heading,
+        empty_heading: obs.empty_heading,
+        not_applicable: (status == Status::NotApplicable)
+            .then_some(obs.design_na)
+            .flatten(),
+        deferral: if reported { obs.deferral } else { None },
+    }
+}
+
+/// Reported needs both the model's word and some evidence; every
+/// requirement met and nothing deferred is addressed.
+pub fn status(obs: &Observation, p: f64) -> Status {
+    let evident = obs.passage || !obs.evidence.is_empty();
+    // The design is knowledge, not a guess to outvote: allocation
+    // concealment cannot apply to a single-group study.
+    if obs.design_na.is_some() {
+        Status::NotApplicable
+    } else if evident && p >= knowledge::get().verdicts.reported {
+        if obs.met.iter().all(|&m| m)
+            && obs.deferral.is_none()
+            && p >= knowledge::get().verdicts.addressed
+        {
+            Status::Addressed
+        } else {
+            Status::Partial
+        }
     } else {
         Status::Missing
-    };
-    n
+    }
 }
 
 fn not_applicable(item: &Item, design: &Design) -> Option<&'static str> {
@@ -236,37 +745,10 @@ fn not_applicable(item: &Item, design: &Design) -> Option<&'static str> {
     }
 }
 
-fn confidence(
-    status: Status,
-    met: usize,
-    total: usize,
-    supporting: usize,
-    heading: bool,
-    no_windows: bool,
-) -> f64 {
-    let value = match status {
-        Status::Addressed => {
-            0.7 + if heading { 0.15 } else { 0.0 }
-                + 0.05 * (supporting.saturating_sub(1).min(2)) as f64
-        }
-        Status::Partial => 0.45 + 0.3 * met as f64 / total as f64 + if heading { 0.1 } else { 0.0 },
-        Status::Missing if no_windows => 0.9,
-        Status::Missing => 0.75,
-        Status::NotApplicable => 0.8,
-    };
-    (value.min(0.95) * 100.0).round() / 100.0
-}
-
-fn judge_title(mut verdict: Verdict, groups: &[Vec<Cue>], ctx: &Context<'_, '_>) -> Verdict {
+/// The title as the one passage of a title-scope item.
+fn title_windows(groups: &[Vec<Cue>], ctx: &Context<'_, '_>) -> Vec<Window> {
     let Some((title, span)) = &ctx.title else {
-        verdict.confidence = 0.85;
-        verdict.unmet = verdict
-            .item
-            .groups
-            .iter()
-            .map(|g| g.need.as_str())
-            .collect();
-        return verdict;
+        return Vec::new();
     };
     let lower = title.to_ascii_lowercase();
     let met: Vec<bool> = groups
@@ -279,14 +761,20 @@ fn judge_title(mut verdict: Verdict, groups: &[Vec<Cue>], ctx: &Context<'_, '_>)
             })
         })
         .collect();
-    conclude(&mut verdict, &met);
-    verdict.confidence = if verdict.status == Status::Addressed {
-        0.85
+    // A title taken from a label may stand nowhere in the text as such.
+    let focus = if span.is_empty() {
+        ctx.doc.sentences.first().cloned().unwrap_or(0..0)
     } else {
-        0.7
+        span.clone()
     };
-    verdict.evidence.push(span.clone());
-    verdict
+    vec![Window {
+        range: span.clone(),
+        focus,
+        anchor: None,
+        heading: None,
+        focus_met: met.clone(),
+        met,
+    }]
 }
 
 /// A phrase inside a title that is not at its place in the text (titles
@@ -296,11 +784,49 @@ fn phrase_in(lower_title: &str, ctx: &Context<'_, '_>, id: usize) -> bool {
     !ctx.cues.find(&doc).of(id).is_empty()
 }
 
+/// The sentence of a passage that meets most of the groups on its own.
+fn best_sentence(
+    groups: &[Vec<Cue>],
+    w: &Window,
+    ctx: &Context<'_, '_>,
+) -> (Range<usize>, Vec<bool>) {
+    let doc = ctx.doc;
+    let judge = |s: &Range<usize>| -> Vec<bool> {
+        groups.iter().map(|g| meets(g, s, &w.anchor, ctx)).collect()
+    };
+    if w.anchor.is_some() {
+        // The anchor's own sentence: requirement cues must stand beside it.
+        return (w.focus.clone(), judge(&w.focus));
+    }
+    let k = knowledge::get();
+    let first = doc.sentence_at(w.range.start);
+    let mut best = (w.focus.clone(), judge(&w.focus));
+    let mut best_n = best.1.iter().filter(|&&m| m).count();
+    for s in doc.sentences[first..]
+        .iter()
+        .take_while(|s| s.start < w.range.end)
+        .take(k.windows.sentences_per_section)
+    {
+        if best_n == groups.len() {
+            break;
+        }
+        let met = judge(s);
+        let n = met.iter().filter(|&&m| m).count();
+        if n > best_n {
+            best_n = n;
+            best = (s.clone(), met);
+        }
+    }
+    best
+}
+
 fn heading_windows(
     headings: &[usize],
     ctx: &Context<'_, '_>,
-    verdict: &mut Verdict,
+    heading: &mut Option<String>,
+    empty_heading: &mut Option<Range<usize>>,
 ) -> Vec<Window> {
+    let k = knowledge::get();
     let mut found: Vec<usize> = Vec::new();
     for &id in headings {
         for &at in ctx.hits.of(id) {
@@ -314,6 +840,9 @@ fn heading_windows(
             if ctx.doc.sections[i].heading.span.contains(&at) && !found.contains(&i) {
                 found.push(i);
             }
+            if found.len() >= k.windows.max_windows {
+                break;
+            }
         }
     }
     found.sort_unstable();
@@ -322,19 +851,22 @@ fn heading_windows(
         let section = &ctx.doc.sections[i];
         let end = document::floor_boundary(
             ctx.doc.text,
-            section.body.end.min(section.body.start + SECTION_WINDOW),
+            section
+                .body
+                .end
+                .min(section.body.start + k.windows.section_bytes),
         );
         let body = section.body.start..end;
         let text = ctx.doc.slice(&body);
-        if document::is_blank(text) || (text.len() < 400 && placeholders::is_placeholder_only(text))
+        if document::is_blank(text)
+            || (text.len() < k.windows.placeholder_section_bytes
+                && placeholders::is_placeholder_only(text))
         {
-            verdict
-                .empty_heading
-                .get_or_insert(section.heading.span.clone());
+            empty_heading.get_or_insert(section.heading.span.clone());
             continue;
         }
-        if verdict.heading.is_none() {
-            verdict.heading = Some(section.heading.title.clone());
+        if heading.is_none() {
+            *heading = Some(section.heading.title.clone());
         }
         let first = ctx.doc.sentence_at(body.start + 1);
         let focus = ctx
@@ -350,16 +882,24 @@ fn heading_windows(
             anchor: None,
             heading: Some(i),
             met: Vec::new(),
+            focus_met: Vec::new(),
         });
     }
     windows
 }
 
 fn anchor_windows(item: &Item, anchors: &[usize], ctx: &Context<'_, '_>) -> Vec<Window> {
+    let k = knowledge::get();
     let doc = ctx.doc;
     let mut positions: Vec<(usize, usize)> = Vec::new();
     for &id in anchors {
-        positions.extend(ctx.hits.of(id).iter().take(MAX_WINDOWS).map(|&p| (p, id)));
+        positions.extend(
+            ctx.hits
+                .of(id)
+                .iter()
+                .take(k.windows.max_windows)
+                .map(|&p| (p, id)),
+        );
     }
     positions.sort_unstable();
     // What the background says of other trials is not this trial's plan.
@@ -367,7 +907,7 @@ fn anchor_windows(item: &Item, anchors: &[usize], ctx: &Context<'_, '_>) -> Vec<
     let mut used_sentences = Vec::new();
     let mut windows = Vec::new();
     for (at, id) in positions {
-        if windows.len() == MAX_WINDOWS {
+        if windows.len() == k.windows.max_windows {
             break;
         }
         if methods_item && doc.in_background(at) {
@@ -383,12 +923,24 @@ fn anchor_windows(item: &Item, anchors: &[usize], ctx: &Context<'_, '_>) -> Vec<
         if placeholders::is_placeholder_only(doc.slice(&doc.sentences[s])) {
             continue;
         }
+        // Nor does a heading with nothing (or only placeholders) under it.
+        if let Some(section) = doc.section_at(at).filter(|x| x.heading.span.contains(&at)) {
+            let body = doc.slice(&section.own_body);
+            if document::is_blank(body)
+                || (body.len() < k.windows.placeholder_section_bytes
+                    && placeholders::is_placeholder_only(body))
+            {
+                continue;
+            }
+        }
         let first = s.saturating_sub(1);
         let last = (s + 2).min(doc.sentences.len() - 1);
         let start = doc.sentences[first]
             .start
-            .max(at.saturating_sub(ANCHOR_BEFORE));
-        let end = doc.sentences[last].end.min(at + len + ANCHOR_AFTER);
+            .max(at.saturating_sub(k.windows.anchor_before));
+        let end = doc.sentences[last]
+            .end
+            .min(at + len + k.windows.anchor_after);
         windows.push(Window {
             range: document::floor_boundary(doc.text, start)
                 ..document::floor_boundary(doc.text, end),
@@ -396,26 +948,33 @@ fn anchor_windows(item: &Item, anchors: &[usize], ctx: &Context<'_, '_>) -> Vec<
             anchor: Some((id, at..at + len)),
             heading: None,
             met: Vec::new(),
+            focus_met: Vec::new(),
         });
     }
     windows
 }
 
-/// Whether a passage shows any of a group's cues (the anchor's own words
+/// Whether a range shows any of a group's cues (the anchor's own words
 /// excepted: "compliance" does not show how compliance is monitored).
-fn meets(group: &[Cue], w: &Window, ctx: &Context<'_, '_>) -> bool {
+fn meets(
+    group: &[Cue],
+    range: &Range<usize>,
+    anchor: &Option<(usize, Range<usize>)>,
+    ctx: &Context<'_, '_>,
+) -> bool {
     group.iter().any(|cue| match cue {
-        Cue::Phrase(id) => match &w.anchor {
-            None => ctx.hits.any_in(*id, &w.range),
-            Some((anchor_id, _)) if anchor_id == id => ctx.hits.any_in(*id, &w.range),
-            Some((_, anchor)) => {
-                let before = w.range.start..anchor.start;
-                let after = anchor.end..w.range.end;
+        Cue::Phrase(id) => match anchor {
+            Some((anchor_id, a))
+                if anchor_id != id && a.start >= range.start && a.end <= range.end =>
+            {
+                let before = range.start..a.start;
+                let after = a.end..range.end;
                 ctx.hits.first_in(ctx.cues, *id, &before).is_some()
                     || ctx.hits.first_in(ctx.cues, *id, &after).is_some()
             }
+            _ => ctx.hits.any_in(*id, range),
         },
         Cue::Shape(Detector::Title) => ctx.title.is_some(),
-        Cue::Shape(d) => d.find(ctx.doc.slice(&w.range)).is_some(),
+        Cue::Shape(d) => d.find(ctx.doc.slice(range)).is_some(),
     })
 }

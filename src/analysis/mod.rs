@@ -8,6 +8,9 @@ pub mod design;
 pub mod document;
 pub mod facts;
 pub mod items;
+pub mod knowledge;
+pub mod measure;
+pub mod model;
 pub mod patterns;
 pub mod provider;
 pub mod quality;
@@ -89,6 +92,8 @@ pub struct ItemResult {
     pub heading: Option<String>,
     /// Why the item does not apply.
     pub reason: Option<String>,
+    /// The other document the protocol defers the item to.
+    pub deferred_to: Option<String>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize)]
@@ -114,57 +119,89 @@ pub struct Analysis {
     pub sections: usize,
 }
 
-const QUOTE_CHARS: usize = 200;
+/// Longest evidence quote, in bytes; a longer sentence is cut at a word.
+const QUOTE_BYTES: usize = 400;
 
+/// Evidence as a reviewer checks it: the quote is exactly the text between
+/// the offsets (in characters), trimmed of white space at either end.
 fn evidence(doc: &Document<'_>, ranges: &[std::ops::Range<usize>]) -> Vec<Evidence> {
     ranges
         .iter()
-        .map(|r| Evidence {
-            start: doc.char_offset(r.start),
-            end: doc.char_offset(r.end),
-            quote: doc.quote(r.clone(), QUOTE_CHARS),
+        .filter_map(|r| {
+            let exact = document::exact(doc.text, r.clone(), QUOTE_BYTES);
+            (!exact.is_empty()).then(|| Evidence {
+                start: doc.char_offset(exact.start),
+                end: doc.char_offset(exact.end),
+                quote: doc.text[exact].to_owned(),
+            })
         })
         .collect()
 }
 
-/// Analyse a protocol (or trial report) text.
-pub fn analyse(text: &str, choice: GuidelineChoice) -> Analysis {
+/// The document prepared for judging: text, cues, design and title.
+struct Prepared<'a> {
+    doc: Document<'a>,
+    hits: cues::Hits,
+    design: Design,
+    title: Option<String>,
+}
+
+fn prepare(text: &str, choice: GuidelineChoice) -> Prepared<'_> {
     let doc = Document::new(text);
     let cues = cues::cues();
     let hits = cues.find(&doc);
     let title = structure::document_title(text);
-    let title_span = title.as_deref().and_then(|t| {
-        let at = text.find(t)?;
-        Some((t, at..at + t.len()))
-    });
     let mut design = design::detect(&doc, cues, &hits, title.as_deref());
     match choice {
         GuidelineChoice::Auto => {}
         GuidelineChoice::Spirit => design.kind = DocumentKind::Protocol,
         GuidelineChoice::Consort => design.kind = DocumentKind::Report,
     }
-    let ctx = items::Context {
-        doc: &doc,
-        cues,
-        hits: &hits,
+    Prepared {
+        doc,
+        hits,
         design,
-        title: title_span
-            .clone()
-            .or_else(|| title.as_deref().map(|t| (t, 0..0))),
-    };
-    let mut verdicts: Vec<Verdict> = Vec::with_capacity(checklist::items().len());
-    for item in checklist::items() {
-        let shared = item.like.as_ref().and_then(|like| {
-            verdicts
-                .iter()
-                .find(|v| v.item.guideline == Guideline::Spirit && &v.item.id == like)
-        });
-        let verdict = match shared {
-            Some(shared) => items::judge_like(item, shared, &ctx),
-            None => items::judge(item, &ctx),
-        };
-        verdicts.push(verdict);
+        title,
     }
+}
+
+impl Prepared<'_> {
+    fn context(&self) -> items::Context<'_, '_> {
+        let text = self.doc.text;
+        let title = self.title.as_deref().map(|t| match text.find(t) {
+            Some(at) => (t, at..at + t.len()),
+            None => (t, 0..0),
+        });
+        items::Context::new(&self.doc, cues::cues(), &self.hits, self.design, title)
+    }
+}
+
+/// What the rules observe of every item of `guideline` in a text, with the
+/// features' names: the training program's view of a document.
+pub fn observe(text: &str, guideline: Guideline) -> Vec<items::Observation> {
+    let choice = match guideline {
+        Guideline::Spirit => GuidelineChoice::Spirit,
+        Guideline::Consort => GuidelineChoice::Consort,
+    };
+    let prepared = prepare(text, choice);
+    let mut ctx = prepared.context();
+    ctx.keep_names = true;
+    checklist::items_of(guideline)
+        .map(|item| items::observe(item, &ctx))
+        .collect()
+}
+
+/// Analyse a protocol (or trial report) text.
+pub fn analyse(text: &str, choice: GuidelineChoice) -> Analysis {
+    let prepared = prepare(text, choice);
+    let doc = &prepared.doc;
+    let design = prepared.design;
+    let title = prepared.title.clone();
+    let ctx = prepared.context();
+    let mut verdicts: Vec<Verdict> = checklist::items()
+        .iter()
+        .map(|item| items::judge(item, &ctx))
+        .collect();
     if design.kind == DocumentKind::Report {
         // A report is judged by CONSORT alone.
         for v in verdicts
@@ -176,21 +213,21 @@ pub fn analyse(text: &str, choice: GuidelineChoice) -> Analysis {
             v.evidence.clear();
         }
     }
-    let findings: Vec<Finding> = quality::run(&doc);
+    let findings: Vec<Finding> = quality::run(doc);
     let scores = scoring::score(&verdicts, &findings, design.kind);
-    let facts = facts::extract(&doc, title.as_deref());
+    let facts = facts::extract(doc, title.as_deref());
 
     let mut suggestions: Vec<Suggestion> = verdicts
         .iter()
         .filter(|v| primary_or_only(v, design.kind))
-        .filter_map(|v| suggest::from_verdict(v, &doc, &facts))
+        .filter_map(|v| suggest::from_verdict(v, doc, &facts))
         .collect();
     suggestions.extend(findings.iter().map(suggest::from_finding));
     suggest::distinct_keys(&mut suggestions);
 
     Analysis {
         design,
-        items: verdicts.iter().map(|v| item_result(v, &doc)).collect(),
+        items: verdicts.iter().map(|v| item_result(v, doc)).collect(),
         quality: findings
             .iter()
             .map(|f| QualityResult {
@@ -198,7 +235,7 @@ pub fn analyse(text: &str, choice: GuidelineChoice) -> Analysis {
                 section: f.section.clone(),
                 message: f.message.clone(),
                 count: f.count,
-                evidence: evidence(&doc, &f.evidence),
+                evidence: evidence(doc, &f.evidence),
             })
             .collect(),
         scores,
@@ -210,16 +247,23 @@ pub fn analyse(text: &str, choice: GuidelineChoice) -> Analysis {
     }
 }
 
+/// Whether the text reads as a protocol or as a report of results, as
+/// `GuidelineChoice::Auto` decides it.
+pub fn document_kind(text: &str) -> DocumentKind {
+    prepare(text, GuidelineChoice::Auto).design.kind
+}
+
 /// A protocol gets suggestions for SPIRIT gaps, and for CONSORT gaps only
-/// where no SPIRIT item covers the same ground (CONSORT 1a, 8b, 11b); a
-/// report gets CONSORT suggestions.
+/// where no SPIRIT item covers the same ground (`consort_in_protocols` in
+/// `assets/analyzer.toml`); a report gets CONSORT suggestions.
 fn primary_or_only(v: &Verdict, kind: DocumentKind) -> bool {
     match (kind, v.item.guideline) {
         (DocumentKind::Protocol, Guideline::Spirit)
         | (DocumentKind::Report, Guideline::Consort) => true,
-        (DocumentKind::Protocol, Guideline::Consort) => {
-            matches!(v.item.id.as_str(), "1a" | "8b" | "11b")
-        }
+        (DocumentKind::Protocol, Guideline::Consort) => knowledge::get()
+            .suggestions
+            .consort_in_protocols
+            .contains(&v.item.id),
         (DocumentKind::Report, Guideline::Spirit) => false,
     }
 }
@@ -237,6 +281,7 @@ fn item_result(v: &Verdict, doc: &Document<'_>) -> ItemResult {
         missing: v.unmet.iter().map(|s| (*s).to_owned()).collect(),
         heading: v.heading.clone(),
         reason: v.not_applicable.map(str::to_owned),
+        deferred_to: v.deferral.as_ref().map(|(d, _)| (*d).to_owned()),
     }
 }
 

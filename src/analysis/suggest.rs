@@ -98,33 +98,27 @@ pub fn from_verdict(v: &Verdict, doc: &Document<'_>, facts: &Facts) -> Option<Su
             } else {
                 lower(item.priority)
             };
-            (
-                format!(
+            let content = match &v.deferral {
+                Some((document, at)) => format!(
+                    "{} ({}) is deferred to {document} (\"{}\"). The protocol itself must state it: {}; write it under \"{}\", and keep {document} for what goes beyond it.",
+                    item.topic,
+                    item.reference(),
+                    doc.quote(at.clone(), 120),
+                    lower_first(&item.asks),
+                    section_for(v, doc)
+                ),
+                None => format!(
                     "{} ({}) is addressed only in part{quote}: it does not state {}.",
                     item.topic,
                     item.reference(),
                     super::join_list(&v.unmet, "or")
                 ),
-                priority,
-                "partial",
-            )
+            };
+            (content, priority, "partial")
         }
         Status::Addressed | Status::NotApplicable => return None,
     };
-    // The protocol's own (possibly empty) heading for the item is where
-    // its text belongs; else the guideline's section.
-    let empty = v.empty_heading.as_ref().map(|span| {
-        doc.quote(span.clone(), SECTION_MAX)
-            .trim_start_matches('#')
-            .trim()
-            .to_owned()
-    });
-    let section = v
-        .heading
-        .clone()
-        .or(empty)
-        .filter(|h| !h.is_empty())
-        .unwrap_or_else(|| item.section.clone());
+    let section = section_for(v, doc);
     let example = fill(&item.example, facts);
     Some(Suggestion {
         key: format!("{}: {finding}", item.reference()),
@@ -137,6 +131,22 @@ pub fn from_verdict(v: &Verdict, doc: &Document<'_>, facts: &Facts) -> Option<Su
         guideline_reference: Some(item.reference()),
         rationale: item.rationale.clone(),
     })
+}
+
+/// Where the item's text belongs: the protocol's own (possibly empty)
+/// heading for it, else the guideline's section.
+fn section_for(v: &Verdict, doc: &Document<'_>) -> String {
+    let empty = v.empty_heading.as_ref().map(|span| {
+        doc.quote(span.clone(), SECTION_MAX)
+            .trim_start_matches('#')
+            .trim()
+            .to_owned()
+    });
+    v.heading
+        .clone()
+        .or(empty)
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| v.item.section.clone())
 }
 
 /// Two findings of one analysis never share a key: a repeat gets its

@@ -8,6 +8,7 @@ mod dashboard;
 mod db;
 mod delete;
 mod demo;
+mod eval;
 mod exercise;
 mod exports;
 mod import;
@@ -79,6 +80,8 @@ pub enum Command {
     Backup(backup::BackupArgs),
     /// Replace the store with a backup (checked first; the current store is kept).
     Restore(backup::RestoreArgs),
+    /// Measure the analyzer against labelled documents, item by item (reads files only, no store).
+    Eval(eval::Args),
     /// The database itself: its status, and checks of its integrity.
     #[command(subcommand)]
     Db(db::Command),
@@ -267,5 +270,6 @@ pub fn run(cli: Cli) -> Result {
         Command::Backup(args) => backup::run_backup(&ctx, args),
         Command::Restore(args) => backup::run_restore(&ctx, args),
         Command::Db(command) => db::run(&ctx, command),
+        Command::Eval(args) => eval::run(args),
     }
 }

@@ -205,3 +205,33 @@ pub fn mkfifo(path: &Path) {
     let status = Command::new("mkfifo").arg(path).status().expect("mkfifo");
     assert!(status.success());
 }
+
+/// The latest completed analysis's overall and SPIRIT scores as reports
+/// print them (one decimal), so report tests follow the analyzer.
+pub fn latest_scores(s: &Sandbox) -> (String, String) {
+    let conn = rusqlite::Connection::open(s.db()).expect("open store");
+    let (overall, spirit): (f64, f64) = conn
+        .query_row(
+            "SELECT overall_score, spirit_score FROM analyses
+             WHERE status = 'completed' ORDER BY completed_at DESC LIMIT 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .expect("a completed analysis");
+    (format!("{overall:.1}"), format!("{spirit:.1}"))
+}
+
+/// An item's verdict in the protocol's latest analysis, as reports label it.
+pub fn verdict_label(s: &Sandbox, protocol: &str, item: &str) -> &'static str {
+    let out = s.ok(&["checklist", protocol, "--json"]);
+    let items: serde_json::Value = serde_json::from_str(&out).expect("checklist json");
+    let status = items
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|i| i["guideline"] == "SPIRIT 2013" && i["item"] == item)
+        .and_then(|i| i["status"].as_str())
+        .expect("the item")
+        .replace('_', " ");
+    protoscribe::export::status_label(&status)
+}
