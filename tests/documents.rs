@@ -280,7 +280,7 @@ fn docx_and_pdf_reports_hold_the_same_content() {
         );
     }
     assert!(
-        doc.content.contains("| Overall | 54.3 |"),
+        doc.content.contains("| Overall | 54.4 |"),
         "{}",
         doc.content
     );
@@ -299,7 +299,7 @@ fn docx_and_pdf_reports_hold_the_same_content() {
         "{text}"
     );
     assert!(
-        text.contains("Overall 54.3") && text.contains("SPIRIT 2013 45.6"),
+        text.contains("Overall 54.4") && text.contains("SPIRIT 2013 46.3"),
         "scores"
     );
     assert!(text.contains("Page 1 of"), "page numbers");
