@@ -405,16 +405,14 @@ fn platt(scored: &[(f64, bool)]) -> (f64, f64) {
 fn folds<'a>(docs: &[&'a Doc], k: usize) -> Vec<(Vec<&'a Doc>, Vec<&'a Doc>)> {
     (0..k)
         .map(|f| {
-            type Numbered<'d> = Vec<(usize, &'d Doc)>;
-            let (test, train): (Numbered<'_>, Numbered<'_>) = docs
-                .iter()
-                .copied()
-                .enumerate()
-                .partition(|(i, _)| i % k == f);
-            (
-                train.into_iter().map(|(_, d)| d).collect(),
-                test.into_iter().map(|(_, d)| d).collect(),
-            )
+            let pick = |held_out: bool| -> Vec<&'a Doc> {
+                docs.iter()
+                    .enumerate()
+                    .filter(|(i, _)| (i % k == f) == held_out)
+                    .map(|(_, d)| *d)
+                    .collect()
+            };
+            (pick(false), pick(true))
         })
         .collect()
 }

@@ -255,11 +255,10 @@ fn docx_and_pdf_reports_hold_the_same_content() {
         .and_then(|n| n.parse::<f64>().ok());
     assert!(overall.is_some(), "{}", doc.content);
     assert!(
-        doc.content
-            .contains(&format!(
-                "| SPIRIT 2013 | 16b | Allocation: concealment mechanism | {} |",
-                common::verdict_label(&s, &id, "16b")
-            )),
+        doc.content.contains(&format!(
+            "| SPIRIT 2013 | 16b | Allocation: concealment mechanism | {} |",
+            common::verdict_label(&s, &id, "16b")
+        )),
         "{}",
         doc.content
     );

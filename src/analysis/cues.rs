@@ -58,6 +58,14 @@ impl Detector {
     pub fn find(self, text: &str) -> Option<Range<usize>> {
         patterns().get(self)?.find(text).map(|m| m.range())
     }
+
+    /// Every place in `text` this shape occurs.
+    pub fn find_all(self, text: &str) -> Vec<Range<usize>> {
+        patterns()
+            .get(self)
+            .map(|re| re.find_iter(text).map(|m| m.range()).collect())
+            .unwrap_or_default()
+    }
 }
 
 struct Patterns {

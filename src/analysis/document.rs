@@ -252,7 +252,11 @@ fn sections(text: &str, headings: Vec<Heading>) -> Vec<Section> {
 
 /// A section body with no words of its own.
 pub fn is_blank(text: &str) -> bool {
-    text.chars().filter(|c| c.is_alphanumeric()).count() < 12
+    text.chars()
+        .filter(|c| c.is_alphanumeric())
+        .take(12)
+        .count()
+        < 12
 }
 
 /// Sorted, with overlapping ranges joined.

@@ -92,13 +92,35 @@ impl Window {
     }
 }
 
-/// An item's cue names resolved to cues once, not on every analysis.
+/// A feature name with its hash, worked out once.
+struct Named {
+    hash: u64,
+    name: String,
+}
+
+impl Named {
+    fn new(name: String) -> Named {
+        Named {
+            hash: model::hash(name.as_bytes()),
+            name,
+        }
+    }
+}
+
+/// An item's cue names resolved to cues once, not on every analysis, with
+/// the names of the features they give.
 struct Resolved {
     headings: Vec<usize>,
-    anchors: Vec<usize>,
+    /// Anchor phrase ids and their `a:` features.
+    anchors: Vec<(usize, Named)>,
     groups: Vec<Vec<Cue>>,
-    /// The cue names, parallel to `groups`.
-    names: Vec<Vec<&'static str>>,
+    /// The `cue:` features, parallel to `groups`.
+    cue_features: Vec<Vec<Named>>,
+    /// `gN` and `sN` per group.
+    group_features: Vec<(Named, Named)>,
+    /// Every phrase of the item (headings, anchors, cues) once, with its
+    /// `k:` feature.
+    vocabulary: Vec<(usize, Named)>,
 }
 
 fn resolved(item: &Item, cues: &Cues) -> &'static Resolved {
@@ -112,21 +134,44 @@ fn resolved(item: &Item, cues: &Cues) -> &'static Resolved {
             .iter()
             .map(|i| {
                 let mut groups = Vec::new();
-                let mut names = Vec::new();
+                let mut cue_features = Vec::new();
                 for g in &i.groups {
-                    let (cs, ns): (Vec<Cue>, Vec<&'static str>) = g
+                    let (cs, ns): (Vec<Cue>, Vec<Named>) = g
                         .cues
                         .iter()
-                        .filter_map(|c| cues.cue(c).map(|cue| (cue, c.as_str())))
+                        .filter_map(|c| {
+                            cues.cue(c).map(|cue| (cue, Named::new(format!("cue:{c}"))))
+                        })
                         .unzip();
                     groups.push(cs);
-                    names.push(ns);
+                    cue_features.push(ns);
+                }
+                let mut vocabulary: Vec<(usize, Named)> = Vec::new();
+                for name in i
+                    .headings
+                    .iter()
+                    .chain(&i.anchors)
+                    .chain(i.groups.iter().flat_map(|g| &g.cues))
+                {
+                    if let Some(id) = phrase(name)
+                        && !vocabulary.iter().any(|(v, _)| *v == id)
+                    {
+                        vocabulary.push((id, Named::new(format!("k:{name}"))));
+                    }
                 }
                 Resolved {
                     headings: i.headings.iter().filter_map(phrase).collect(),
-                    anchors: i.anchors.iter().filter_map(phrase).collect(),
+                    anchors: i
+                        .anchors
+                        .iter()
+                        .filter_map(|a| phrase(a).map(|id| (id, Named::new(format!("a:{a}")))))
+                        .collect(),
+                    group_features: (0..groups.len())
+                        .map(|g| (Named::new(format!("g{g}")), Named::new(format!("s{g}"))))
+                        .collect(),
                     groups,
-                    names,
+                    cue_features,
+                    vocabulary,
                 }
             })
             .collect()
@@ -154,10 +199,12 @@ pub struct Context<'d, 'a> {
     pub length: f32,
     /// Keep feature names (for training); the analyzer needs only hashes.
     pub keep_names: bool,
-    sentences: RefCell<HashMap<usize, SentenceInfo>>,
+    sentences: RefCell<HashMap<usize, std::rc::Rc<SentenceInfo>>>,
     /// Per phrase: where it first occurs in a sentence of the body (not a
     /// heading line, not the background, not a placeholder-only line).
-    present: std::sync::OnceLock<Vec<Option<usize>>>,
+    present: RefCell<HashMap<usize, Option<usize>>>,
+    /// The cues found in the title read on its own.
+    title_hits: std::sync::OnceLock<Hits>,
 }
 
 impl<'d, 'a> Context<'d, 'a> {
@@ -178,25 +225,40 @@ impl<'d, 'a> Context<'d, 'a> {
             length: ((1 + words) as f32).ln(),
             keep_names: false,
             sentences: RefCell::new(HashMap::new()),
-            present: std::sync::OnceLock::new(),
+            present: RefCell::new(HashMap::new()),
+            title_hits: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Whether phrase `id` is in the title, read on its own (a title taken
+    /// from a `Title:` label need not stand in the text as such).
+    fn in_title(&self, id: usize) -> bool {
+        let hits = self.title_hits.get_or_init(|| {
+            let lower = self
+                .title
+                .as_ref()
+                .map(|(t, _)| t.to_ascii_lowercase())
+                .unwrap_or_default();
+            let doc = Document::new(&lower);
+            self.cues.find(&doc)
+        });
+        !hits.of(id).is_empty()
     }
 
     /// Where phrase `id` first occurs in the body, if it does.
     fn present(&self, id: usize) -> Option<usize> {
-        let present = self.present.get_or_init(|| {
-            (0..self.cues.len())
-                .map(|p| {
-                    self.hits
-                        .of(p)
-                        .iter()
-                        .take(knowledge::get().windows.max_windows)
-                        .copied()
-                        .find(|&at| self.in_body(at))
-                })
-                .collect()
-        });
-        present.get(id).copied().flatten()
+        if let Some(at) = self.present.borrow().get(&id) {
+            return *at;
+        }
+        let at = self
+            .hits
+            .of(id)
+            .iter()
+            .take(knowledge::get().windows.max_windows)
+            .copied()
+            .find(|&at| self.in_body(at));
+        self.present.borrow_mut().insert(id, at);
+        at
     }
 
     /// Whether byte `at` stands in a sentence of the body: not a heading
@@ -217,12 +279,12 @@ impl<'d, 'a> Context<'d, 'a> {
             && !placeholders::is_placeholder_only(sentence)
     }
 
-    fn sentence(&self, index: usize) -> SentenceInfo {
+    fn sentence(&self, index: usize) -> std::rc::Rc<SentenceInfo> {
         if let Some(info) = self.sentences.borrow().get(&index) {
             return info.clone();
         }
         let range = self.doc.sentences[index].clone();
-        let info = sentence_info(self.doc, &range, self.keep_names);
+        let info = std::rc::Rc::new(sentence_info(self.doc, &range, self.keep_names));
         self.sentences.borrow_mut().insert(index, info.clone());
         info
     }
@@ -242,29 +304,35 @@ fn sentence_info(doc: &Document<'_>, range: &Range<usize>, keep_names: bool) -> 
         .find(|d| d.in_sentence(lower))
         .map(|d| d.document.as_str());
     let kept: Vec<&str> = tokens
-        .iter()
-        .map(String::as_str)
+        .into_iter()
         .filter(|t| !k.words.stopwords.iter().any(|s| s == t))
         .collect();
-    let mut named: Vec<(u64, String)> = Vec::with_capacity(kept.len() * 2);
-    let mut name = String::new();
+    // `w:word` and `w:word next`, hashed as they stream (FNV continues
+    // where the unigram's hash left off); names only for training.
+    let mut words: Vec<u64> = Vec::with_capacity(kept.len() * 2);
+    let mut names: Vec<(u64, String)> = Vec::new();
     for (i, t) in kept.iter().enumerate() {
-        name.clear();
-        name.push_str("w:");
-        name.push_str(t);
-        named.push((model::hash(name.as_bytes()), name.clone()));
+        let unigram = model::hash_more(model::hash(b"w:"), t.as_bytes());
+        words.push(unigram);
+        if keep_names {
+            names.push((unigram, format!("w:{t}")));
+        }
         if let Some(next) = kept.get(i + 1) {
-            name.push(' ');
-            name.push_str(next);
-            named.push((model::hash(name.as_bytes()), name.clone()));
+            let bigram = model::hash_more(model::hash_more(unigram, b" "), next.as_bytes());
+            words.push(bigram);
+            if keep_names {
+                names.push((bigram, format!("w:{t} {next}")));
+            }
         }
     }
-    named.sort_unstable();
-    named.dedup_by_key(|(h, _)| *h);
-    let (words, names) = if keep_names {
-        named.into_iter().unzip()
+    words.sort_unstable();
+    words.dedup();
+    let names = if keep_names {
+        names.sort_unstable();
+        names.dedup_by_key(|(h, _)| *h);
+        names.into_iter().map(|(_, n)| n).collect()
     } else {
-        (named.into_iter().map(|(h, _)| h).collect(), Vec::new())
+        Vec::new()
     };
     SentenceInfo {
         words,
@@ -276,16 +344,16 @@ fn sentence_info(doc: &Document<'_>, range: &Range<usize>, keep_names: bool) -> 
 
 /// Lowercase words: runs of letters and digits; a word with a digit in it
 /// becomes `0`, so that "120 participants" and "64 participants" agree.
-fn tokens(lower: &str) -> Vec<String> {
+fn tokens(lower: &str) -> Vec<&str> {
     lower
         .split(|c: char| !(c.is_alphanumeric() || c == '-'))
         .map(|t| t.trim_matches('-'))
         .filter(|t| !t.is_empty())
         .map(|t| {
-            if t.chars().any(|c| c.is_ascii_digit()) {
-                "0".to_owned()
+            if t.bytes().any(|c| c.is_ascii_digit()) {
+                "0"
             } else {
-                t.to_owned()
+                t
             }
         })
         .collect()
@@ -334,6 +402,17 @@ impl Features<'_> {
             names.push(name.to_owned());
         }
     }
+    /// An item-only feature whose name was hashed beforehand.
+    fn named(&mut self, named: &Named) {
+        self.list.push(Feature {
+            name: named.hash,
+            value: 1.0,
+            shared: false,
+        });
+        if let Some(names) = self.names.as_deref_mut() {
+            names.push(named.name.clone());
+        }
+    }
     fn flag(&mut self, name: &str, on: bool) {
         self.push(name, if on { 1.0 } else { 0.0 }, true);
     }
@@ -343,7 +422,7 @@ impl Features<'_> {
 /// sentence, then under the item's own heading, then earliest.
 fn ranked(windows: &[Window]) -> Vec<&Window> {
     let mut ranked: Vec<&Window> = windows.iter().collect();
-    ranked.sort_by_key(|w| {
+    ranked.sort_by_cached_key(|w| {
         (
             std::cmp::Reverse(w.count()),
             std::cmp::Reverse(w.focus_count()),
@@ -372,15 +451,29 @@ pub fn observe(item: &'static Item, ctx: &Context<'_, '_>) -> Observation {
     } else {
         let mut windows =
             heading_windows(&resolved.headings, ctx, &mut heading, &mut empty_heading);
-        windows.extend(anchor_windows(item, &resolved.anchors, ctx));
+        let anchors: Vec<usize> = resolved.anchors.iter().map(|(id, _)| *id).collect();
+        windows.extend(anchor_windows(item, &anchors, ctx));
         for w in &mut windows {
-            let (focus, met) = best_sentence(groups, w, ctx);
             w.met = groups
                 .iter()
                 .map(|g| meets(g, &w.range, &w.anchor, ctx))
                 .collect();
-            w.focus = focus;
-            w.focus_met = met;
+            w.focus_met = vec![false; groups.len()];
+        }
+        // Only the most promising passages are read sentence by sentence.
+        let mut order: Vec<usize> = (0..windows.len()).collect();
+        order.sort_by_cached_key(|&i| {
+            let w = &windows[i];
+            (
+                std::cmp::Reverse(w.count()),
+                w.heading.is_none(),
+                w.range.start,
+            )
+        });
+        for &i in order.iter().take(k.windows.candidates) {
+            let (focus, met) = best_sentence(groups, &windows[i], ctx);
+            windows[i].focus = focus;
+            windows[i].focus_met = met;
         }
         windows
     };
@@ -403,7 +496,7 @@ pub fn observe(item: &'static Item, ctx: &Context<'_, '_>) -> Observation {
         .collect();
     let best_sentence = ranked.iter().map(|w| w.focus_count()).max().unwrap_or(0);
     let top: Vec<&Window> = ranked.iter().take(k.windows.top).copied().collect();
-    let infos: Vec<SentenceInfo> = top
+    let infos: Vec<std::rc::Rc<SentenceInfo>> = top
         .iter()
         .map(|w| ctx.sentence(ctx.doc.sentence_at(w.focus.start)))
         .collect();
@@ -455,15 +548,15 @@ pub fn observe(item: &'static Item, ctx: &Context<'_, '_>) -> Observation {
     f.flag("negation", infos.first().is_some_and(|i| i.negated));
     f.flag("design_na", design_na.is_some());
     f.push("length", ctx.length / 10.0, true);
-    for (g, m) in anywhere.iter().enumerate() {
+    for ((m, (gn, sn)), g) in anywhere.iter().zip(&resolved.group_features).zip(0..) {
         if *m {
-            f.push(&format!("g{g}"), 1.0, false);
+            f.named(gn);
         }
         if ranked
             .first()
             .is_some_and(|w| w.focus_met.get(g) == Some(&true))
         {
-            f.push(&format!("s{g}"), 1.0, false);
+            f.named(sn);
         }
     }
     // Which anchors found passages, which cues the best passage shows,
@@ -477,51 +570,28 @@ pub fn observe(item: &'static Item, ctx: &Context<'_, '_>) -> Observation {
             seen_anchor.push(id);
         }
     }
-    for (a, name) in item.anchors.iter().enumerate() {
-        if resolved
-            .anchors
-            .get(a)
-            .is_some_and(|id| seen_anchor.contains(id))
-        {
-            f.push(&format!("a:{name}"), 1.0, false);
+    for (id, named) in &resolved.anchors {
+        if seen_anchor.contains(id) {
+            f.named(named);
         }
     }
     // The item's own vocabulary anywhere in the text, wherever the
     // passages are: the words a methodologist would search for.
-    let mut vocabulary: Vec<(usize, &str, usize)> = Vec::new();
-    for (c, name) in item
-        .headings
-        .iter()
-        .chain(&item.anchors)
-        .map(|n| (ctx.cues.cue(n), n))
-        .chain(
-            item.groups
-                .iter()
-                .flat_map(|g| &g.cues)
-                .map(|n| (ctx.cues.cue(n), n)),
-        )
-    {
-        if let Some(Cue::Phrase(id)) = c {
-            if vocabulary.iter().any(|(v, _, _)| *v == id) {
-                continue;
-            }
-            if let Some(at) = ctx.present(id) {
-                vocabulary.push((id, name.as_str(), at));
-            }
+    let mut vocabulary: Vec<(u64, Range<usize>)> = Vec::new();
+    for (id, named) in &resolved.vocabulary {
+        if let Some(at) = ctx.present(*id) {
+            f.named(named);
+            vocabulary.push((
+                named.hash,
+                ctx.doc.sentences[ctx.doc.sentence_at(at)].clone(),
+            ));
         }
-    }
-    let vocabulary_names: Vec<String> = vocabulary
-        .iter()
-        .map(|(_, n, _)| format!("k:{n}"))
-        .collect();
-    for name in &vocabulary_names {
-        f.push(name, 1.0, false);
     }
     if let Some(best) = ranked.first() {
         for (g, cues) in groups.iter().enumerate() {
             for (c, cue) in cues.iter().enumerate() {
                 if meets(std::slice::from_ref(cue), &best.focus, &best.anchor, ctx) {
-                    f.push(&format!("cue:{}", resolved.names[g][c]), 1.0, false);
+                    f.named(&resolved.cue_features[g][c]);
                 }
             }
         }
@@ -534,8 +604,9 @@ pub fn observe(item: &'static Item, ctx: &Context<'_, '_>) -> Observation {
     }
     for w in &top {
         if let Some(section) = ctx.doc.section_at(w.focus.start) {
-            for t in tokens(&section.heading.title.to_lowercase()) {
-                if t.len() > 2 && !k.words.stopwords.contains(&t) {
+            let title = section.heading.title.to_lowercase();
+            for t in tokens(&title) {
+                if t.len() > 2 && !k.words.stopwords.iter().any(|s| s == t) {
                     let name = format!("h:{t}");
                     f.push(&name, 1.0, false);
                 }
@@ -561,16 +632,6 @@ pub fn observe(item: &'static Item, ctx: &Context<'_, '_>) -> Observation {
     if evidence.is_empty() {
         evidence.extend(ranked.first().map(|w| w.focus.clone()));
     }
-    let vocabulary = vocabulary
-        .iter()
-        .zip(&vocabulary_names)
-        .map(|((_, _, at), name)| {
-            (
-                model::hash(name.as_bytes()),
-                ctx.doc.sentences[ctx.doc.sentence_at(*at)].clone(),
-            )
-        })
-        .collect();
     Observation {
         item,
         features: f.list,
@@ -587,7 +648,8 @@ pub fn observe(item: &'static Item, ctx: &Context<'_, '_>) -> Observation {
 }
 
 fn dedup_features(list: &mut Vec<Feature>, names: Option<&mut Vec<String>>) {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen: std::collections::HashSet<u64, std::hash::BuildHasherDefault<model::Prehashed>> =
+        std::collections::HashSet::default();
     let keep: Vec<bool> = list.iter().map(|f| seen.insert(f.name)).collect();
     let mut i = 0;
     list.retain(|_| {
@@ -750,14 +812,13 @@ fn title_windows(groups: &[Vec<Cue>], ctx: &Context<'_, '_>) -> Vec<Window> {
     let Some((title, span)) = &ctx.title else {
         return Vec::new();
     };
-    let lower = title.to_ascii_lowercase();
     let met: Vec<bool> = groups
         .iter()
         .map(|g| {
             g.iter().any(|cue| match cue {
                 Cue::Shape(Detector::Title) => title.split_whitespace().count() >= 4,
                 Cue::Shape(d) => d.find(title).is_some(),
-                Cue::Phrase(id) => ctx.hits.any_in(*id, span) || phrase_in(&lower, ctx, *id),
+                Cue::Phrase(id) => ctx.hits.any_in(*id, span) || ctx.in_title(*id),
             })
         })
         .collect();
@@ -777,13 +838,6 @@ fn title_windows(groups: &[Vec<Cue>], ctx: &Context<'_, '_>) -> Vec<Window> {
     }]
 }
 
-/// A phrase inside a title that is not at its place in the text (titles
-/// taken from a `Title:` label are found where they stand).
-fn phrase_in(lower_title: &str, ctx: &Context<'_, '_>, id: usize) -> bool {
-    let doc = Document::new(lower_title);
-    !ctx.cues.find(&doc).of(id).is_empty()
-}
-
 /// The sentence of a passage that meets most of the groups on its own.
 fn best_sentence(
     groups: &[Vec<Cue>],
@@ -800,21 +854,56 @@ fn best_sentence(
     }
     let k = knowledge::get();
     let first = doc.sentence_at(w.range.start);
-    let mut best = (w.focus.clone(), judge(&w.focus));
-    let mut best_n = best.1.iter().filter(|&&m| m).count();
-    for s in doc.sentences[first..]
+    let sentences: Vec<Range<usize>> = doc.sentences[first..]
         .iter()
         .take_while(|s| s.start < w.range.end)
         .take(k.windows.sentences_per_section)
-    {
-        if best_n == groups.len() {
-            break;
+        .cloned()
+        .collect();
+    let Some(last) = sentences.last() else {
+        return (w.focus.clone(), judge(&w.focus));
+    };
+    let span = sentences[0].start..last.end.min(w.range.end);
+    // Each cue's occurrences marked on their sentences: one pass per cue,
+    // not one look per sentence and cue.
+    let mut met = vec![vec![false; groups.len()]; sentences.len()];
+    let mut mark = |at: usize, g: usize| {
+        let i = sentences.partition_point(|s| s.end <= at);
+        if let Some(row) = met.get_mut(i) {
+            row[g] = true;
         }
-        let met = judge(s);
-        let n = met.iter().filter(|&&m| m).count();
+    };
+    for (g, group) in groups.iter().enumerate() {
+        for cue in group {
+            match cue {
+                Cue::Phrase(id) => {
+                    let hits = ctx.hits.of(*id);
+                    let from = hits.partition_point(|&p| p < span.start);
+                    for &at in hits[from..].iter().take_while(|&&p| p < span.end) {
+                        mark(at, g);
+                    }
+                }
+                Cue::Shape(Detector::Title) => {
+                    if ctx.title.is_some() {
+                        mark(span.start, g);
+                    }
+                }
+                Cue::Shape(d) => {
+                    for r in d.find_all(doc.slice(&span)) {
+                        mark(span.start + r.start, g);
+                    }
+                }
+            }
+        }
+    }
+    let count = |row: &Vec<bool>| row.iter().filter(|&&m| m).count();
+    let mut best = (w.focus.clone(), judge(&w.focus));
+    let mut best_n = count(&best.1);
+    for (s, row) in sentences.iter().zip(met) {
+        let n = count(&row);
         if n > best_n {
             best_n = n;
-            best = (s.clone(), met);
+            best = (s.clone(), row);
         }
     }
     best

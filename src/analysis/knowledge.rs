@@ -120,6 +120,7 @@ pub struct Windows {
     pub anchor_after: usize,
     pub max_windows: usize,
     pub sentences_per_section: usize,
+    pub candidates: usize,
     pub top: usize,
     pub placeholder_section_bytes: usize,
     pub min_body_words: usize,

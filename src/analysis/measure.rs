@@ -396,7 +396,7 @@ mod tests {
             label,
             status,
             confidence,
-            evidence: vec![10..20],
+            evidence: std::iter::once(10..20).collect(),
             spans: None,
         }
     }
@@ -450,9 +450,9 @@ mod tests {
     #[test]
     fn evidence_hits_need_an_overlapping_span() {
         let mut hit = judged("16a", Label::Present, Status::Addressed, 0.9);
-        hit.spans = Some(vec![15..30]);
+        hit.spans = Some(std::iter::once(15..30).collect());
         let mut miss = judged("16b", Label::Present, Status::Addressed, 0.9);
-        miss.spans = Some(vec![40..50]);
+        miss.spans = Some(std::iter::once(40..50).collect());
         let mut unlabelled = judged("14", Label::Present, Status::Addressed, 0.9);
         unlabelled.spans = Some(Vec::new());
         let f = figures(&[hit, miss, unlabelled]);

@@ -31,7 +31,7 @@ use scoring::Scores;
 pub use suggest::Suggestion;
 
 /// Bumped whenever a rule or score changes, so results can be compared.
-pub const ANALYZER_VERSION: &str = "builtin-1.0.0";
+pub const ANALYZER_VERSION: &str = "builtin-2.0.0";
 
 /// Which guideline to judge against.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]

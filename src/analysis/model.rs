@@ -20,13 +20,35 @@ const WEIGHTS_TSV: &str = include_str!("../../assets/weights.tsv");
 
 /// FNV-1a, 64 bits: stable across builds and machines, unlike std's hasher.
 pub fn hash(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    hash_more(0xcbf2_9ce4_8422_2325, bytes)
+}
+
+/// The hash of what `hash` was given followed by `bytes`.
+pub fn hash_more(mut h: u64, bytes: &[u8]) -> u64 {
     for &b in bytes {
         h ^= u64::from(b);
         h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
     h
 }
+
+/// Keys are hashes already: a map keyed by them need not hash again.
+#[derive(Clone, Copy, Default)]
+pub struct Prehashed(u64);
+
+impl std::hash::Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        self.0 = hash_more(self.0, bytes);
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
+}
+
+pub type PrehashedMap<V> = HashMap<u64, V, std::hash::BuildHasherDefault<Prehashed>>;
 
 /// The key of a feature (by its name's hash) in a scope (by its hash).
 pub fn key(scope: u64, name: u64) -> u64 {
@@ -68,7 +90,7 @@ pub struct Feature {
 }
 
 pub struct Model {
-    weights: HashMap<u64, f64>,
+    weights: PrehashedMap<f64>,
     /// Platt scaling per guideline: probability = σ(scale · score + shift).
     calibration: HashMap<Guideline, (f64, f64)>,
     trained_on: Vec<String>,
@@ -78,7 +100,7 @@ pub struct Model {
 /// and `meta<TAB>key<TAB>value`.
 pub fn parse(tsv: &str) -> Result<Model, String> {
     let mut model = Model {
-        weights: HashMap::new(),
+        weights: PrehashedMap::default(),
         calibration: HashMap::new(),
         trained_on: Vec::new(),
     };
@@ -171,6 +193,14 @@ mod tests {
         assert!(!m.weights.is_empty());
         assert!(m.calibration.contains_key(&Guideline::Spirit));
         assert!(m.calibration.contains_key(&Guideline::Consort));
+    }
+
+    #[test]
+    fn hashes_stream() {
+        assert_eq!(
+            hash(b"w:sealed envelope"),
+            hash_more(hash(b"w:sealed"), b" envelope")
+        );
     }
 
     #[test]
