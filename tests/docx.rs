@@ -162,22 +162,11 @@ fn a_zip_bomb_is_refused_without_unpacking_it() {
     common::assert_failed_extraction(&s, &s.run(&["import", path.to_str().unwrap()]), "zip bomb");
 }
 
-/// The NIH originals in `shared/protocols`, beside the repository (CI lays
-/// shared/ there too); a missing file fails the test.
-fn nih(name: &str) -> String {
-    let path = format!("{}/../shared/protocols/{name}", env!("CARGO_MANIFEST_DIR"));
-    assert!(
-        std::path::Path::new(&path).is_file(),
-        "{path} is missing: the NIH protocols live in shared/protocols beside the repository"
-    );
-    path
-}
-
 #[test]
 fn an_institutional_word_protocol_keeps_its_numbered_sections_as_headings() {
     let s = Sandbox::new();
     let id = s
-        .ok(&["import", &nih("nih-saa-sirolimus.docx")])
+        .ok(&["import", &common::nih("nih-saa-sirolimus.docx")])
         .trim()
         .to_owned();
     let shown: Value = serde_json::from_str(&s.ok(&["show", &id, "--json", "--content"])).unwrap();

@@ -396,21 +396,11 @@ fn reading_that_takes_too_long_is_stopped_with_the_reason() {
     common::assert_failed_extraction(&s, &out, "took more than 0 s to read");
 }
 
-/// The NIH original in shared/protocols, beside the repository.
-fn nih(name: &str) -> String {
-    let path = format!("{}/../shared/protocols/{name}", env!("CARGO_MANIFEST_DIR"));
-    assert!(
-        std::path::Path::new(&path).is_file(),
-        "{path} is missing: the NIH protocols live in shared/protocols beside the repository"
-    );
-    path
-}
-
 #[test]
 fn an_institutional_pdf_protocol_has_its_numbered_sections_and_no_page_furniture() {
     let s = Sandbox::new();
     let id = s
-        .ok(&["import", &nih("nih-haplo-transplant.pdf")])
+        .ok(&["import", &common::nih("nih-haplo-transplant.pdf")])
         .trim()
         .to_owned();
     let shown: Value = serde_json::from_str(&s.ok(&["show", &id, "--json", "--content"])).unwrap();

@@ -622,6 +622,23 @@ fn import_types_a_path_and_the_worker_result_selects_the_protocol() {
     );
 }
 
+/// P, then what the worker does with it, then its report.
+fn apply_on_the_worker(app: &mut App, store: &Store) {
+    let effect = act(app, Action::ApplyDecisions);
+    let Some(Effect::Apply {
+        protocol_id,
+        allow_placeholders,
+    }) = effect
+    else {
+        panic!("{effect:?}")
+    };
+    let job = Job::Apply {
+        protocol_id,
+        allow_placeholders,
+    };
+    update::update(app, worker::perform(store, job));
+}
+
 #[test]
 fn apply_writes_a_version_and_the_version_view_shows_the_change() {
     let (_dir, store) = sample_store();
@@ -633,24 +650,7 @@ fn apply_writes_a_version_and_the_version_view_shows_the_change() {
         editor.area = ratatui_textarea::TextArea::new(vec!["Plain words of our own.".into()]);
     }
     act(&mut app, Action::Save);
-    let effect = act(&mut app, Action::ApplyDecisions);
-    let Some(Effect::Apply {
-        protocol_id,
-        allow_placeholders,
-    }) = effect
-    else {
-        panic!("{effect:?}")
-    };
-    update::update(
-        &mut app,
-        worker::perform(
-            &store,
-            Job::Apply {
-                protocol_id,
-                allow_placeholders,
-            },
-        ),
-    );
+    apply_on_the_worker(&mut app, &store);
     let status = app.status.clone().unwrap();
     assert!(
         !status.error && status.text.contains("Version 2"),
@@ -678,24 +678,7 @@ fn apply_writes_a_version_and_the_version_view_shows_the_change() {
     act(&mut app, Action::Close);
     assert!(matches!(app.mode, Mode::Normal));
     // Nothing new: applying again says so and writes nothing.
-    let effect = act(&mut app, Action::ApplyDecisions).unwrap();
-    let Effect::Apply {
-        protocol_id,
-        allow_placeholders,
-    } = effect
-    else {
-        panic!("{effect:?}")
-    };
-    update::update(
-        &mut app,
-        worker::perform(
-            &store,
-            Job::Apply {
-                protocol_id,
-                allow_placeholders,
-            },
-        ),
-    );
+    apply_on_the_worker(&mut app, &store);
     assert!(app.status.as_ref().unwrap().error);
     assert_eq!(
         store

@@ -235,3 +235,14 @@ pub fn verdict_label(s: &Sandbox, protocol: &str, item: &str) -> &'static str {
         .replace('_', " ");
     protoscribe::export::status_label(&status)
 }
+
+/// A real protocol in `shared/protocols`, beside the repository (CI lays
+/// shared/ there too); a missing file fails the test.
+pub fn nih(name: &str) -> String {
+    let path = format!("{}/../shared/protocols/{name}", env!("CARGO_MANIFEST_DIR"));
+    assert!(
+        std::path::Path::new(&path).is_file(),
+        "{path} is missing: the NIH protocols live in shared/protocols beside the repository"
+    );
+    path
+}
