@@ -17,7 +17,11 @@
 //!
 //! `--cv` also prints figures cross-validated by document: 5 folds within
 //! train, and 10 folds over train and valid together. `--out PATH` writes
-//! elsewhere (the shipped file is left alone).
+//! elsewhere (the shipped file is left alone). `--tune` only prints the
+//! figures cross-validated within train and writes nothing; in that mode
+//! (and only then) `TRAIN_L2_BIAS`, `TRAIN_L2_SHARED`, `TRAIN_L2_ITEM` and
+//! `TRAIN_L2_WORDS` in the environment override the penalties, for tuning
+//! without ever looking at valid.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fmt::Write as _;
@@ -31,6 +35,20 @@ use protoscribe::analysis::{self, model};
 /// Steps of full-batch AdaGrad, and its step size.
 const STEPS: usize = 400;
 const RATE: f64 = 0.3;
+
+/// Whether this is a tuning run (`--tune`): only then may the environment
+/// override a hyperparameter (`TRAIN_L2_WORDS=8`), and nothing is written.
+static TUNING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn param(name: &str, default: f64) -> f64 {
+    if !TUNING.load(std::sync::atomic::Ordering::Relaxed) {
+        return default;
+    }
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
 /// L2 penalties: features shared by a guideline's items, an item's own
 /// structural features, its words (word, heading-word, cue and anchor
 /// features), and the biases.
@@ -89,6 +107,8 @@ fn main() {
         std::process::exit(2);
     };
     let cv = args.iter().any(|a| a == "--cv");
+    let tune = args.iter().any(|a| a == "--tune");
+    TUNING.store(tune, std::sync::atomic::Ordering::Relaxed);
     let out = args
         .iter()
         .position(|a| a == "--out")
@@ -114,6 +134,16 @@ fn main() {
             docs.len(),
             train.len()
         );
+        if tune {
+            report(
+                &format!(
+                    "{} cross-validated within train ({CALIBRATION_FOLDS} folds)",
+                    guideline.name()
+                ),
+                &cross_validate(guideline, interner, &train, CALIBRATION_FOLDS),
+            );
+            continue;
+        }
         if cv {
             let within: Vec<&Doc> = train.clone();
             report(
@@ -134,6 +164,9 @@ fn main() {
         }
         let fitted = fit_calibrated(guideline, interner, &train);
         write_weights(&mut file, guideline, interner, &fitted);
+    }
+    if tune {
+        return;
     }
     if let Err(e) = std::fs::write(&out, &file) {
         eprintln!("cannot write {}: {e}", out.display());
@@ -334,10 +367,10 @@ fn fit(interner: &Interner, docs: &[&Doc]) -> Fitted {
         .keys
         .iter()
         .map(|k| match kind_of(&k.0, &k.1) {
-            Kind::Bias => L2_BIAS,
-            Kind::Shared => L2_SHARED,
-            Kind::Item => L2_ITEM,
-            Kind::Words => L2_WORDS,
+            Kind::Bias => param("TRAIN_L2_BIAS", L2_BIAS),
+            Kind::Shared => param("TRAIN_L2_SHARED", L2_SHARED),
+            Kind::Item => param("TRAIN_L2_ITEM", L2_ITEM),
+            Kind::Words => param("TRAIN_L2_WORDS", L2_WORDS),
         })
         .collect();
     let weights = adagrad(&examples, &l2, &used);
