@@ -8,6 +8,9 @@ use super::output::{self, cell};
 use super::{Context, Error, Result};
 
 #[derive(Debug, clap::Args)]
+#[command(
+    after_help = "Evidence start and end count characters (Unicode code points) of the protocol's stored text; quote is exactly the text between them."
+)]
 pub struct Args {
     /// A protocol id (its latest completed analysis) or an analysis id.
     id: String,
