@@ -44,6 +44,16 @@ fn protocol_docx() -> Vec<u8> {
     ]))
 }
 
+/// The headings an import recorded in the protocol's metadata.
+fn headings_of(shown: &Value) -> Vec<&str> {
+    shown["metadata"]["headings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h.as_str().unwrap())
+        .collect()
+}
+
 #[test]
 fn a_docx_keeps_its_headings_paragraphs_and_tables() {
     let s = Sandbox::new();
@@ -62,12 +72,7 @@ fn a_docx_keeps_its_headings_paragraphs_and_tables() {
     );
     assert!(content.contains("| Week 12 | WOMAC pain |"), "{content}");
     assert_eq!(shown["metadata"]["source_format"], "docx");
-    let headings: Vec<&str> = shown["metadata"]["headings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h.as_str().unwrap())
-        .collect();
+    let headings = headings_of(&shown);
     assert!(
         headings.contains(&"1.2 Allocation concealment"),
         "{headings:?}"
@@ -196,12 +201,7 @@ fn an_institutional_word_protocol_keeps_its_numbered_sections_as_headings() {
     assert!(content.contains("\n##### 8.2.6.1.1 Reports at the time of continuing IRB review\n"));
     // The numbered table of contents stays a list, with Word's numbers.
     assert!(content.contains("- 1.1. Primary objective\n"), "{content}");
-    let headings: Vec<&str> = shown["metadata"]["headings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|h| h.as_str().unwrap())
-        .collect();
+    let headings = headings_of(&shown);
     assert!(
         headings.contains(&"3.3 Design considerations"),
         "{headings:?}"

@@ -47,6 +47,19 @@ fn suggestion(kind: SuggestionType, priority: Priority, confidence: f64) -> NewS
     }
 }
 
+/// The suggestion of an analysis that holds one, as stored now.
+fn only_suggestion(store: &Store, analysis_id: &str) -> suggestions::Suggestion {
+    let filter = SuggestionFilter {
+        analysis_id: Some(analysis_id.to_owned()),
+        ..Default::default()
+    };
+    let mut all = store
+        .read(|conn| suggestions::list(conn, &filter, Page::default()))
+        .unwrap();
+    assert_eq!(all.len(), 1, "one suggestion");
+    all.remove(0)
+}
+
 /// A protocol with one completed analysis holding `n` suggestions.
 fn analysed(store: &Store, title: &str, n: usize) -> (String, String) {
     store
@@ -171,28 +184,11 @@ fn a_version_3_store_gets_wording_keys_and_applied_versions() {
 fn a_decision_written_by_hand_moves_the_revision_on() {
     let (_dir, store) = store();
     let (_, aid) = analysed(&store, "T", 1);
-    let before: i64 = store
-        .read(|c| {
-            Ok(c.query_row(
-                "SELECT revision FROM suggestions WHERE analysis_id = ?1",
-                [&aid],
-                |r| r.get(0),
-            )?)
-        })
-        .unwrap();
+    let before = only_suggestion(&store, &aid).revision;
     store
         .write(|tx| Ok(tx.execute("UPDATE suggestions SET status = 'rejected'", [])?))
         .unwrap();
-    let after: i64 = store
-        .read(|c| {
-            Ok(c.query_row(
-                "SELECT revision FROM suggestions WHERE analysis_id = ?1",
-                [&aid],
-                |r| r.get(0),
-            )?)
-        })
-        .unwrap();
-    assert_eq!(after, before + 1);
+    assert_eq!(only_suggestion(&store, &aid).revision, before + 1);
 }
 
 #[test]
@@ -842,15 +838,7 @@ fn a_decision_records_status_comment_and_modified_content() {
 fn modified_without_content_is_refused() {
     let (_dir, store) = store();
     let (_, aid) = analysed(&store, "T", 1);
-    let id: String = store
-        .read(|c| {
-            Ok(c.query_row(
-                "SELECT id FROM suggestions WHERE analysis_id = ?1",
-                [&aid],
-                |r| r.get(0),
-            )?)
-        })
-        .unwrap();
+    let id = only_suggestion(&store, &aid).id;
     let err = store
         .write(|tx| {
             suggestions::decide(

@@ -651,7 +651,6 @@ impl App {
                 .read(|conn| suggestions::position(conn, &filter, id))?
             {
                 self.queue.cursor = at;
-                self.queue.total = at + 1;
                 self.detail_scroll = 0;
                 self.fetch_queue(Some(id))?;
                 return Ok(true);
