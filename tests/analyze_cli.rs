@@ -95,6 +95,45 @@ fn checklist_json_has_one_object_per_item() {
 }
 
 #[test]
+fn checklist_json_quotes_are_the_stored_text_at_their_offsets_and_say_what_is_missing() {
+    let s = Sandbox::new();
+    // Non-ASCII before the evidence, so bytes and characters differ; a
+    // deferral, so an item names the document it is sent to.
+    let id = s.import(
+        "deferral.md",
+        "# Essai randomisé: vitamine D³ — knee pain in adults aged ≥ 50\n\n\
+         ## Statistical methods\nThe statistical methods for the primary and secondary outcomes will be described in the statistical analysis plan.\n\n\
+         ## Blinding\nParticipants and outcome assessors will be blinded to the allocation; the statistician will remain blinded until the database is locked.\n",
+    );
+    s.ok(&["analyze", &id]);
+    let content: String = query(&s, "SELECT content FROM protocols");
+    let chars: Vec<char> = content.chars().collect();
+    let items: Value = serde_json::from_str(&s.ok(&["checklist", &id, "--json"])).unwrap();
+    let mut quotes = 0;
+    for item in items.as_array().unwrap() {
+        for e in item["evidence"].as_array().unwrap() {
+            let (start, end) = (
+                e["start"].as_u64().unwrap() as usize,
+                e["end"].as_u64().unwrap() as usize,
+            );
+            let at: String = chars[start..end].iter().collect();
+            assert_eq!(at, e["quote"].as_str().unwrap(), "{item}");
+            quotes += 1;
+        }
+        assert!(item["missing"].is_array(), "{item}");
+    }
+    assert!(quotes > 0);
+    let methods = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["guideline"] == "SPIRIT 2013" && i["item"] == "20a")
+        .unwrap();
+    assert_eq!(methods["status"], "partial", "{methods}");
+    assert_eq!(methods["deferred_to"], "the statistical analysis plan");
+}
+
+#[test]
 fn a_rerun_makes_a_new_analysis_and_keeps_earlier_decisions() {
     let s = Sandbox::new();
     let id = s.import_fixture("partial-knee-exercise.txt");

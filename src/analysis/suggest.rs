@@ -107,6 +107,14 @@ pub fn from_verdict(v: &Verdict, doc: &Document<'_>, facts: &Facts) -> Option<Su
                     lower_first(&item.asks),
                     section_for(v, doc)
                 ),
+                None if v.unmet.is_empty() => format!(
+                    // Every requirement has a cue, but the model doubts the
+                    // passage says enough: ask for the whole of the item.
+                    "{} ({}) is addressed only briefly{quote}; check that it gives {}.",
+                    item.topic,
+                    item.reference(),
+                    lower_first(&item.asks)
+                ),
                 None => format!(
                     "{} ({}) is addressed only in part{quote}: it does not state {}.",
                     item.topic,
@@ -240,5 +248,38 @@ mod tests {
             "all items of the WHO set"
         );
         assert_eq!(lower_first("WHO set"), "WHO set");
+    }
+
+    #[test]
+    fn a_partial_verdict_with_every_requirement_met_asks_for_the_whole_item() {
+        let item =
+            crate::analysis::checklist::items_of(crate::analysis::checklist::Guideline::Spirit)
+                .find(|i| i.id == "18b")
+                .expect("SPIRIT 18b");
+        let text = "Participants will receive reminders before each visit.";
+        let doc = Document::new(text);
+        let verdict = Verdict {
+            item,
+            status: Status::Partial,
+            confidence: 0.6,
+            evidence: vec![0..text.len()],
+            unmet: Vec::new(),
+            heading: None,
+            empty_heading: None,
+            not_applicable: None,
+            deferral: None,
+        };
+        let s = from_verdict(&verdict, &doc, &Facts::default()).expect("a suggestion");
+        assert!(
+            s.content.contains("addressed only briefly"),
+            "{}",
+            s.content
+        );
+        assert!(!s.content.contains("does not state ."), "{}", s.content);
+        assert!(
+            s.content.contains(&lower_first(&item.asks)),
+            "{}",
+            s.content
+        );
     }
 }

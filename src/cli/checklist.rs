@@ -80,6 +80,9 @@ fn checklist_items(results: Option<&Value>) -> Vec<Value> {
                 "title": i["title"],
                 "status": i["status"],
                 "confidence": i["confidence"],
+                "missing": i["missing"].as_array().cloned().unwrap_or_default(),
+                "deferred_to": i["deferred_to"],
+                "reason": i["reason"],
                 "evidence": i["evidence"].as_array().cloned().unwrap_or_default()
                     .iter()
                     .map(|e| json!({"start": e["start"], "end": e["end"], "quote": e["quote"]}))
