@@ -17,6 +17,7 @@ pub mod suggestions;
 pub mod synth;
 pub mod time;
 pub mod versions;
+mod vocab_sql;
 
 use std::path::{Path, PathBuf};
 
