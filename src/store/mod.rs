@@ -18,6 +18,7 @@ pub mod synth;
 pub mod time;
 pub mod versions;
 mod vocab_sql;
+pub mod watch;
 
 use std::path::{Path, PathBuf};
 

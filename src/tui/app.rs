@@ -12,11 +12,11 @@ use serde_json::Value;
 use super::keymap::Context;
 use super::theme::Theme;
 use crate::store::analyses::{self, Analysis};
-use crate::store::pool::PooledConnection;
 use crate::store::protocols::{self, ProtocolFilter, ProtocolInfo};
 use crate::store::stats::{self, Dashboard, ReviewProgress};
 use crate::store::suggestions::{self, Decision, Lineage, Suggestion, SuggestionFilter};
 use crate::store::versions::ProtocolVersion;
+use crate::store::watch::Watch;
 use crate::store::{Page, Priority, Result, Store, SuggestionStatus, SuggestionType};
 
 /// Rows fetched at once; far more than any screen shows.
@@ -353,10 +353,8 @@ pub struct ScrollLimits {
 
 pub struct App {
     pub store: Store,
-    /// A connection of its own for `PRAGMA data_version`, which is
-    /// per-connection: it tells when *other* connections committed.
-    poll: Option<PooledConnection>,
-    data_version: i64,
+    /// Tells when *other* connections committed (started by the first load).
+    watch: Option<Watch>,
     pub theme: Theme,
     /// The terminal's size, once known; below the minimum only quit acts.
     pub size: Option<(u16, u16)>,
@@ -391,8 +389,7 @@ impl App {
     pub fn new(store: Store, theme: Theme) -> App {
         App {
             store,
-            poll: None,
-            data_version: 0,
+            watch: None,
             theme,
             size: None,
             focus: Pane::Protocols,
@@ -455,10 +452,8 @@ impl App {
     /// First load, and after any change elsewhere: re-read what is shown,
     /// keeping the cursors on the same protocol and suggestion.
     pub fn load(&mut self) -> Result<()> {
-        if self.poll.is_none() {
-            let conn = self.store.connection()?;
-            self.data_version = data_version(&conn)?;
-            self.poll = Some(conn);
+        if self.watch.is_none() {
+            self.watch = Some(self.store.watch()?);
         }
         let protocol = self.selected_protocol_id();
         let suggestion = self.queue.selected().map(|s| s.id.clone());
@@ -476,13 +471,10 @@ impl App {
 
     /// Whether another connection has committed since the last look.
     pub fn store_changed(&mut self) -> Result<bool> {
-        let Some(conn) = &self.poll else {
-            return Ok(false);
-        };
-        let version = data_version(conn)?;
-        let changed = version != self.data_version;
-        self.data_version = version;
-        Ok(changed)
+        match &mut self.watch {
+            Some(watch) => watch.changed(),
+            None => Ok(false),
+        }
     }
 
     pub fn selected_protocol_id(&self) -> Option<String> {
@@ -683,10 +675,6 @@ impl App {
         self.scores.item?;
         self.view.as_ref()?.sections.get(self.scores.section)
     }
-}
-
-fn data_version(conn: &rusqlite::Connection) -> Result<i64> {
-    Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
 }
 
 /// Addressed / partial / missing per guideline section, with its items,
