@@ -5,7 +5,8 @@ use std::io::Write;
 use super::output::{self, thousands};
 use super::{Context, Error, Result};
 use crate::store::synth::{self, Scale};
-use crate::store::{migrate, stats};
+use crate::store::protocols::{self, ProtocolFilter};
+use crate::store::{migrate, stats, suggestions};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -108,8 +109,7 @@ fn check(ctx: &Context) -> Result {
     let store = ctx.open_for_reading()?;
     let drift = store.read(|conn| {
         let kept = stats::review_progress(conn)?;
-        let actual: i64 = conn.query_row("SELECT count(*) FROM suggestions", [], |r| r.get(0))?;
-        Ok((kept.total, actual as u64))
+        Ok((kept.total, suggestions::count_all(conn)?))
     })?;
     if drift.0 != drift.1 {
         return Err(Error::Usage(format!(
@@ -131,9 +131,7 @@ fn check(ctx: &Context) -> Result {
 
 fn synthesize(ctx: &Context, scale: Scale, seed: u64) -> Result {
     let store = ctx.open_or_create()?;
-    let existing = store.read(|conn| {
-        Ok(conn.query_row("SELECT count(*) FROM protocols", [], |r| r.get::<_, i64>(0))?)
-    })?;
+    let existing = store.read(|conn| protocols::count(conn, &ProtocolFilter::default()))?;
     if existing > 0 {
         return Err(Error::Usage(format!(
             "{} already holds {existing} protocols; synthetic data goes only into an empty store (pass --db with a new file)",

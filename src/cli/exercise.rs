@@ -25,11 +25,7 @@ pub fn run(
             Error::Arguments(format!("--partition takes K/M with K < M, not {partition}"))
         })?;
     let store = ctx.open_for_writing()?;
-    let ids: Vec<String> = store.read(|conn| {
-        let mut stmt = conn.prepare("SELECT id FROM suggestions ORDER BY id")?;
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    })?;
+    let ids = store.read(suggestions::all_ids)?;
     let mine: Vec<&String> = ids
         .iter()
         .enumerate()
