@@ -4,7 +4,7 @@ use std::io::Write;
 
 use super::output::{self, thousands};
 use super::{Context, Error, Result};
-use crate::store::synth::{self, Scale};
+use crate::samples::synth::{self, Scale};
 use crate::store::protocols::{self, ProtocolFilter};
 use crate::store::{migrate, stats, suggestions};
 
@@ -138,16 +138,15 @@ fn synthesize(ctx: &Context, scale: Scale, seed: u64) -> Result {
             store.path().display()
         )));
     }
-    let mut conn = store.connection()?;
     let started = std::time::Instant::now();
-    let written = synth::generate(&mut conn, scale, seed, |done| {
+    let written = synth::generate(&store, scale, seed, |done| {
         if done % 1000 == 0 {
             eprintln!("  {done} of {} protocols", scale.protocols);
         }
-    })
-    .map_err(|e| e.for_path(store.path()))?;
-    conn.execute_batch("ANALYZE;")
-        .map_err(crate::store::StoreError::from)?;
+    })?;
+    store
+        .refresh_statistics()
+        .map_err(|e| e.for_path(store.path()))?;
     println!(
         "generated {} protocols, {} analyses, {} suggestions in {:.1} s (schema {})",
         thousands(scale.protocols),

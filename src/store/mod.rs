@@ -4,6 +4,7 @@
 
 pub mod analyses;
 pub mod backup;
+pub mod bulk;
 pub mod error;
 pub mod exports;
 pub mod filter;
@@ -14,7 +15,6 @@ pub mod protocols;
 pub mod search;
 pub mod stats;
 pub mod suggestions;
-pub mod synth;
 pub mod time;
 pub mod versions;
 mod vocab_sql;
