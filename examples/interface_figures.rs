@@ -12,8 +12,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use protoscribe::store::Store;
 use protoscribe::samples::synth::{self, Scale};
+use protoscribe::store::Store;
 use protoscribe::tui::action::{Action, Event};
 use protoscribe::tui::app::App;
 use protoscribe::tui::theme::Theme;
