@@ -75,7 +75,7 @@ pub fn run(ctx: &Context, command: Command) -> Result {
 
 fn status(ctx: &Context, json: bool) -> Result {
     let store = ctx.open_for_reading()?;
-    let status = store.read(|conn| stats::db_status(conn, store.path()))?;
+    let status = store.status()?;
     if json {
         return Ok(output::print_json(
             &serde_json::to_value(&status)

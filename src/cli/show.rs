@@ -5,7 +5,7 @@ use std::io::Write;
 use super::output::{self, clean};
 use super::{Context, Error, Result};
 use crate::store::suggestions::SuggestionFilter;
-use crate::store::{SuggestionStatus, analyses, exports, ids, protocols, suggestions, versions};
+use crate::store::{SuggestionStatus, analyses, ids, protocols, suggestions, versions};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -30,20 +30,18 @@ pub fn run(ctx: &Context, args: Args) -> Result {
     if kind == ids::PROTOCOL {
         return show_protocol(&store, &args);
     }
-    let value = store.read(|conn| {
-        Ok(match kind {
-            ids::ANALYSIS => analyses::get(conn, &args.id)?.to_json(),
-            ids::SUGGESTION => suggestions::get(conn, &args.id)?.to_json(),
-            ids::VERSION => {
-                let mut v = versions::get(conn, &args.id)?.to_json();
-                if !args.content && !args.json {
-                    v["content"] = serde_json::Value::from("(use --content to print the text)");
-                }
-                v
+    let value = match kind {
+        ids::ANALYSIS => store.analysis(&args.id)?.to_json(),
+        ids::SUGGESTION => store.suggestion(&args.id)?.to_json(),
+        ids::VERSION => {
+            let mut v = store.version(&args.id)?.to_json();
+            if !args.content && !args.json {
+                v["content"] = serde_json::Value::from("(use --content to print the text)");
             }
-            _ => exports::get(conn, &args.id)?.to_json(),
-        })
-    })?;
+            v
+        }
+        _ => store.export(&args.id)?.to_json(),
+    };
     if args.json {
         return Ok(output::print_json(&value)?);
     }
