@@ -109,7 +109,7 @@ fn check(ctx: &Context) -> Result {
     let store = ctx.open_for_reading()?;
     let drift = store.read(|conn| {
         let kept = stats::review_progress(conn)?;
-        Ok((kept.total, suggestions::count_all(conn)?))
+        Ok((kept.total, suggestions::count_current(conn)?))
     })?;
     if drift.0 != drift.1 {
         return Err(Error::Usage(format!(
