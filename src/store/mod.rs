@@ -23,7 +23,12 @@ pub mod watch;
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::{Transaction, TransactionBehavior};
+
+/// What the table functions run on: a SQLite connection (a write
+/// transaction derefs to one). Code outside the store names it only to
+/// pass on what `Store::read` and `Store::write` hand it, never to run SQL.
+pub use rusqlite::Connection;
 
 pub use crate::vocab::*;
 pub use error::{Result, StoreError};

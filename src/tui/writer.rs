@@ -6,16 +6,14 @@
 use std::sync::mpsc::{Sender, channel};
 use std::thread;
 
-use rusqlite::Transaction;
-
 use super::action::{Event, WriteFailure};
 use super::app::{PendingWrite, UndoStep};
 use crate::store::suggestions::{self, Expect};
-use crate::store::{Store, StoreError};
+use crate::store::{Connection, Store, StoreError};
 
 /// Write every change of `write` (all or nothing), each only if the
 /// suggestion is still at the revision the screen showed.
-pub fn commit(tx: &Transaction<'_>, write: &PendingWrite) -> crate::store::Result<Vec<UndoStep>> {
+pub fn commit(tx: &Connection, write: &PendingWrite) -> crate::store::Result<Vec<UndoStep>> {
     let mut steps = Vec::with_capacity(write.changes.len());
     for change in &write.changes {
         let after = suggestions::decide(
