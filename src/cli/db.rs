@@ -5,8 +5,8 @@ use std::io::Write;
 use super::output::{self, thousands};
 use super::{Context, Error, Result};
 use crate::samples::synth::{self, Scale};
-use crate::store::protocols::{self, ProtocolFilter};
-use crate::store::{migrate, stats, suggestions};
+use crate::store::protocols::ProtocolFilter;
+use crate::store::{migrate, stats};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -107,16 +107,13 @@ fn check(ctx: &Context) -> Result {
     let path = ctx.existing_db_path()?;
     let checked = crate::store::backup::check_database(&path)?;
     let store = ctx.open_for_reading()?;
-    let drift = store.read(|conn| {
-        let kept = stats::review_progress(conn)?;
-        Ok((kept.total, suggestions::count_current(conn)?))
-    })?;
-    if drift.0 != drift.1 {
+    let tally = store.review_tally()?;
+    if tally.counted != tally.current {
         return Err(Error::Usage(format!(
             "{}: the review counts say {} suggestions but there are {}; run 'protoscribe db status' and report this",
             path.display(),
-            drift.0,
-            drift.1
+            tally.counted,
+            tally.current
         )));
     }
     println!(
@@ -131,7 +128,7 @@ fn check(ctx: &Context) -> Result {
 
 fn synthesize(ctx: &Context, scale: Scale, seed: u64) -> Result {
     let store = ctx.open_or_create()?;
-    let existing = store.read(|conn| protocols::count(conn, &ProtocolFilter::default()))?;
+    let existing = store.protocol_count(&ProtocolFilter::default())?;
     if existing > 0 {
         return Err(Error::Usage(format!(
             "{} already holds {existing} protocols; synthetic data goes only into an empty store (pass --db with a new file)",

@@ -3,7 +3,7 @@
 //! screens or the command line; SQL lives here and only here.
 
 pub mod analyses;
-mod api;
+pub mod api;
 pub mod backup;
 pub mod bulk;
 pub mod error;
