@@ -8,8 +8,8 @@ use super::analyses::{self, Analysis};
 use super::error::Result;
 use super::exports::{self, Export};
 use super::protocols::{self, Deleted, Protocol, ProtocolFilter, ProtocolInfo};
-use super::stats::{self, DbStatus};
-use super::suggestions::{self, Expect, Suggestion, SuggestionFilter, Verb};
+use super::stats::{self, Dashboard, DbStatus, ReviewProgress};
+use super::suggestions::{self, Decision, Expect, Lineage, Suggestion, SuggestionFilter, Verb};
 use super::versions::{self, ProtocolVersion};
 use super::{Page, Store, SuggestionStatus};
 
@@ -31,6 +31,36 @@ pub struct ProtocolOverview {
 pub struct ScoredPage {
     pub rows: Vec<(ProtocolInfo, Option<f64>)>,
     pub total: u64,
+}
+
+/// A protocol as a list of many shows it: with its latest score and how
+/// much of that analysis's review is pending.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ProtocolSummary {
+    pub info: ProtocolInfo,
+    /// The latest completed analysis's overall score.
+    pub score: Option<f64>,
+    /// Whether it has a completed analysis at all.
+    pub analysed: bool,
+    pub pending: u64,
+}
+
+/// A protocol's latest completed analysis with what the interface shows
+/// beside it.
+#[derive(Clone, Debug)]
+pub struct LatestAnalysis {
+    pub analysis: Analysis,
+    /// Its analyses, newest first, without their results.
+    pub history: Vec<Analysis>,
+    pub lineage: Lineage,
+}
+
+/// One suggestion's new decision, made on the revision the reviewer saw.
+#[derive(Clone, Copy, Debug)]
+pub struct Revised<'a> {
+    pub id: &'a str,
+    pub decision: &'a Decision,
+    pub revision: i64,
 }
 
 /// What `db check` compares: the kept review counts, and the current
@@ -115,6 +145,113 @@ impl Store {
         })
     }
 
+    /// A page of protocols in list order, each with its latest score and
+    /// pending review.
+    pub fn protocol_summaries(
+        &self,
+        filter: &ProtocolFilter,
+        page: Page,
+    ) -> Result<Vec<ProtocolSummary>> {
+        self.read(|conn| {
+            let infos = protocols::list(conn, filter, page)?;
+            let mut rows = Vec::with_capacity(infos.len());
+            for info in infos {
+                let latest = analyses::latest_completed_score(conn, &info.id)?;
+                let pending = match &latest {
+                    Some((id, _)) => suggestions::count(
+                        conn,
+                        &SuggestionFilter {
+                            analysis_id: Some(id.clone()),
+                            status: Some(SuggestionStatus::Pending),
+                            ..SuggestionFilter::default()
+                        },
+                    )?,
+                    None => 0,
+                };
+                rows.push(ProtocolSummary {
+                    score: latest.as_ref().and_then(|(_, s)| *s),
+                    analysed: latest.is_some(),
+                    pending,
+                    info,
+                });
+            }
+            Ok(rows)
+        })
+    }
+
+    /// Where a protocol stands in the unfiltered list, newest first.
+    pub fn protocol_position(&self, id: &str) -> Result<Option<u64>> {
+        self.read(|conn| protocols::position_newest_first(conn, id))
+    }
+
+    /// A protocol's latest completed analysis, its `history` most recent
+    /// analyses and its lineage; `None` before the first completes.
+    pub fn latest_analysis(
+        &self,
+        protocol_id: &str,
+        history: u64,
+    ) -> Result<Option<LatestAnalysis>> {
+        self.read(|conn| {
+            let Some(analysis) = analyses::latest_completed(conn, protocol_id)? else {
+                return Ok(None);
+            };
+            let history = analyses::history(conn, protocol_id, history)?;
+            let lineage = suggestions::lineage(conn, &analysis.id)?;
+            Ok(Some(LatestAnalysis {
+                analysis,
+                history,
+                lineage,
+            }))
+        })
+    }
+
+    /// A protocol's versions, oldest first (none for an unknown protocol).
+    pub fn versions_of(&self, protocol_id: &str) -> Result<Vec<ProtocolVersion>> {
+        self.read(|conn| versions::list(conn, protocol_id))
+    }
+
+    /// How many suggestions match.
+    pub fn suggestion_count(&self, filter: &SuggestionFilter) -> Result<u64> {
+        self.read(|conn| suggestions::count(conn, filter))
+    }
+
+    /// Where a suggestion stands in the review order of a filtered list.
+    pub fn suggestion_position(&self, filter: &SuggestionFilter, id: &str) -> Result<Option<u64>> {
+        self.read(|conn| suggestions::position(conn, filter, id))
+    }
+
+    /// The suggestion an analysis made for a checklist item, if any.
+    pub fn suggestion_for_item(
+        &self,
+        analysis_id: &str,
+        reference: &str,
+    ) -> Result<Option<Suggestion>> {
+        self.read(|conn| suggestions::for_item(conn, analysis_id, reference))
+    }
+
+    /// How far review of one analysis has got.
+    pub fn analysis_progress(&self, analysis_id: &str) -> Result<ReviewProgress> {
+        self.read(|conn| stats::analysis_progress(conn, analysis_id))
+    }
+
+    /// The dashboard's figures over the last `days` days.
+    pub fn dashboard(&self, days: u32) -> Result<Dashboard> {
+        self.read(|conn| stats::dashboard(conn, days))
+    }
+
+    /// Write several decisions, all or none, each only if its suggestion
+    /// is still at the revision given; returns the suggestions as decided.
+    /// Waits for another process's write lock like any write.
+    pub fn decide_all(&self, decisions: &[Revised<'_>]) -> Result<Vec<Suggestion>> {
+        self.write(|tx| decide_each(tx, decisions))
+    }
+
+    /// `decide_all`, but `StoreError::Busy` at once if another process
+    /// holds the write lock.
+    pub fn try_decide_all(&self, decisions: &[Revised<'_>]) -> Result<Vec<Suggestion>> {
+        self.try_write(|tx| decide_each(tx, decisions))
+    }
+
     /// Every suggestion's id, in id order.
     pub fn suggestion_ids(&self) -> Result<Vec<String>> {
         self.read(suggestions::all_ids)
@@ -185,4 +322,11 @@ impl Store {
     pub fn status(&self) -> Result<DbStatus> {
         self.read(|conn| stats::db_status(conn, self.path()))
     }
+}
+
+fn decide_each(conn: &super::Connection, decisions: &[Revised<'_>]) -> Result<Vec<Suggestion>> {
+    decisions
+        .iter()
+        .map(|d| suggestions::decide(conn, d.id, d.decision, Expect::Revision(d.revision)))
+        .collect()
 }
