@@ -3,12 +3,12 @@
 //! screens or the command line; SQL lives here and only here.
 //!
 //! Callers name what they want: `Store` methods (`api.rs`: `protocol`,
-//! `protocol_overview`, `review`, …), `Store::watch` for other writers'
-//! commits, `Store::load` for bulk rows. The table functions underneath
-//! (`protocols::get(conn, id)`, …) still take a `Connection` and are still
-//! reached through `Store::read`/`write`/`try_write` by `jobs/` (import,
-//! analyze with its carry-over, apply, export), `tui/` (app, update,
-//! writer) and the `analyze` and `dashboard` commands.
+//! `protocol_overview`, `review`, `decide_all`, …), `Store::watch` for
+//! other writers' commits, `Store::load` for bulk rows. The table functions
+//! underneath (`protocols::get(conn, id)`, …) take a `Connection`; callers
+//! outside the store still reach them through `Store::read`/`write` in
+//! `jobs/` (import, analyze with its carry-over, apply, export), in the
+//! `analyze` and `dashboard` commands, and in the tests.
 //!
 //! # Plan for PostgreSQL (issue #14)
 //!
@@ -29,8 +29,8 @@
 //! 2. Before that, the remaining `read`/`write` closures become `Store`
 //!    methods, multi-step ones as units of work that take the pure step as
 //!    an argument (analyze: `complete_analysis(id, |earlier| carry(…))`;
-//!    the interface's writer: `decide_all(changes)`), so no caller keeps a
-//!    connection and `read`/`write` can become private.
+//!    apply: `apply(id, |live| plan(…))`), so no caller keeps a connection
+//!    and `read`/`write` can become private to the store.
 //! 3. Per backend: `migrate` (numbered files for each, an advisory lock
 //!    instead of `BEGIN IMMEDIATE`), `search` (generated tsvector + GIN and
 //!    `websearch_to_tsquery` instead of FTS5), `watch` (LISTEN/NOTIFY
