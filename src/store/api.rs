@@ -71,25 +71,10 @@ pub struct ReviewTally {
     pub current: u64,
 }
 
+/// Protocols.
 impl Store {
     pub fn protocol(&self, id: &str) -> Result<Protocol> {
         self.read(|conn| protocols::get(conn, id))
-    }
-
-    pub fn analysis(&self, id: &str) -> Result<Analysis> {
-        self.read(|conn| analyses::get(conn, id))
-    }
-
-    pub fn suggestion(&self, id: &str) -> Result<Suggestion> {
-        self.read(|conn| suggestions::get(conn, id))
-    }
-
-    pub fn version(&self, id: &str) -> Result<ProtocolVersion> {
-        self.read(|conn| versions::get(conn, id))
-    }
-
-    pub fn export(&self, id: &str) -> Result<Export> {
-        self.read(|conn| exports::get(conn, id))
     }
 
     /// A protocol with its latest completed analysis, version count and
@@ -184,6 +169,29 @@ impl Store {
         self.read(|conn| protocols::position_newest_first(conn, id))
     }
 
+    /// Delete a protocol with everything under it, saying how much went.
+    pub fn delete_protocol(&self, id: &str) -> Result<Deleted> {
+        self.write(|tx| protocols::delete(tx, id))
+    }
+}
+
+/// Analyses.
+impl Store {
+    pub fn analysis(&self, id: &str) -> Result<Analysis> {
+        self.read(|conn| analyses::get(conn, id))
+    }
+
+    /// The analysis `id` names: itself, or a protocol's latest completed
+    /// one (`None` while it has none). Either must exist.
+    pub fn resolve_analysis(&self, id: &str) -> Result<Option<Analysis>> {
+        self.read(|conn| analyses::resolve(conn, id))
+    }
+
+    /// The newest completed analysis of a protocol, if any.
+    pub fn latest_completed_analysis(&self, protocol_id: &str) -> Result<Option<Analysis>> {
+        self.read(|conn| analyses::latest_completed(conn, protocol_id))
+    }
+
     /// A protocol's latest completed analysis, its `history` most recent
     /// analyses and its lineage; `None` before the first completes.
     pub fn latest_analysis(
@@ -205,9 +213,21 @@ impl Store {
         })
     }
 
-    /// A protocol's versions, oldest first (none for an unknown protocol).
-    pub fn versions_of(&self, protocol_id: &str) -> Result<Vec<ProtocolVersion>> {
-        self.read(|conn| versions::list(conn, protocol_id))
+    /// How far review of one analysis has got.
+    pub fn analysis_progress(&self, analysis_id: &str) -> Result<ReviewProgress> {
+        self.read(|conn| stats::analysis_progress(conn, analysis_id))
+    }
+}
+
+/// Suggestions and decisions.
+impl Store {
+    pub fn suggestion(&self, id: &str) -> Result<Suggestion> {
+        self.read(|conn| suggestions::get(conn, id))
+    }
+
+    /// Suggestions in review order.
+    pub fn suggestions(&self, filter: &SuggestionFilter, page: Page) -> Result<Vec<Suggestion>> {
+        self.read(|conn| suggestions::list(conn, filter, page))
     }
 
     /// How many suggestions match.
@@ -227,29 +247,6 @@ impl Store {
         reference: &str,
     ) -> Result<Option<Suggestion>> {
         self.read(|conn| suggestions::for_item(conn, analysis_id, reference))
-    }
-
-    /// How far review of one analysis has got.
-    pub fn analysis_progress(&self, analysis_id: &str) -> Result<ReviewProgress> {
-        self.read(|conn| stats::analysis_progress(conn, analysis_id))
-    }
-
-    /// The dashboard's figures over the last `days` days.
-    pub fn dashboard(&self, days: u32) -> Result<Dashboard> {
-        self.read(|conn| stats::dashboard(conn, days))
-    }
-
-    /// Write several decisions, all or none, each only if its suggestion
-    /// is still at the revision given; returns the suggestions as decided.
-    /// Waits for another process's write lock like any write.
-    pub fn decide_all(&self, decisions: &[Revised<'_>]) -> Result<Vec<Suggestion>> {
-        self.write(|tx| decide_each(tx, decisions))
-    }
-
-    /// `decide_all`, but `StoreError::Busy` at once if another process
-    /// holds the write lock.
-    pub fn try_decide_all(&self, decisions: &[Revised<'_>]) -> Result<Vec<Suggestion>> {
-        self.try_write(|tx| decide_each(tx, decisions))
     }
 
     /// Every suggestion's id, in id order.
@@ -273,25 +270,24 @@ impl Store {
         })
     }
 
-    /// The review counts and the current suggestions, read together.
-    pub fn review_tally(&self) -> Result<ReviewTally> {
-        self.read(|conn| {
-            Ok(ReviewTally {
-                counted: stats::review_progress(conn)?.total,
-                current: suggestions::count_current(conn)?,
-            })
-        })
+    /// Write several decisions, all or none, each only if its suggestion
+    /// is still at the revision given; returns the suggestions as decided.
+    /// Waits for another process's write lock like any write.
+    pub fn decide_all(&self, decisions: &[Revised<'_>]) -> Result<Vec<Suggestion>> {
+        self.write(|tx| decide_each(tx, decisions))
     }
 
-    /// The analysis `id` names: itself, or a protocol's latest completed
-    /// one (`None` while it has none). Either must exist.
-    pub fn resolve_analysis(&self, id: &str) -> Result<Option<Analysis>> {
-        self.read(|conn| analyses::resolve(conn, id))
+    /// `decide_all`, but `StoreError::Busy` at once if another process
+    /// holds the write lock.
+    pub fn try_decide_all(&self, decisions: &[Revised<'_>]) -> Result<Vec<Suggestion>> {
+        self.try_write(|tx| decide_each(tx, decisions))
     }
+}
 
-    /// The newest completed analysis of a protocol, if any.
-    pub fn latest_completed_analysis(&self, protocol_id: &str) -> Result<Option<Analysis>> {
-        self.read(|conn| analyses::latest_completed(conn, protocol_id))
+/// Versions and exports.
+impl Store {
+    pub fn version(&self, id: &str) -> Result<ProtocolVersion> {
+        self.read(|conn| versions::get(conn, id))
     }
 
     /// A protocol's versions, oldest first; an unknown protocol is an error
@@ -303,24 +299,41 @@ impl Store {
         })
     }
 
-    /// Suggestions in review order.
-    pub fn suggestions(&self, filter: &SuggestionFilter, page: Page) -> Result<Vec<Suggestion>> {
-        self.read(|conn| suggestions::list(conn, filter, page))
+    /// A protocol's versions, oldest first (none for an unknown protocol).
+    pub fn versions_of(&self, protocol_id: &str) -> Result<Vec<ProtocolVersion>> {
+        self.read(|conn| versions::list(conn, protocol_id))
+    }
+
+    pub fn export(&self, id: &str) -> Result<Export> {
+        self.read(|conn| exports::get(conn, id))
     }
 
     /// Exports, newest first, of one protocol or of all.
     pub fn exports(&self, protocol_id: Option<&str>, page: Page) -> Result<Vec<Export>> {
         self.read(|conn| exports::list(conn, protocol_id, page))
     }
+}
 
-    /// Delete a protocol with everything under it, saying how much went.
-    pub fn delete_protocol(&self, id: &str) -> Result<Deleted> {
-        self.write(|tx| protocols::delete(tx, id))
+/// Figures.
+impl Store {
+    /// The dashboard's figures over the last `days` days.
+    pub fn dashboard(&self, days: u32) -> Result<Dashboard> {
+        self.read(|conn| stats::dashboard(conn, days))
     }
 
     /// Schema version, row counts and file sizes (`db status`).
     pub fn status(&self) -> Result<DbStatus> {
         self.read(|conn| stats::db_status(conn, self.path()))
+    }
+
+    /// The review counts and the current suggestions, read together.
+    pub fn review_tally(&self) -> Result<ReviewTally> {
+        self.read(|conn| {
+            Ok(ReviewTally {
+                counted: stats::review_progress(conn)?.total,
+                current: suggestions::count_current(conn)?,
+            })
+        })
     }
 }
 
