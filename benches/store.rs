@@ -7,9 +7,9 @@
 
 use std::path::PathBuf;
 
+use protoscribe::samples::synth::{self, Scale};
 use protoscribe::store::protocols::{self, ProtocolFilter};
 use protoscribe::store::suggestions::{self, Expect, SuggestionFilter, Verb};
-use protoscribe::store::synth::{self, Scale};
 use protoscribe::store::{Page, Store, SuggestionStatus, analyses, stats};
 
 fn main() {

@@ -12,8 +12,8 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
+use protoscribe::samples::synth::{self, Scale};
 use protoscribe::store::Store;
-use protoscribe::store::synth::{self, Scale};
 use protoscribe::tui::action::{Action, Event};
 use protoscribe::tui::app::App;
 use protoscribe::tui::theme::Theme;
@@ -54,13 +54,7 @@ fn store_path() -> PathBuf {
         std::fs::create_dir_all(path.parent().expect("parent")).expect("bench store folder");
         eprintln!("generating {} (once)…", path.display());
         let store = Store::open(&path).expect("open");
-        let written = synth::generate(
-            &mut store.connection().expect("connection"),
-            MILLION,
-            7,
-            |_| {},
-        )
-        .expect("generate");
+        let written = synth::generate(&store, MILLION, 7, |_| {}).expect("generate");
         eprintln!("{written} suggestions");
     }
     path

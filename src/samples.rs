@@ -1,5 +1,8 @@
 //! The sample protocols bundled with ProtoScribe (for `demo`), and
-//! protocols of any length built from them for benchmarks and scale tests.
+//! protocols of any length built from them for benchmarks and scale tests;
+//! whole synthetic stores are in `synth`.
+
+pub mod synth;
 
 /// (file name, text) of each bundled sample: a complete protocol, a
 /// partial one and a poor one. They are also the analyzer's annotated test

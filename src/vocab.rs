@@ -1,10 +1,9 @@
 //! The seed's status and kind vocabularies, as closed enums. Shared by the
-//! store (which keeps them as text) and the analyzer (which produces them).
+//! store (which keeps them as text, see `store/vocab_sql.rs`) and the
+//! analyzer (which produces them). No database here.
 
 use std::fmt;
 use std::str::FromStr;
-
-use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 
 macro_rules! vocabulary {
     ($(#[$doc:meta])* $name:ident { $($variant:ident => $text:literal),+ $(,)? }) => {
@@ -36,18 +35,6 @@ macro_rules! vocabulary {
                         [$($text),+].join(", ")
                     )),
                 }
-            }
-        }
-
-        impl ToSql for $name {
-            fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-                Ok(ToSqlOutput::from(self.as_str()))
-            }
-        }
-
-        impl FromSql for $name {
-            fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-                value.as_str()?.parse().map_err(|e: String| FromSqlError::Other(e.into()))
             }
         }
 

@@ -270,6 +270,18 @@ fn db_check_reports_a_healthy_store_and_refuses_a_corrupt_one() {
     );
 }
 
+#[test]
+fn db_check_counts_only_current_suggestions_after_a_second_analysis() {
+    let s = Sandbox::new();
+    let id = s.import_fixture("poor-cbt-insomnia.md");
+    s.ok(&["analyze", &id]);
+    // The second run carries every finding over: the first run's
+    // suggestions stay as history, which the review counts leave out.
+    s.ok(&["analyze", &id]);
+    let out = s.ok(&["db", "check"]);
+    assert!(out.contains("review counts"), "{out}");
+}
+
 /// Every suggestion's status, by id.
 fn statuses(db: &Path) -> HashMap<String, String> {
     let conn = rusqlite::Connection::open(db).unwrap();

@@ -1043,14 +1043,12 @@ fn json_columns_must_hold_valid_json() {
 #[test]
 fn the_synthetic_generator_fills_consistent_rows() {
     let (_dir, store) = store();
-    let mut conn = store.connection().unwrap();
-    let scale = protoscribe::store::synth::Scale {
+    let scale = protoscribe::samples::synth::Scale {
         protocols: 20,
         analyses_per_protocol: 2,
         suggestions_per_analysis: 5,
     };
-    let written = protoscribe::store::synth::generate(&mut conn, scale, 7, |_| {}).unwrap();
-    drop(conn);
+    let written = protoscribe::samples::synth::generate(&store, scale, 7, |_| {}).unwrap();
     let c = common::counts(store.path());
     assert_eq!(
         (c.protocols, c.analyses, c.suggestions),

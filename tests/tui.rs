@@ -408,13 +408,12 @@ fn analyse_asks_the_worker_and_refuses_a_second_at_once() {
 fn long_lists_are_paged_around_the_cursor() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("big.db")).unwrap();
-    let scale = protoscribe::store::synth::Scale {
+    let scale = protoscribe::samples::synth::Scale {
         protocols: 1_000,
         analyses_per_protocol: 1,
         suggestions_per_analysis: 2,
     };
-    protoscribe::store::synth::generate(&mut store.connection().unwrap(), scale, 3, |_| {})
-        .unwrap();
+    protoscribe::samples::synth::generate(&store, scale, 3, |_| {}).unwrap();
     let mut app = app(&store);
     assert_eq!(app.protocols.total, 1_000);
     assert!(app.protocols.rows.len() <= protoscribe::tui::app::PAGE as usize);

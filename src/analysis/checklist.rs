@@ -144,6 +144,18 @@ pub fn items_of(guideline: Guideline) -> impl Iterator<Item = &'static Item> {
     items().iter().filter(move |i| i.guideline == guideline)
 }
 
+/// A guideline's sections, in checklist order (`Administrative
+/// information`, `Introduction`, … for SPIRIT).
+pub fn sections(guideline: Guideline) -> Vec<&'static str> {
+    let mut names: Vec<&'static str> = Vec::new();
+    for item in items_of(guideline) {
+        if !names.contains(&item.section.as_str()) {
+            names.push(&item.section);
+        }
+    }
+    names
+}
+
 struct TsvRow {
     section: String,
     topic: String,
@@ -280,6 +292,14 @@ mod tests {
                 .filter(|i| i.kind == SuggestionType::Critical)
                 .all(|i| i.weight == 3)
         );
+    }
+
+    #[test]
+    fn sections_come_in_checklist_order_once_each() {
+        let spirit = sections(Guideline::Spirit);
+        assert_eq!(spirit.len(), 8);
+        assert_eq!(spirit[0], "Administrative information");
+        assert_eq!(spirit[7], "Appendices");
     }
 
     #[test]

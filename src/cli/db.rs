@@ -4,7 +4,8 @@ use std::io::Write;
 
 use super::output::{self, thousands};
 use super::{Context, Error, Result};
-use crate::store::synth::{self, Scale};
+use crate::samples::synth::{self, Scale};
+use crate::store::protocols::ProtocolFilter;
 use crate::store::{migrate, stats};
 
 #[derive(Debug, clap::Subcommand)]
@@ -74,7 +75,7 @@ pub fn run(ctx: &Context, command: Command) -> Result {
 
 fn status(ctx: &Context, json: bool) -> Result {
     let store = ctx.open_for_reading()?;
-    let status = store.read(|conn| stats::db_status(conn, store.path()))?;
+    let status = store.status()?;
     if json {
         return Ok(output::print_json(
             &serde_json::to_value(&status)
@@ -106,17 +107,13 @@ fn check(ctx: &Context) -> Result {
     let path = ctx.existing_db_path()?;
     let checked = crate::store::backup::check_database(&path)?;
     let store = ctx.open_for_reading()?;
-    let drift = store.read(|conn| {
-        let kept = stats::review_progress(conn)?;
-        let actual: i64 = conn.query_row("SELECT count(*) FROM suggestions", [], |r| r.get(0))?;
-        Ok((kept.total, actual as u64))
-    })?;
-    if drift.0 != drift.1 {
+    let tally = store.review_tally()?;
+    if tally.counted != tally.current {
         return Err(Error::Usage(format!(
             "{}: the review counts say {} suggestions but there are {}; run 'protoscribe db status' and report this",
             path.display(),
-            drift.0,
-            drift.1
+            tally.counted,
+            tally.current
         )));
     }
     println!(
@@ -131,25 +128,22 @@ fn check(ctx: &Context) -> Result {
 
 fn synthesize(ctx: &Context, scale: Scale, seed: u64) -> Result {
     let store = ctx.open_or_create()?;
-    let existing = store.read(|conn| {
-        Ok(conn.query_row("SELECT count(*) FROM protocols", [], |r| r.get::<_, i64>(0))?)
-    })?;
+    let existing = store.protocol_count(&ProtocolFilter::default())?;
     if existing > 0 {
         return Err(Error::Usage(format!(
             "{} already holds {existing} protocols; synthetic data goes only into an empty store (pass --db with a new file)",
             store.path().display()
         )));
     }
-    let mut conn = store.connection()?;
     let started = std::time::Instant::now();
-    let written = synth::generate(&mut conn, scale, seed, |done| {
+    let written = synth::generate(&store, scale, seed, |done| {
         if done % 1000 == 0 {
             eprintln!("  {done} of {} protocols", scale.protocols);
         }
-    })
-    .map_err(|e| e.for_path(store.path()))?;
-    conn.execute_batch("ANALYZE;")
-        .map_err(crate::store::StoreError::from)?;
+    })?;
+    store
+        .refresh_statistics()
+        .map_err(|e| e.for_path(store.path()))?;
     println!(
         "generated {} protocols, {} analyses, {} suggestions in {:.1} s (schema {})",
         thousands(scale.protocols),

@@ -1,7 +1,6 @@
 //! `protoscribe delete ID`: remove a protocol and everything under it.
 
 use super::{Context, Result};
-use crate::store::protocols;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -11,7 +10,7 @@ pub struct Args {
 
 pub fn run(ctx: &Context, args: Args) -> Result {
     let store = ctx.open_for_writing()?;
-    let gone = store.write(|tx| protocols::delete(tx, &args.id))?;
+    let gone = store.delete_protocol(&args.id)?;
     println!(
         "deleted {} with {} analyses, {} suggestions, {} versions and {} exports",
         args.id, gone.analyses, gone.suggestions, gone.versions, gone.exports

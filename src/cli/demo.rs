@@ -11,7 +11,6 @@ use crate::ingest;
 use crate::jobs::analyze;
 use crate::samples::SAMPLES;
 use crate::store::Store;
-use crate::store::analyses;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {}
@@ -82,7 +81,7 @@ pub fn load_samples(store: &Store) -> Result<Vec<String>> {
 /// Analyse the samples that have no completed analysis yet.
 fn analyse_new(store: &Store, ids: &[String]) -> Result<()> {
     for id in ids {
-        let done = store.read(|conn| analyses::latest_completed(conn, id))?;
+        let done = store.latest_completed_analysis(id)?;
         if done.is_none() {
             let request = analyze::Request {
                 protocol_id: id.clone(),

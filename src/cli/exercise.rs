@@ -8,7 +8,7 @@ use std::io::Write;
 use super::import::{ImportOptions, Outcome, store_document};
 use super::{Context, Error, Result};
 use crate::ingest;
-use crate::store::suggestions::{self, Expect, Verb};
+use crate::store::suggestions::{Expect, Verb};
 
 pub fn run(
     ctx: &Context,
@@ -25,11 +25,7 @@ pub fn run(
             Error::Arguments(format!("--partition takes K/M with K < M, not {partition}"))
         })?;
     let store = ctx.open_for_writing()?;
-    let ids: Vec<String> = store.read(|conn| {
-        let mut stmt = conn.prepare("SELECT id FROM suggestions ORDER BY id")?;
-        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-        Ok(rows.collect::<rusqlite::Result<_>>()?)
-    })?;
+    let ids = store.suggestion_ids()?;
     let mine: Vec<&String> = ids
         .iter()
         .enumerate()
@@ -83,10 +79,7 @@ pub fn run(
         };
         writeln!(out, "try {id} {status}")?;
         out.flush()?;
-        store.write(|tx| {
-            let current = suggestions::get(tx, id)?;
-            suggestions::decide(tx, id, &current.after(&verb, None), Expect::Anything)
-        })?;
+        store.review(id, &verb, None, Expect::Anything)?;
         writeln!(out, "ok {id} {status}")?;
         out.flush()?;
     }

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use super::output::{self, cell};
 use super::{Context, Error, Result};
 use crate::jobs::export::{self, FileFate, Request};
-use crate::store::{ExportFormat, Page, exports};
+use crate::store::{ExportFormat, Page};
 
 #[derive(Debug, clap::Args)]
 pub struct ExportArgs {
@@ -96,7 +96,7 @@ pub fn run_exports(ctx: &Context, args: ExportsArgs) -> Result {
         return Ok(());
     }
     let store = ctx.open_for_reading()?;
-    let rows = store.read(|conn| exports::list(conn, None, Page::first(200)))?;
+    let rows = store.exports(None, Page::first(200))?;
     if args.json {
         let items: Vec<_> = rows.iter().map(|e| e.to_json()).collect();
         return Ok(output::print_json(&serde_json::Value::from(items))?);

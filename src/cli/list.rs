@@ -4,8 +4,9 @@ use std::io::Write;
 
 use super::output::{self, cell};
 use super::{Context, Result};
-use crate::store::protocols::{self, ProtocolFilter};
-use crate::store::{Page, ProtocolStatus, analyses};
+use crate::store::api::ScoredPage;
+use crate::store::protocols::ProtocolFilter;
+use crate::store::{Page, ProtocolStatus};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -50,16 +51,7 @@ pub fn run(ctx: &Context, args: Args) -> Result {
         offset: args.offset,
         limit: args.limit,
     };
-    let (rows, total) = store.read(|conn| {
-        let rows = protocols::list(conn, &filter, page)?;
-        let total = protocols::count(conn, &filter)?;
-        let mut with_scores = Vec::with_capacity(rows.len());
-        for p in rows {
-            let score = analyses::latest_completed_score(conn, &p.id)?.and_then(|(_, score)| score);
-            with_scores.push((p, score));
-        }
-        Ok((with_scores, total))
-    })?;
+    let ScoredPage { rows, total } = store.scored_protocols(&filter, page)?;
     if args.json {
         let items: Vec<_> = rows.iter().map(|(p, _)| p.to_json()).collect();
         return Ok(output::print_json(&serde_json::Value::from(items))?);

@@ -217,13 +217,11 @@ impl Context {
 /// The analysis a command's ID argument names: the analysis itself, or a
 /// protocol's latest completed one.
 fn completed_analysis(store: &Store, id: &str) -> Result<crate::store::analyses::Analysis> {
-    store
-        .read(|conn| crate::store::analyses::resolve(conn, id))?
-        .ok_or_else(|| {
-            Error::Usage(format!(
-                "{id} has no completed analysis yet: run 'protoscribe analyze {id}'"
-            ))
-        })
+    store.resolve_analysis(id)?.ok_or_else(|| {
+        Error::Usage(format!(
+            "{id} has no completed analysis yet: run 'protoscribe analyze {id}'"
+        ))
+    })
 }
 
 /// Open the terminal interface on the store at `path` (created if needed:

@@ -3,7 +3,7 @@
 
 use super::output::{self, clean};
 use super::{Context, Error, Result};
-use crate::store::suggestions::{self, Expect, Verb};
+use crate::store::suggestions::{Expect, Verb};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -45,12 +45,8 @@ pub fn run(ctx: &Context, args: Args) -> Result {
     };
     let store = ctx.open_for_writing()?;
     // Read and write in one transaction: nothing can change in between.
-    let decided = store.write(|tx| {
-        let current = suggestions::get(tx, &args.id)?;
-        let decision = current.after(&verb, args.comment.clone());
-        let expect = args.revision.map_or(Expect::Anything, Expect::Revision);
-        suggestions::decide(tx, &args.id, &decision, expect)
-    })?;
+    let expect = args.revision.map_or(Expect::Anything, Expect::Revision);
+    let decided = store.review(&args.id, &verb, args.comment, expect)?;
     if args.json {
         return Ok(output::print_json(&decided.to_json())?);
     }

@@ -4,8 +4,8 @@ use std::io::Write;
 
 use super::output::{self, clean};
 use super::{Context, Error, Result};
-use crate::store::suggestions::SuggestionFilter;
-use crate::store::{SuggestionStatus, analyses, exports, ids, protocols, suggestions, versions};
+use crate::store::api::ProtocolOverview;
+use crate::store::ids;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -30,20 +30,18 @@ pub fn run(ctx: &Context, args: Args) -> Result {
     if kind == ids::PROTOCOL {
         return show_protocol(&store, &args);
     }
-    let value = store.read(|conn| {
-        Ok(match kind {
-            ids::ANALYSIS => analyses::get(conn, &args.id)?.to_json(),
-            ids::SUGGESTION => suggestions::get(conn, &args.id)?.to_json(),
-            ids::VERSION => {
-                let mut v = versions::get(conn, &args.id)?.to_json();
-                if !args.content && !args.json {
-                    v["content"] = serde_json::Value::from("(use --content to print the text)");
-                }
-                v
+    let value = match kind {
+        ids::ANALYSIS => store.analysis(&args.id)?.to_json(),
+        ids::SUGGESTION => store.suggestion(&args.id)?.to_json(),
+        ids::VERSION => {
+            let mut v = store.version(&args.id)?.to_json();
+            if !args.content && !args.json {
+                v["content"] = serde_json::Value::from("(use --content to print the text)");
             }
-            _ => exports::get(conn, &args.id)?.to_json(),
-        })
-    })?;
+            v
+        }
+        _ => store.export(&args.id)?.to_json(),
+    };
     if args.json {
         return Ok(output::print_json(&value)?);
     }
@@ -67,24 +65,13 @@ fn print_fields(value: &serde_json::Value) -> Result {
 }
 
 fn show_protocol(store: &crate::store::Store, args: &Args) -> Result {
-    let (protocol, latest, version_count, pending, total) = store.read(|conn| {
-        let protocol = protocols::get(conn, &args.id)?;
-        let latest = analyses::latest_completed(conn, &protocol.id)?;
-        let version_count = versions::count(conn, &protocol.id)?;
-        let (pending, total) = match &latest {
-            Some(a) => {
-                let mut filter = SuggestionFilter {
-                    analysis_id: Some(a.id.clone()),
-                    ..SuggestionFilter::default()
-                };
-                let total = suggestions::count(conn, &filter)?;
-                filter.status = Some(SuggestionStatus::Pending);
-                (suggestions::count(conn, &filter)?, total)
-            }
-            None => (0, 0),
-        };
-        Ok((protocol, latest, version_count, pending, total))
-    })?;
+    let ProtocolOverview {
+        protocol,
+        latest,
+        version_count,
+        pending,
+        total,
+    } = store.protocol_overview(&args.id)?;
     if args.json {
         return Ok(output::print_json(&protocol.to_json(args.content))?);
     }

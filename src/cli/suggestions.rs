@@ -5,7 +5,7 @@ use std::io::Write;
 
 use super::output::{self, cell, clean};
 use super::{Context, Result};
-use crate::store::suggestions::{self, SuggestionFilter};
+use crate::store::suggestions::SuggestionFilter;
 use crate::store::{Page, SuggestionStatus};
 
 #[derive(Debug, clap::Args)]
@@ -31,7 +31,7 @@ pub fn run(ctx: &Context, args: Args) -> Result {
         status: args.status,
         ..SuggestionFilter::default()
     };
-    let rows = store.read(|conn| suggestions::list(conn, &filter, Page::first(args.limit)))?;
+    let rows = store.suggestions(&filter, Page::first(args.limit))?;
     if args.json {
         let items: Vec<_> = rows.iter().map(|s| s.to_json()).collect();
         return Ok(output::print_json(&serde_json::Value::from(items))?);

@@ -7,7 +7,6 @@ use similar::TextDiff;
 use super::output::{self, clean};
 use super::{Context, Error, Result};
 use crate::jobs::apply;
-use crate::store::versions;
 
 #[derive(Debug, clap::Args)]
 pub struct ApplyArgs {
@@ -84,10 +83,7 @@ pub fn run_apply(ctx: &Context, args: ApplyArgs) -> Result {
 
 pub fn run_versions(ctx: &Context, args: VersionsArgs) -> Result {
     let store = ctx.open_for_reading()?;
-    let all = store.read(|conn| {
-        crate::store::protocols::get(conn, &args.id)?;
-        versions::list(conn, &args.id)
-    })?;
+    let all = store.protocol_versions(&args.id)?;
     if args.json {
         let items: Vec<_> = all.iter().map(|v| v.to_json()).collect();
         return Ok(output::print_json(&serde_json::Value::from(items))?);
@@ -119,10 +115,7 @@ pub fn run_versions(ctx: &Context, args: VersionsArgs) -> Result {
 
 pub fn run_diff(ctx: &Context, args: DiffArgs) -> Result {
     let store = ctx.open_for_reading()?;
-    let all = store.read(|conn| {
-        crate::store::protocols::get(conn, &args.id)?;
-        versions::list(conn, &args.id)
-    })?;
+    let all = store.protocol_versions(&args.id)?;
     let latest = all.last().map_or(0, |v| v.version_number);
     if latest < 2 && args.from.is_none() {
         return Err(Error::Usage(format!(

@@ -112,7 +112,7 @@ pub fn import_prepared(
 }
 
 /// Version 1 of a protocol: its imported text.
-fn first_version(tx: &rusqlite::Transaction<'_>, protocol: &Protocol) -> crate::store::Result<()> {
+fn first_version(tx: &crate::store::Connection, protocol: &Protocol) -> crate::store::Result<()> {
     versions::create(
         tx,
         &protocol.id,

@@ -153,16 +153,22 @@ pub fn get(conn: &Connection, id: &str) -> Result<Analysis> {
 
 /// Move a pending analysis to running.
 pub fn start(conn: &Connection, id: &str) -> Result<Analysis> {
-    transition(conn, id, "status = 'running'", &["pending"], params![id])
+    transition(
+        conn,
+        id,
+        "UPDATE analyses SET status = 'running' WHERE id = ?1 AND status = 'pending'",
+        params![id],
+    )
 }
 
 pub fn complete(conn: &Connection, id: &str, done: &Completion) -> Result<Analysis> {
     transition(
         conn,
         id,
-        "status = 'completed', results = ?2, overall_score = ?3, consort_score = ?4,
-         spirit_score = ?5, completed_at = ?6, error_message = NULL",
-        &["pending", "running"],
+        "UPDATE analyses
+         SET status = 'completed', results = ?2, overall_score = ?3, consort_score = ?4,
+             spirit_score = ?5, completed_at = ?6, error_message = NULL
+         WHERE id = ?1 AND status IN ('pending', 'running')",
         params![
             id,
             done.results.to_string(),
@@ -178,27 +184,21 @@ pub fn fail(conn: &Connection, id: &str, message: &str) -> Result<Analysis> {
     transition(
         conn,
         id,
-        "status = 'failed', error_message = ?2, completed_at = ?3",
-        &["pending", "running"],
+        "UPDATE analyses SET status = 'failed', error_message = ?2, completed_at = ?3
+         WHERE id = ?1 AND status IN ('pending', 'running')",
         params![id, message, time::now()],
     )
 }
 
-/// Apply `set` to analysis ?1 if its status is one of `from`.
+/// Run `update`, which changes analysis ?1 only if its status allows the
+/// change; a change refused that way is a conflict.
 fn transition(
     conn: &Connection,
     id: &str,
-    set: &str,
-    from: &[&str],
+    update: &'static str,
     params: &[&dyn rusqlite::ToSql],
 ) -> Result<Analysis> {
-    let allowed = from
-        .iter()
-        .map(|s| format!("'{s}'"))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let sql = format!("UPDATE analyses SET {set} WHERE id = ?1 AND status IN ({allowed})");
-    if conn.execute(&sql, params)? == 0 {
+    if conn.execute(update, params)? == 0 {
         let current = get(conn, id)?;
         return Err(StoreError::Conflict(format!(
             "analysis {id} is {} and cannot change that way",

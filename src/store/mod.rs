@@ -1,9 +1,48 @@
 //! The local SQLite store: one module per table, plus the pool, the
 //! migrations and the figures the dashboard shows. Nothing here knows about
 //! screens or the command line; SQL lives here and only here.
+//!
+//! Callers name what they want: `Store` methods (`api.rs`: `protocol`,
+//! `protocol_overview`, `review`, `decide_all`, …), `Store::watch` for
+//! other writers' commits, `Store::load` for bulk rows. The table functions
+//! underneath (`protocols::get(conn, id)`, …) take a `Connection`; callers
+//! outside the store still reach them through `Store::read`/`write` in
+//! `jobs/` (import, analyze with its carry-over, apply, export), in the
+//! `analyze` and `dashboard` commands, and in the tests.
+//!
+//! # Plan for PostgreSQL (issue #14)
+//!
+//! Functions that take a rusqlite `Connection` today: every public
+//! function of `protocols`, `analyses`, `suggestions`, `versions`,
+//! `exports` and `stats`; `migrate` (schema version in `PRAGMA
+//! user_version`), `search::register` (an SQL function for FTS5),
+//! `pool` (open, pragmas, WAL), `bulk::Loader`, `watch` (`PRAGMA
+//! data_version`) and `backup` (SQLite's online backup API, files).
+//!
+//! 1. `Store` keeps its methods and holds `enum Backend { Sqlite(pool),
+//!    Postgres(pool) }`; each method matches once and calls
+//!    `sqlite::protocols::get(&conn, id)` or `postgres::protocols::get(&mut
+//!    client, id)` (postgres clients take `&mut`). Row types, filters,
+//!    `NewX` inputs, `Page`, `Expect` and errors stay shared in the table
+//!    modules; only the functions holding SQL split, one file per table per
+//!    backend (`?1` becomes `$1`, `Where` learns the placeholder style).
+//! 2. Before that, the remaining `read`/`write` closures become `Store`
+//!    methods, multi-step ones as units of work that take the pure step as
+//!    an argument (analyze: `complete_analysis(id, |earlier| carry(…))`;
+//!    apply: `apply(id, |live| plan(…))`), so no caller keeps a connection
+//!    and `read`/`write` can become private to the store.
+//! 3. Per backend: `migrate` (numbered files for each, an advisory lock
+//!    instead of `BEGIN IMMEDIATE`), `search` (generated tsvector + GIN and
+//!    `websearch_to_tsquery` instead of FTS5), `watch` (LISTEN/NOTIFY
+//!    instead of `data_version`), `backup` (`pg_dump`), busy/locked
+//!    retries (serialization failures), and error mapping (SQLSTATE
+//!    23503/23505 for the constraint violations mapped today). Timestamps
+//!    stay `String` at the API and convert at the SQL boundary.
 
 pub mod analyses;
+pub mod api;
 pub mod backup;
+pub mod bulk;
 pub mod error;
 pub mod exports;
 pub mod filter;
@@ -14,13 +53,19 @@ pub mod protocols;
 pub mod search;
 pub mod stats;
 pub mod suggestions;
-pub mod synth;
 pub mod time;
 pub mod versions;
+mod vocab_sql;
+pub mod watch;
 
 use std::path::{Path, PathBuf};
 
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use rusqlite::{Transaction, TransactionBehavior};
+
+/// What the table functions run on: a SQLite connection (a write
+/// transaction derefs to one). Code outside the store names it only to
+/// pass on what `Store::read` and `Store::write` hand it, never to run SQL.
+pub use rusqlite::Connection;
 
 pub use crate::vocab::*;
 pub use error::{Result, StoreError};

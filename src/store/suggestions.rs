@@ -599,6 +599,26 @@ pub fn lineage(conn: &Connection, analysis_id: &str) -> Result<Lineage> {
     )?)
 }
 
+/// Every suggestion's id, in id order (for the crash and concurrency
+/// exercise, which picks among them by position).
+pub fn all_ids(conn: &Connection) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare("SELECT id FROM suggestions ORDER BY id")?;
+    let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// How many current suggestions there are: those not carried over into a
+/// later analysis, which is what the review counts count (what `db check`
+/// holds them against).
+pub fn count_current(conn: &Connection) -> Result<u64> {
+    let n: i64 = conn.query_row(
+        "SELECT count(*) FROM suggestions WHERE superseded_by IS NULL",
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(n as u64)
+}
+
 pub fn delete(conn: &Connection, id: &str) -> Result<()> {
     if conn.execute("DELETE FROM suggestions WHERE id = ?1", [id])? == 0 {
         return Err(not_found(id));

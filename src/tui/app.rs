@@ -11,12 +11,13 @@ use serde_json::Value;
 
 use super::keymap::Context;
 use super::theme::Theme;
-use crate::store::analyses::{self, Analysis};
-use crate::store::pool::PooledConnection;
-use crate::store::protocols::{self, ProtocolFilter, ProtocolInfo};
-use crate::store::stats::{self, Dashboard, ReviewProgress};
-use crate::store::suggestions::{self, Decision, Lineage, Suggestion, SuggestionFilter};
+use crate::store::analyses::Analysis;
+use crate::store::api::ProtocolSummary;
+use crate::store::protocols::ProtocolFilter;
+use crate::store::stats::{Dashboard, ReviewProgress};
+use crate::store::suggestions::{Decision, Lineage, Suggestion, SuggestionFilter};
 use crate::store::versions::ProtocolVersion;
+use crate::store::watch::Watch;
 use crate::store::{Page, Priority, Result, Store, SuggestionStatus, SuggestionType};
 
 /// Rows fetched at once; far more than any screen shows.
@@ -99,13 +100,8 @@ impl<T> Paged<T> {
     }
 }
 
-#[derive(Clone, Debug, PartialEq)]
-pub struct ProtocolRow {
-    pub info: ProtocolInfo,
-    pub score: Option<f64>,
-    pub pending: u64,
-    pub analysed: bool,
-}
+/// A row of the protocol list: the protocol, its latest score and pending review.
+pub type ProtocolRow = ProtocolSummary;
 
 /// One checklist item's verdict, from the analysis's stored results.
 #[derive(Clone, Debug, PartialEq)]
@@ -353,10 +349,8 @@ pub struct ScrollLimits {
 
 pub struct App {
     pub store: Store,
-    /// A connection of its own for `PRAGMA data_version`, which is
-    /// per-connection: it tells when *other* connections committed.
-    poll: Option<PooledConnection>,
-    data_version: i64,
+    /// Tells when *other* connections committed (started by the first load).
+    watch: Option<Watch>,
     pub theme: Theme,
     /// The terminal's size, once known; below the minimum only quit acts.
     pub size: Option<(u16, u16)>,
@@ -391,8 +385,7 @@ impl App {
     pub fn new(store: Store, theme: Theme) -> App {
         App {
             store,
-            poll: None,
-            data_version: 0,
+            watch: None,
             theme,
             size: None,
             focus: Pane::Protocols,
@@ -455,10 +448,8 @@ impl App {
     /// First load, and after any change elsewhere: re-read what is shown,
     /// keeping the cursors on the same protocol and suggestion.
     pub fn load(&mut self) -> Result<()> {
-        if self.poll.is_none() {
-            let conn = self.store.connection()?;
-            self.data_version = data_version(&conn)?;
-            self.poll = Some(conn);
+        if self.watch.is_none() {
+            self.watch = Some(self.store.watch()?);
         }
         let protocol = self.selected_protocol_id();
         let suggestion = self.queue.selected().map(|s| s.id.clone());
@@ -476,13 +467,10 @@ impl App {
 
     /// Whether another connection has committed since the last look.
     pub fn store_changed(&mut self) -> Result<bool> {
-        let Some(conn) = &self.poll else {
-            return Ok(false);
-        };
-        let version = data_version(conn)?;
-        let changed = version != self.data_version;
-        self.data_version = version;
-        Ok(changed)
+        match &mut self.watch {
+            Some(watch) => watch.changed(),
+            None => Ok(false),
+        }
     }
 
     pub fn selected_protocol_id(&self) -> Option<String> {
@@ -504,42 +492,15 @@ impl App {
     /// the cursor back on that protocol if it is still in the window.
     pub fn fetch_protocols(&mut self, keep: Option<&str>) -> Result<()> {
         let filter = self.protocol_filter();
-        let total = self.store.read(|conn| protocols::count(conn, &filter))?;
+        let total = self.store.protocol_count(&filter)?;
         self.protocols.total = total;
         self.protocols.move_to(self.protocols.cursor);
         let start = self.protocols.window_start();
-        let rows = self.store.read(|conn| {
-            let infos = protocols::list(
-                conn,
-                &filter,
-                Page {
-                    offset: start,
-                    limit: PAGE,
-                },
-            )?;
-            let mut rows = Vec::with_capacity(infos.len());
-            for info in infos {
-                let latest = analyses::latest_completed_score(conn, &info.id)?;
-                let pending = match &latest {
-                    Some((id, _)) => suggestions::count(
-                        conn,
-                        &SuggestionFilter {
-                            analysis_id: Some(id.clone()),
-                            status: Some(SuggestionStatus::Pending),
-                            ..SuggestionFilter::default()
-                        },
-                    )?,
-                    None => 0,
-                };
-                rows.push(ProtocolRow {
-                    score: latest.as_ref().and_then(|(_, s)| *s),
-                    analysed: latest.is_some(),
-                    pending,
-                    info,
-                });
-            }
-            Ok(rows)
-        })?;
+        let page = Page {
+            offset: start,
+            limit: PAGE,
+        };
+        let rows = self.store.protocol_summaries(&filter, page)?;
         self.protocols.offset = start;
         self.protocols.rows = rows;
         if let Some(id) = keep
@@ -554,9 +515,7 @@ impl App {
     /// list, fetching the window around it; false if the list lacks it.
     pub fn find_protocol(&mut self, id: &str) -> Result<bool> {
         if self.search.is_none()
-            && let Some(at) = self
-                .store
-                .read(|conn| protocols::position_newest_first(conn, id))?
+            && let Some(at) = self.store.protocol_position(id)?
         {
             self.protocols.cursor = at;
         }
@@ -571,23 +530,18 @@ impl App {
             self.view = None;
             return Ok(());
         };
-        self.view = self.store.read(|conn| {
-            let Some(analysis) = analyses::latest_completed(conn, &id)? else {
-                return Ok(None);
-            };
-            let history = analyses::history(conn, &id, 20)?;
-            let sections = section_tallies(analysis.results.as_ref());
-            let lineage = suggestions::lineage(conn, &analysis.id)?;
+        self.view = self.store.latest_analysis(&id, 20)?.map(|latest| {
+            let sections = section_tallies(latest.analysis.results.as_ref());
             // Progress moves with every decision, so fetch_queue (which
             // always follows) reads it.
-            Ok(Some(AnalysisView {
-                analysis,
-                history,
+            AnalysisView {
+                analysis: latest.analysis,
+                history: latest.history,
                 sections,
                 progress: ReviewProgress::default(),
-                lineage,
-            }))
-        })?;
+                lineage: latest.lineage,
+            }
+        });
         Ok(())
     }
 
@@ -608,20 +562,17 @@ impl App {
             self.queue = Paged::default();
             return Ok(());
         };
-        let total = self.store.read(|conn| suggestions::count(conn, &filter))?;
+        let total = self.store.suggestion_count(&filter)?;
         self.queue.total = total;
         self.queue.move_to(self.queue.cursor);
         let start = self.queue.window_start();
-        let rows = self.store.read(|conn| {
-            suggestions::list(
-                conn,
-                &filter,
-                Page {
-                    offset: start,
-                    limit: PAGE,
-                },
-            )
-        })?;
+        let rows = self.store.suggestions(
+            &filter,
+            Page {
+                offset: start,
+                limit: PAGE,
+            },
+        )?;
         self.queue.offset = start;
         self.queue.rows = rows;
         if let Some(id) = keep
@@ -631,9 +582,7 @@ impl App {
         }
         if let Some(view) = &mut self.view {
             let analysis = view.analysis.id.clone();
-            view.progress = self
-                .store
-                .read(|conn| stats::analysis_progress(conn, &analysis))?;
+            view.progress = self.store.analysis_progress(&analysis)?;
         }
         Ok(())
     }
@@ -646,10 +595,7 @@ impl App {
             let Some(filter) = self.queue_filter() else {
                 return Ok(false);
             };
-            if let Some(at) = self
-                .store
-                .read(|conn| suggestions::position(conn, &filter, id))?
-            {
+            if let Some(at) = self.store.suggestion_position(&filter, id)? {
                 self.queue.cursor = at;
                 self.detail_scroll = 0;
                 self.fetch_queue(Some(id))?;
@@ -675,7 +621,7 @@ impl App {
     }
 
     pub fn dashboard(&self) -> Result<Dashboard> {
-        self.store.read(|conn| stats::dashboard(conn, 30))
+        self.store.dashboard(30)
     }
 
     /// The Scores pane's open section, if one is open.
@@ -683,10 +629,6 @@ impl App {
         self.scores.item?;
         self.view.as_ref()?.sections.get(self.scores.section)
     }
-}
-
-fn data_version(conn: &rusqlite::Connection) -> Result<i64> {
-    Ok(conn.query_row("PRAGMA data_version", [], |r| r.get(0))?)
 }
 
 /// Addressed / partial / missing per guideline section, with its items,

@@ -14,7 +14,7 @@ use super::app::{
 };
 use super::text;
 use super::writer;
-use crate::store::suggestions::{self, Suggestion, Verb};
+use crate::store::suggestions::{Suggestion, Verb};
 use crate::store::{StoreError, SuggestionStatus};
 
 type Result<T = Option<Effect>> = crate::store::Result<T>;
@@ -366,9 +366,7 @@ fn open_versions(app: &mut App) -> Result {
         app.info("Select a protocol first");
         return Ok(None);
     };
-    let versions = app
-        .store
-        .read(|conn| crate::store::versions::list(conn, &id))?;
+    let versions = app.store.versions_of(&id)?;
     let mut view = VersionsView {
         cursor: versions.len().saturating_sub(1),
         versions,
@@ -582,9 +580,7 @@ fn open_in_scores(app: &mut App) -> Result {
     let reference = item.reference();
     let status = item.status.replace('_', " ");
     let analysis = view.analysis.id.clone();
-    let found = app
-        .store
-        .read(|conn| suggestions::for_item(conn, &analysis, &reference))?;
+    let found = app.store.suggestion_for_item(&analysis, &reference)?;
     match found {
         Some(s) if app.show_suggestion(&s.id)? => {
             app.focus = Pane::Queue;
@@ -742,7 +738,7 @@ fn targets(app: &App) -> Vec<Suggestion> {
     // Marks outside the loaded window are read fresh.
     for id in &app.marks {
         if !found.iter().any(|s| &s.id == id)
-            && let Ok(s) = app.store.read(|conn| suggestions::get(conn, id))
+            && let Ok(s) = app.store.suggestion(id)
         {
             found.push(s);
         }
@@ -762,7 +758,7 @@ enum Wrote {
 /// otherwise, or while earlier writes wait, queue it behind them.
 fn write(app: &mut App, write: PendingWrite) -> crate::store::Result<Wrote> {
     if app.waiting.is_empty() {
-        match app.store.try_write(|tx| writer::commit(tx, &write)) {
+        match writer::commit(&app.store, &write, writer::Lock::Try) {
             Ok(steps) => return Ok(Wrote::Done(steps)),
             Err(StoreError::Busy) => {}
             Err(e) => {

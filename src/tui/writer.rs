@@ -6,38 +6,57 @@
 use std::sync::mpsc::{Sender, channel};
 use std::thread;
 
-use rusqlite::Transaction;
-
 use super::action::{Event, WriteFailure};
 use super::app::{PendingWrite, UndoStep};
-use crate::store::suggestions::{self, Expect};
+use crate::store::api::Revised;
 use crate::store::{Store, StoreError};
+
+/// Whether a write waits for another process's write lock.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Lock {
+    /// Wait as long as any write would.
+    Wait,
+    /// `StoreError::Busy` at once if it is taken.
+    Try,
+}
 
 /// Write every change of `write` (all or nothing), each only if the
 /// suggestion is still at the revision the screen showed.
-pub fn commit(tx: &Transaction<'_>, write: &PendingWrite) -> crate::store::Result<Vec<UndoStep>> {
-    let mut steps = Vec::with_capacity(write.changes.len());
-    for change in &write.changes {
-        let after = suggestions::decide(
-            tx,
-            &change.id,
-            &change.after,
-            Expect::Revision(change.revision),
-        )?;
-        steps.push(UndoStep {
+pub fn commit(
+    store: &Store,
+    write: &PendingWrite,
+    lock: Lock,
+) -> crate::store::Result<Vec<UndoStep>> {
+    let decisions: Vec<Revised<'_>> = write
+        .changes
+        .iter()
+        .map(|c| Revised {
+            id: &c.id,
+            decision: &c.after,
+            revision: c.revision,
+        })
+        .collect();
+    let decided = match lock {
+        Lock::Wait => store.decide_all(&decisions)?,
+        Lock::Try => store.try_decide_all(&decisions)?,
+    };
+    Ok(write
+        .changes
+        .iter()
+        .zip(decided)
+        .map(|(change, after)| UndoStep {
             id: change.id.clone(),
             before: change.before.clone(),
             revision: after.revision,
-        });
-    }
-    Ok(steps)
+        })
+        .collect())
 }
 
 /// Write with waiting, again and again while the store stays busy, and
 /// say how it ended.
 pub fn write_waiting(store: &Store, write: &PendingWrite) -> Result<Vec<UndoStep>, WriteFailure> {
     loop {
-        match store.write(|tx| commit(tx, write)) {
+        match commit(store, write, Lock::Wait) {
             Ok(steps) => return Ok(steps),
             Err(StoreError::Busy) => continue,
             Err(e) => {
