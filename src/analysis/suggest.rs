@@ -262,7 +262,7 @@ mod tests {
             item,
             status: Status::Partial,
             confidence: 0.6,
-            evidence: vec![0..text.len()],
+            evidence: std::iter::once(0..text.len()).collect(),
             unmet: Vec::new(),
             heading: None,
             empty_heading: None,

@@ -63,6 +63,11 @@ pub enum StoreError {
     #[error("{0}")]
     Invalid(String),
 
+    /// A PostgreSQL server's answer, already one sentence that says what
+    /// to do (see `postgres::connect`), never with a password in it.
+    #[error("{0}")]
+    Server(String),
+
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 

@@ -49,6 +49,7 @@ pub mod filter;
 pub mod ids;
 pub mod migrate;
 pub mod pool;
+pub mod postgres;
 pub mod protocols;
 pub mod search;
 pub mod stats;

@@ -246,3 +246,4 @@ pub fn nih(name: &str) -> String {
     );
     path
 }
+pub mod postgres;

@@ -1,0 +1,142 @@
+//! PostgreSQL schema migrations: the numbered files in
+//! `migrations/postgres/`, one per SQLite migration of the same number (so
+//! a schema version means the same on both backends), applied in one
+//! transaction under an advisory lock, so two first starts on two machines
+//! never race. The version is kept in `protoscribe_schema`; a database from
+//! a newer ProtoScribe is refused, as on SQLite.
+
+use postgres::GenericClient;
+
+use crate::store::error::{Result, StoreError};
+use crate::store::migrate::{APPLICATION_ID, Migration};
+
+pub const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_initial",
+        sql: include_str!("../../../migrations/postgres/0001_initial.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_search",
+        sql: include_str!("../../../migrations/postgres/0002_search.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "0003_review_counts",
+        sql: include_str!("../../../migrations/postgres/0003_review_counts.sql"),
+    },
+    Migration {
+        version: 4,
+        name: "0004_decisions",
+        sql: include_str!("../../../migrations/postgres/0004_decisions.sql"),
+    },
+    Migration {
+        version: 5,
+        name: "0005_export_checksums_interrupted_imports",
+        sql: include_str!(
+            "../../../migrations/postgres/0005_export_checksums_interrupted_imports.sql"
+        ),
+    },
+];
+
+pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].version;
+
+const SCHEMA_TABLE: &str = "CREATE TABLE IF NOT EXISTS protoscribe_schema (
+    version    bigint PRIMARY KEY,
+    name       text NOT NULL,
+    applied_at timestamptz NOT NULL DEFAULT now()
+)";
+
+/// The schema version of the database (0 for one ProtoScribe never used).
+pub fn version(client: &mut impl GenericClient) -> Result<i64> {
+    let exists: bool = client
+        .query_one("SELECT to_regclass('protoscribe_schema') IS NOT NULL", &[])
+        .map_err(sql)?
+        .get(0);
+    if !exists {
+        return Ok(0);
+    }
+    let version: Option<i64> = client
+        .query_one("SELECT max(version) FROM protoscribe_schema", &[])
+        .map_err(sql)?
+        .get(0);
+    Ok(version.unwrap_or(0))
+}
+
+/// Bring the schema up to date; returns the versions applied. `shown` is
+/// the store's URL (password masked) for messages.
+pub fn migrate(client: &mut postgres::Client, shown: &str) -> Result<Vec<i64>> {
+    let mut tx = client.transaction().map_err(sql)?;
+    // Held until the transaction ends: a second first start waits here,
+    // then finds the schema made and applies nothing.
+    tx.execute("SELECT pg_advisory_xact_lock($1)", &[&APPLICATION_ID])
+        .map_err(sql)?;
+    let found = version(&mut tx)?;
+    if found > SCHEMA_VERSION {
+        return Err(StoreError::Server(format!(
+            "{shown} was written by a newer ProtoScribe (schema version {found}, this one knows up to {SCHEMA_VERSION}): upgrade ProtoScribe, or use another database"
+        )));
+    }
+    if found == 0 {
+        let ours: i64 = tx
+            .query_one(
+                "SELECT count(*) FROM pg_tables
+                 WHERE schemaname = current_schema() AND tablename IN ('protocols', 'suggestions')",
+                &[],
+            )
+            .map_err(sql)?
+            .get(0);
+        if ours > 0 {
+            return Err(StoreError::Server(format!(
+                "{shown} already has tables named protocols or suggestions that ProtoScribe did not make: use an empty database"
+            )));
+        }
+    }
+    tx.batch_execute(SCHEMA_TABLE).map_err(sql)?;
+    let mut applied = Vec::new();
+    for m in MIGRATIONS.iter().filter(|m| m.version > found) {
+        tx.batch_execute(m.sql).map_err(|e| {
+            StoreError::Server(format!(
+                "migration {} failed on {shown}: {}",
+                m.name,
+                describe(&e)
+            ))
+        })?;
+        tx.execute(
+            "INSERT INTO protoscribe_schema(version, name) VALUES ($1, $2)",
+            &[&m.version, &m.name],
+        )
+        .map_err(sql)?;
+        applied.push(m.version);
+    }
+    tx.commit().map_err(sql)?;
+    Ok(applied)
+}
+
+/// A database error from a statement, as one sentence.
+pub fn sql(error: postgres::Error) -> StoreError {
+    StoreError::Server(format!("PostgreSQL: {}", describe(&error)))
+}
+
+fn describe(error: &postgres::Error) -> String {
+    match error.as_db_error() {
+        Some(db) => format!("{} ({})", db.message(), db.code().code()),
+        None => crate::sanitize::mask_passwords(&error.to_string()).into_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn both_backends_have_the_same_schema_versions() {
+        let sqlite: Vec<(i64, &str)> = crate::store::migrate::MIGRATIONS
+            .iter()
+            .map(|m| (m.version, m.name))
+            .collect();
+        let postgres: Vec<(i64, &str)> = MIGRATIONS.iter().map(|m| (m.version, m.name)).collect();
+        assert_eq!(sqlite, postgres);
+    }
+}

@@ -1,0 +1,10 @@
+//! The PostgreSQL backend's foundations (issue #14): reaching a server
+//! (`connect`: URL, password sources, TLS, pool, errors a user can act on)
+//! and its schema (`migrate`: the numbered files of `migrations/postgres/`
+//! under an advisory lock). The table operations behind `Store` come next;
+//! see the plan at the top of `store/mod.rs`.
+
+pub mod connect;
+pub mod migrate;
+
+pub use connect::{Pool, Target, Tls, is_postgres_url};

@@ -1,0 +1,302 @@
+//! The PostgreSQL backend's foundations against a real PostgreSQL 15
+//! (see `common/postgres.rs`): the schema and its migrations under an
+//! advisory lock, the triggers that keep decisions and counts right, the
+//! full-text index, and one clear sentence for each way a connection
+//! fails, never with the password in it.
+
+mod common;
+
+use common::postgres::{admin, admin_url, fresh_database, port, url_for};
+use protoscribe::store::postgres::migrate::{self, SCHEMA_VERSION};
+use protoscribe::store::postgres::{Target, connect};
+
+fn migrated(url: &str) -> postgres::Client {
+    let target = Target::parse(url).expect("a URL");
+    let mut client = target.connect().expect("connect");
+    migrate::migrate(&mut client, target.shown()).expect("migrate");
+    client
+}
+
+fn message<T>(result: Result<T, protoscribe::store::StoreError>) -> String {
+    match result {
+        Ok(_) => panic!("expected an error"),
+        Err(e) => e.to_string(),
+    }
+}
+
+#[test]
+fn a_new_database_gets_the_whole_schema_once() {
+    let url = fresh_database();
+    let target = Target::parse(&url).unwrap();
+    let mut client = target.connect().unwrap();
+    let applied = migrate::migrate(&mut client, target.shown()).unwrap();
+    assert_eq!(applied.len() as i64, SCHEMA_VERSION);
+    assert_eq!(migrate::version(&mut client).unwrap(), SCHEMA_VERSION);
+    assert!(
+        migrate::migrate(&mut client, target.shown())
+            .unwrap()
+            .is_empty()
+    );
+    let tables: i64 = client
+        .query_one(
+            "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'
+             AND tablename IN ('protocols', 'analyses', 'suggestions', 'protocol_versions',
+                               'exports', 'suggestion_status_counts')",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(tables, 6);
+}
+
+#[test]
+fn two_first_starts_at_once_do_not_race() {
+    let url = fresh_database();
+    let runs: Vec<_> = (0..4)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                let target = Target::parse(&url).unwrap();
+                let mut client = target.connect().unwrap();
+                migrate::migrate(&mut client, target.shown()).map(|v| v.len())
+            })
+        })
+        .collect();
+    let applied: Vec<usize> = runs
+        .into_iter()
+        .map(|r| r.join().unwrap().expect("every start succeeds"))
+        .collect();
+    assert_eq!(
+        applied.iter().sum::<usize>() as i64,
+        SCHEMA_VERSION,
+        "{applied:?}"
+    );
+    assert_eq!(applied.iter().filter(|&&n| n > 0).count(), 1, "{applied:?}");
+}
+
+#[test]
+fn a_newer_schema_is_refused_and_left_alone() {
+    let url = fresh_database();
+    let mut client = migrated(&url);
+    client
+        .execute(
+            "INSERT INTO protoscribe_schema(version, name) VALUES (999, 'from the future')",
+            &[],
+        )
+        .unwrap();
+    let target = Target::parse(&url).unwrap();
+    let err = message(migrate::migrate(&mut client, target.shown()));
+    assert!(
+        err.contains("newer ProtoScribe") && err.contains("999") && err.contains("upgrade"),
+        "{err}"
+    );
+    assert_eq!(migrate::version(&mut client).unwrap(), 999);
+}
+
+#[test]
+fn a_database_with_someone_elses_protocols_table_is_refused() {
+    let url = fresh_database();
+    let mut client = Target::parse(&url).unwrap().connect().unwrap();
+    client
+        .batch_execute("CREATE TABLE protocols (x int)")
+        .unwrap();
+    let err = message(migrate::migrate(&mut client, "the test database"));
+    assert!(err.contains("use an empty database"), "{err}");
+}
+
+#[test]
+fn decisions_move_the_revision_and_the_review_counts() {
+    let url = fresh_database();
+    let mut c = migrated(&url);
+    c.batch_execute(
+        "INSERT INTO protocols(id, title, status, created_at, content)
+             VALUES ('proto_1', 'Trial', 'ready', now(), 'Text');
+         INSERT INTO analyses(id, protocol_id, provider, status, created_at)
+             VALUES ('analysis_1', 'proto_1', 'builtin', 'completed', now());
+         INSERT INTO suggestions(id, analysis_id, section, type, confidence, priority, created_at, content)
+             VALUES ('sugg_1', 'analysis_1', 'Methods', 'critical', 0.9, 'high', now(), 'Say it'),
+                    ('sugg_2', 'analysis_1', 'Methods', 'style', 0.5, 'low', now(), 'Shorter');
+         UPDATE suggestions SET status = 'accepted' WHERE id = 'sugg_1';",
+    )
+    .unwrap();
+    let revision: i64 = c
+        .query_one("SELECT revision FROM suggestions WHERE id = 'sugg_1'", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(
+        revision, 1,
+        "a decision by any writer moves the revision on"
+    );
+    let counts: Vec<(String, i64)> = c
+        .query(
+            "SELECT status, count FROM suggestion_status_counts ORDER BY status",
+            &[],
+        )
+        .unwrap()
+        .iter()
+        .map(|r| (r.get(0), r.get(1)))
+        .collect();
+    assert_eq!(
+        counts,
+        vec![
+            ("accepted".to_owned(), 1),
+            ("modified".to_owned(), 0),
+            ("pending".to_owned(), 1),
+            ("rejected".to_owned(), 0)
+        ]
+    );
+    // A superseded suggestion is history: counted no more.
+    c.batch_execute("UPDATE suggestions SET superseded_by = 'sugg_1' WHERE id = 'sugg_2'")
+        .unwrap();
+    let pending: i64 = c
+        .query_one(
+            "SELECT count FROM suggestion_status_counts WHERE status = 'pending'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(pending, 0);
+    // The vocabularies are checked by the database, as on SQLite.
+    assert!(
+        c.batch_execute("UPDATE suggestions SET status = 'maybe' WHERE id = 'sugg_1'")
+            .is_err()
+    );
+}
+
+#[test]
+fn search_takes_hostile_queries_literally_and_indexes_huge_texts() {
+    let url = fresh_database();
+    let mut c = migrated(&url);
+    c.execute(
+        "INSERT INTO protocols(id, title, status, created_at, content)
+         VALUES ('proto_1', 'Vitamin D in knee osteoarthritis', 'ready', now(), $1)",
+        &[&"Participants will be randomised to vitamin D or placebo.".to_owned()],
+    )
+    .unwrap();
+    // Words no tsvector could hold (over 1 MB of distinct ones): the
+    // import must not fail for it.
+    let huge: String = (0..150_000).map(|i| format!("w{i:x}q ")).collect();
+    c.execute(
+        "INSERT INTO protocols(id, title, status, created_at, content)
+         VALUES ('proto_2', 'Huge', 'ready', now(), $1)",
+        &[&huge],
+    )
+    .unwrap();
+    for query in [
+        "\"unbalanced",
+        "vitamin OR",
+        "-",
+        "a:*",
+        "'; DROP TABLE protocols; --",
+        "NEAR(vitamin placebo)",
+        "!!!",
+        "\u{0}",
+        "vitamin & | ! ( )",
+        "",
+    ] {
+        let query = query.replace('\u{0}', "");
+        let found = c.query(
+            "SELECT id FROM protocols WHERE search @@ websearch_to_tsquery('simple', $1)
+             ORDER BY ts_rank(search, websearch_to_tsquery('simple', $1)) DESC",
+            &[&query],
+        );
+        assert!(found.is_ok(), "{query:?}: {found:?}");
+    }
+    let hits = c
+        .query(
+            "SELECT id FROM protocols WHERE search @@ websearch_to_tsquery('simple', $1)",
+            &[&"randomised placebo"],
+        )
+        .unwrap();
+    assert_eq!(hits.len(), 1);
+    let tail = c
+        .query(
+            "SELECT id FROM protocols WHERE search @@ websearch_to_tsquery('simple', 'w10q')",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(tail.len(), 1, "the head of a huge text is still indexed");
+}
+
+#[test]
+fn a_wrong_password_is_one_sentence_without_the_password() {
+    let url = admin_url();
+    let (head, tail) = url.split_once('@').unwrap();
+    let user = head.rsplit_once(':').unwrap().0;
+    let wrong = format!("{user}:Wr0ng-Secret-9@{tail}");
+    let err = message(Target::parse(&wrong).unwrap().pool(2));
+    assert!(
+        err.contains("refused user 'postgres'") && err.contains("PGPASSWORD"),
+        "{err}"
+    );
+    assert!(!err.contains("Wr0ng-Secret-9"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+}
+
+#[test]
+fn a_missing_database_says_how_to_create_it() {
+    let err = message(Target::parse(&url_for("no_such_db")).unwrap().pool(2));
+    assert!(
+        err.contains("database 'no_such_db' does not exist") && err.contains("createdb no_such_db"),
+        "{err}"
+    );
+}
+
+#[test]
+fn an_unreachable_server_says_so() {
+    // A port nothing listens on: bind one and close it.
+    let free = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let err = message(
+        Target::parse(&format!("postgres://someone:pw@127.0.0.1:{free}/db"))
+            .unwrap()
+            .pool(2),
+    );
+    assert!(
+        err.contains("cannot reach PostgreSQL at 127.0.0.1") && err.contains("running"),
+        "{err}"
+    );
+}
+
+#[test]
+fn tls_required_but_not_offered_is_refused_clearly() {
+    let url = format!("{}?sslmode=require", admin_url());
+    let err = message(Target::parse(&url).unwrap().pool(2));
+    assert!(
+        err.contains("does not accept TLS") && err.contains("sslmode=require"),
+        "{err}"
+    );
+    // The server offers no TLS; prefer connects in the clear.
+    let prefer = format!("{}?sslmode=prefer", admin_url());
+    assert!(Target::parse(&prefer).unwrap().pool(2).is_ok());
+}
+
+#[test]
+fn a_user_without_permission_is_told_to_ask_for_it() {
+    let url = fresh_database();
+    let database = url.rsplit('/').next().unwrap().to_owned();
+    let mut a = admin();
+    let role = format!("nopriv_{}", std::process::id());
+    a.batch_execute(&format!(
+        "DO $$ BEGIN
+             IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN
+                 CREATE ROLE {role} LOGIN PASSWORD 'pw-{role}';
+             END IF;
+         END $$;
+         REVOKE CONNECT ON DATABASE {database} FROM PUBLIC;"
+    ))
+    .unwrap();
+    let url = format!(
+        "postgres://{role}:pw-{role}@127.0.0.1:{}/{database}",
+        port()
+    );
+    let err = message(connect::Target::parse(&url).unwrap().pool(2));
+    assert!(
+        err.contains(&format!("user '{role}' may not use database '{database}'"))
+            && err.contains("grant"),
+        "{err}"
+    );
+}
