@@ -43,6 +43,7 @@ pub mod analyses;
 pub mod api;
 pub mod backup;
 pub mod bulk;
+pub mod copy;
 pub mod error;
 pub mod exports;
 pub mod filter;

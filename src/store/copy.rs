@@ -1,0 +1,614 @@
+//! `db copy`: a whole store from one backend to another (SQLite ⇄
+//! PostgreSQL, or between two of either), in one transaction on the
+//! target, then checked: every table's row count and a checksum of its
+//! rows, read back from the target, must equal the source's.
+//!
+//! Rows travel as plain values. What the two backends store differently
+//! is made canonical before it is hashed or written: times as ISO-8601 UTC
+//! with microseconds (`time::format_time`), JSON as serde_json writes it
+//! (keys sorted). Rows are read in byte order of their ids (`COLLATE "C"`
+//! on PostgreSQL, SQLite's own order), so both sides hash the same stream.
+
+use std::path::PathBuf;
+
+use chrono::{DateTime, Utc};
+use rusqlite::types::{Value as SqlValue, ValueRef};
+use serde_json::Value as Json;
+use sha2::{Digest, Sha256};
+
+use super::error::{Result, StoreError};
+use super::postgres::{self, Target};
+use super::{Store, time};
+
+/// Where a store is: a SQLite file or a PostgreSQL database.
+pub enum Endpoint {
+    Sqlite(PathBuf),
+    Postgres(Box<Target>),
+}
+
+impl Endpoint {
+    /// A `--from`/`--to` value: a PostgreSQL URL, `sqlite:///path`, or a path.
+    pub fn parse(spec: &str) -> Result<Endpoint> {
+        if postgres::is_postgres_url(spec) {
+            return Ok(Endpoint::Postgres(Box::new(Target::parse(spec)?)));
+        }
+        let path = spec.strip_prefix("sqlite://").unwrap_or(spec);
+        if path.is_empty() {
+            return Err(StoreError::Invalid(
+                "an empty store location: give a file path or a postgres:// URL".into(),
+            ));
+        }
+        Ok(Endpoint::Sqlite(PathBuf::from(path)))
+    }
+
+    /// The location as messages show it (any password masked).
+    pub fn shown(&self) -> String {
+        match self {
+            Endpoint::Sqlite(path) => path.display().to_string(),
+            Endpoint::Postgres(target) => target.shown().to_owned(),
+        }
+    }
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Kind {
+    Text,
+    Int,
+    Real,
+    Time,
+    Json,
+}
+
+struct Table {
+    name: &'static str,
+    columns: &'static [(&'static str, Kind)],
+}
+
+use Kind::{Int, Json as J, Real, Text, Time};
+
+/// Every table that holds what users made, parents before children. The
+/// review counts and the search index are derived: the target's triggers
+/// make them, and `copy` checks the counts agree.
+const TABLES: &[Table] = &[
+    Table {
+        name: "protocols",
+        columns: &[
+            ("id", Text),
+            ("title", Text),
+            ("status", Text),
+            ("file_path", Text),
+            ("file_size", Int),
+            ("created_at", Time),
+            ("updated_at", Time),
+            ("description", Text),
+            ("metadata", J),
+            ("content", Text),
+        ],
+    },
+    Table {
+        name: "protocol_versions",
+        columns: &[
+            ("id", Text),
+            ("protocol_id", Text),
+            ("version_number", Int),
+            ("created_by", Text),
+            ("created_at", Time),
+            ("change_summary", Text),
+            ("content", Text),
+        ],
+    },
+    Table {
+        name: "analyses",
+        columns: &[
+            ("id", Text),
+            ("protocol_id", Text),
+            ("provider", Text),
+            ("analysis_type", Text),
+            ("status", Text),
+            ("overall_score", Real),
+            ("consort_score", Real),
+            ("spirit_score", Real),
+            ("error_message", Text),
+            ("created_at", Time),
+            ("completed_at", Time),
+            ("results", J),
+        ],
+    },
+    Table {
+        name: "suggestions",
+        columns: &[
+            ("id", Text),
+            ("analysis_id", Text),
+            ("section", Text),
+            ("type", Text),
+            ("confidence", Real),
+            ("priority", Text),
+            ("status", Text),
+            ("guideline_reference", Text),
+            ("created_at", Time),
+            ("updated_at", Time),
+            ("content", Text),
+            ("user_comment", Text),
+            ("modified_content", Text),
+            ("rationale", Text),
+            ("finding_key", Text),
+            ("revision", Int),
+            ("applied_version", Int),
+            ("suggested_text", Text),
+            ("metadata", J),
+            ("superseded_by", Text),
+        ],
+    },
+    Table {
+        name: "exports",
+        columns: &[
+            ("id", Text),
+            ("protocol_id", Text),
+            ("format", Text),
+            ("file_path", Text),
+            ("export_options", J),
+            ("status", Text),
+            ("error_message", Text),
+            ("file_size", Int),
+            ("created_at", Time),
+            ("completed_at", Time),
+            ("expires_at", Time),
+            ("file_sha256", Text),
+        ],
+    },
+];
+
+/// One value of a row, in its canonical form.
+#[derive(Clone, Debug, PartialEq)]
+enum Cell {
+    Null,
+    Int(i64),
+    Real(f64),
+    /// Text, a time (canonical ISO-8601) or JSON (canonical text).
+    Text(String),
+}
+
+impl Cell {
+    fn hash_into(&self, h: &mut Sha256) {
+        match self {
+            Cell::Null => h.update([0u8]),
+            Cell::Int(n) => {
+                h.update([1u8]);
+                h.update(n.to_le_bytes());
+            }
+            Cell::Real(x) => {
+                h.update([2u8]);
+                h.update(x.to_bits().to_le_bytes());
+            }
+            Cell::Text(s) => {
+                h.update([3u8]);
+                h.update((s.len() as u64).to_le_bytes());
+                h.update(s.as_bytes());
+            }
+        }
+    }
+}
+
+/// What one table holds, as both sides must agree.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct TableSum {
+    pub table: &'static str,
+    pub rows: u64,
+    pub sha256: String,
+}
+
+struct Summer {
+    hash: Sha256,
+    rows: u64,
+}
+
+impl Summer {
+    fn new() -> Summer {
+        Summer {
+            hash: Sha256::new(),
+            rows: 0,
+        }
+    }
+    fn add(&mut self, row: &[Cell]) {
+        self.rows += 1;
+        for cell in row {
+            cell.hash_into(&mut self.hash);
+        }
+    }
+    fn finish(self, table: &'static str) -> TableSum {
+        TableSum {
+            table,
+            rows: self.rows,
+            sha256: format!("{:x}", self.hash.finalize()),
+        }
+    }
+}
+
+fn malformed(table: &str, column: &str, what: &str) -> StoreError {
+    StoreError::Invalid(format!(
+        "{table}.{column} holds {what}, which cannot be copied: fix or delete that row, then copy again"
+    ))
+}
+
+fn canonical_json(table: &str, column: &str, text: &str) -> Result<String> {
+    let value: Json = serde_json::from_str(text)
+        .map_err(|_| malformed(table, column, "text that is not JSON"))?;
+    Ok(value.to_string())
+}
+
+fn canonical_time(table: &str, column: &str, text: &str) -> Result<String> {
+    time::parse(text)
+        .map(time::format_time)
+        .ok_or_else(|| malformed(table, column, "a time that is not ISO-8601"))
+}
+
+/// The result of a copy: the source's sums, equal to the target's.
+pub struct Copied {
+    pub tables: Vec<TableSum>,
+}
+
+/// Copy everything from `from` into `to` (made and migrated if new). A
+/// target that holds protocols is refused unless `force`, which replaces
+/// what it holds, in the same transaction.
+pub fn copy(from: &Endpoint, to: &Endpoint, force: bool) -> Result<Copied> {
+    let mut source = open_source(from)?;
+    let mut target = open_target(to)?;
+    let sums = target.in_transaction(&mut |t: &mut Writer<'_, '_>| {
+        let held = t.count("protocols")? + t.count("exports")?;
+        if held > 0 && !force {
+            return Err(StoreError::Conflict(format!(
+                "{} already holds {held} protocols or exports: copy into an empty store, or pass --force to replace what it holds",
+                to.shown()
+            )));
+        }
+        if held > 0 {
+            t.clear()?;
+        }
+        let mut sums = Vec::new();
+        for table in TABLES {
+            let mut summer = Summer::new();
+            let mut superseded: Vec<(String, String)> = Vec::new();
+            source.each_row(table, &mut |row| {
+                summer.add(&row);
+                let mut row = row;
+                if table.name == "suggestions"
+                    && let Some(Cell::Text(by)) = row.last().cloned()
+                {
+                    // Its successor may come later in id order: link it
+                    // once every suggestion is in.
+                    if let Some(Cell::Text(id)) = row.first() {
+                        superseded.push((id.clone(), by));
+                    }
+                    if let Some(last) = row.last_mut() {
+                        *last = Cell::Null;
+                    }
+                }
+                t.insert(table, &row)
+            })?;
+            for (id, by) in &superseded {
+                t.set_superseded(id, by)?;
+            }
+            sums.push(summer.finish(table.name));
+        }
+        Ok(sums)
+    })?;
+    // Read back what the target now holds.
+    let mut check = open_source(to)?;
+    for expected in &sums {
+        let table = TABLES
+            .iter()
+            .find(|t| t.name == expected.table)
+            .ok_or_else(|| StoreError::Invalid("unknown table".into()))?;
+        let mut summer = Summer::new();
+        check.each_row(table, &mut |row| {
+            summer.add(&row);
+            Ok(())
+        })?;
+        let found = summer.finish(table.name);
+        if &found != expected {
+            return Err(StoreError::Invalid(format!(
+                "the copy of {} differs from its source ({} rows, sha256 {} against {} rows, sha256 {}): the target was changed while copying; copy again with --force",
+                expected.table, found.rows, found.sha256, expected.rows, expected.sha256
+            )));
+        }
+    }
+    let (a, b) = (source.review_counts()?, check.review_counts()?);
+    if a != b {
+        return Err(StoreError::Invalid(format!(
+            "the review counts of the copy ({b:?}) differ from the source's ({a:?}): run 'protoscribe db check' on both"
+        )));
+    }
+    Ok(Copied { tables: sums })
+}
+
+/// Per-table row counts and checksums of a store, as `copy` computes them.
+pub fn sums(at: &Endpoint) -> Result<Vec<TableSum>> {
+    let mut side = open_source(at)?;
+    TABLES
+        .iter()
+        .map(|table| {
+            let mut summer = Summer::new();
+            side.each_row(table, &mut |row| {
+                summer.add(&row);
+                Ok(())
+            })?;
+            Ok(summer.finish(table.name))
+        })
+        .collect()
+}
+
+type RowFn<'a> = dyn FnMut(Vec<Cell>) -> Result<()> + 'a;
+
+enum Side {
+    Sqlite(Store),
+    Postgres(Box<::postgres::Client>),
+}
+
+fn open_source(at: &Endpoint) -> Result<Side> {
+    match at {
+        Endpoint::Sqlite(path) => Ok(Side::Sqlite(Store::open_with(
+            path,
+            super::Access::ReadOnly,
+        )?)),
+        Endpoint::Postgres(target) => {
+            let mut client = target.connect()?;
+            let version = postgres::migrate::version(&mut client)?;
+            if version != postgres::migrate::SCHEMA_VERSION {
+                return Err(StoreError::Invalid(format!(
+                    "{} has schema version {version}, and this ProtoScribe copies version {}: open it with this ProtoScribe first ('protoscribe db status --db URL')",
+                    target.shown(),
+                    postgres::migrate::SCHEMA_VERSION
+                )));
+            }
+            Ok(Side::Postgres(Box::new(client)))
+        }
+    }
+}
+
+fn open_target(at: &Endpoint) -> Result<Side> {
+    match at {
+        Endpoint::Sqlite(path) => Ok(Side::Sqlite(Store::open(path)?)),
+        Endpoint::Postgres(target) => {
+            let mut client = target.connect()?;
+            postgres::migrate::migrate(&mut client, target.shown())?;
+            Ok(Side::Postgres(Box::new(client)))
+        }
+    }
+}
+
+fn select(table: &Table, postgres: bool) -> String {
+    let columns: Vec<&str> = table.columns.iter().map(|(c, _)| *c).collect();
+    let order = if postgres { "id COLLATE \"C\"" } else { "id" };
+    format!(
+        "SELECT {} FROM {} ORDER BY {order}",
+        columns.join(", "),
+        table.name
+    )
+}
+
+impl Side {
+    fn each_row(&mut self, table: &Table, f: &mut RowFn<'_>) -> Result<()> {
+        match self {
+            Side::Sqlite(store) => store.read(|conn| {
+                let mut stmt = conn.prepare(&select(table, false))?;
+                let mut rows = stmt.query([])?;
+                while let Some(row) = rows.next()? {
+                    let mut cells = Vec::with_capacity(table.columns.len());
+                    for (i, (column, kind)) in table.columns.iter().enumerate() {
+                        cells.push(sqlite_cell(table.name, column, *kind, row.get_ref(i)?)?);
+                    }
+                    f(cells)?;
+                }
+                Ok(())
+            }),
+            Side::Postgres(client) => {
+                let sql = select(table, true);
+                let rows = client
+                    .query_raw(sql.as_str(), std::iter::empty::<i32>())
+                    .map_err(postgres::migrate::sql)?;
+                use ::postgres::fallible_iterator::FallibleIterator;
+                let mut rows = rows;
+                while let Some(row) = rows.next().map_err(postgres::migrate::sql)? {
+                    let mut cells = Vec::with_capacity(table.columns.len());
+                    for (i, (_, kind)) in table.columns.iter().enumerate() {
+                        cells.push(postgres_cell(&row, i, *kind)?);
+                    }
+                    f(cells)?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn review_counts(&mut self) -> Result<Vec<(String, i64)>> {
+        const SQL: &str = "SELECT status, count FROM suggestion_status_counts ORDER BY status";
+        match self {
+            Side::Sqlite(store) => store.read(|conn| {
+                let mut stmt = conn.prepare(SQL)?;
+                let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+                Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+            }),
+            Side::Postgres(client) => Ok(client
+                .query(SQL, &[])
+                .map_err(postgres::migrate::sql)?
+                .iter()
+                .map(|r| (r.get(0), r.get(1)))
+                .collect()),
+        }
+    }
+
+    /// Run `f` on the target in one transaction: committed only if it
+    /// returns Ok.
+    fn in_transaction<T>(
+        &mut self,
+        f: &mut dyn FnMut(&mut Writer<'_, '_>) -> Result<T>,
+    ) -> Result<T> {
+        match self {
+            Side::Sqlite(store) => store.write(|tx| f(&mut Writer::Sqlite(tx))),
+            Side::Postgres(client) => {
+                let mut tx = client.transaction().map_err(postgres::migrate::sql)?;
+                let value = f(&mut Writer::Postgres(&mut tx))?;
+                tx.commit().map_err(postgres::migrate::sql)?;
+                Ok(value)
+            }
+        }
+    }
+}
+
+enum Writer<'a, 'b> {
+    Sqlite(&'a rusqlite::Transaction<'b>),
+    Postgres(&'a mut ::postgres::Transaction<'b>),
+}
+
+impl Writer<'_, '_> {
+    fn count(&mut self, table: &str) -> Result<i64> {
+        let sql = format!("SELECT count(*) FROM {table}");
+        match self {
+            Writer::Sqlite(tx) => Ok(tx.query_row(&sql, [], |r| r.get(0))?),
+            Writer::Postgres(tx) => Ok(tx
+                .query_one(sql.as_str(), &[])
+                .map_err(postgres::migrate::sql)?
+                .get(0)),
+        }
+    }
+
+    fn clear(&mut self) -> Result<()> {
+        // Protocols cascade to their versions, analyses, suggestions and exports.
+        const SQL: &str = "DELETE FROM exports; UPDATE suggestions SET superseded_by = NULL; DELETE FROM protocols;";
+        match self {
+            Writer::Sqlite(tx) => Ok(tx.execute_batch(SQL)?),
+            Writer::Postgres(tx) => tx.batch_execute(SQL).map_err(postgres::migrate::sql),
+        }
+    }
+
+    fn insert(&mut self, table: &Table, row: &[Cell]) -> Result<()> {
+        let columns: Vec<&str> = table.columns.iter().map(|(c, _)| *c).collect();
+        match self {
+            Writer::Sqlite(tx) => {
+                let marks: Vec<String> = (1..=columns.len()).map(|i| format!("?{i}")).collect();
+                let sql = format!(
+                    "INSERT INTO {} ({}) VALUES ({})",
+                    table.name,
+                    columns.join(", "),
+                    marks.join(", ")
+                );
+                let mut stmt = tx.prepare_cached(&sql)?;
+                let values: Vec<SqlValue> = row
+                    .iter()
+                    .map(|c| match c {
+                        Cell::Null => SqlValue::Null,
+                        Cell::Int(n) => SqlValue::Integer(*n),
+                        Cell::Real(x) => SqlValue::Real(*x),
+                        Cell::Text(s) => SqlValue::Text(s.clone()),
+                    })
+                    .collect();
+                stmt.execute(rusqlite::params_from_iter(values))?;
+                Ok(())
+            }
+            Writer::Postgres(tx) => {
+                let marks: Vec<String> = (1..=columns.len()).map(|i| format!("${i}")).collect();
+                let sql = format!(
+                    "INSERT INTO {} ({}) VALUES ({})",
+                    table.name,
+                    columns.join(", "),
+                    marks.join(", ")
+                );
+                let statement = tx.prepare(&sql).map_err(postgres::migrate::sql)?;
+                let mut values: Vec<Box<dyn ::postgres::types::ToSql + Sync>> = Vec::new();
+                for ((column, kind), cell) in table.columns.iter().zip(row) {
+                    values.push(postgres_value(table.name, column, *kind, cell)?);
+                }
+                let refs: Vec<&(dyn ::postgres::types::ToSql + Sync)> =
+                    values.iter().map(|v| v.as_ref()).collect();
+                tx.execute(&statement, &refs)
+                    .map_err(postgres::migrate::sql)?;
+                Ok(())
+            }
+        }
+    }
+
+    fn set_superseded(&mut self, id: &str, by: &str) -> Result<()> {
+        match self {
+            Writer::Sqlite(tx) => {
+                tx.prepare_cached("UPDATE suggestions SET superseded_by = ?2 WHERE id = ?1")?
+                    .execute([id, by])?;
+                Ok(())
+            }
+            Writer::Postgres(tx) => tx
+                .execute(
+                    "UPDATE suggestions SET superseded_by = $2 WHERE id = $1",
+                    &[&id, &by],
+                )
+                .map(|_| ())
+                .map_err(postgres::migrate::sql),
+        }
+    }
+}
+
+fn sqlite_cell(table: &str, column: &str, kind: Kind, value: ValueRef<'_>) -> Result<Cell> {
+    Ok(match (value, kind) {
+        (ValueRef::Null, _) => Cell::Null,
+        (ValueRef::Integer(n), Kind::Real) => Cell::Real(n as f64),
+        (ValueRef::Integer(n), _) => Cell::Int(n),
+        (ValueRef::Real(x), _) => Cell::Real(x),
+        (ValueRef::Text(bytes), kind) => {
+            let text = std::str::from_utf8(bytes)
+                .map_err(|_| malformed(table, column, "text that is not UTF-8"))?;
+            match kind {
+                Kind::Time => Cell::Text(canonical_time(table, column, text)?),
+                Kind::Json => Cell::Text(canonical_json(table, column, text)?),
+                _ => Cell::Text(text.to_owned()),
+            }
+        }
+        (ValueRef::Blob(_), _) => return Err(malformed(table, column, "a binary value")),
+    })
+}
+
+fn postgres_cell(row: &::postgres::Row, i: usize, kind: Kind) -> Result<Cell> {
+    let cell = match kind {
+        Kind::Text => row
+            .try_get::<_, Option<String>>(i)
+            .map(|v| v.map_or(Cell::Null, Cell::Text)),
+        Kind::Int => row
+            .try_get::<_, Option<i64>>(i)
+            .map(|v| v.map_or(Cell::Null, Cell::Int)),
+        Kind::Real => row
+            .try_get::<_, Option<f64>>(i)
+            .map(|v| v.map_or(Cell::Null, Cell::Real)),
+        Kind::Time => row
+            .try_get::<_, Option<DateTime<Utc>>>(i)
+            .map(|v| v.map_or(Cell::Null, |t| Cell::Text(time::format_time(t)))),
+        Kind::Json => row
+            .try_get::<_, Option<Json>>(i)
+            .map(|v| v.map_or(Cell::Null, |j| Cell::Text(j.to_string()))),
+    };
+    cell.map_err(postgres::migrate::sql)
+}
+
+fn postgres_value(
+    table: &str,
+    column: &str,
+    kind: Kind,
+    cell: &Cell,
+) -> Result<Box<dyn ::postgres::types::ToSql + Sync>> {
+    Ok(match (kind, cell) {
+        (Kind::Text, Cell::Null) => Box::new(None::<String>),
+        (Kind::Int, Cell::Null) => Box::new(None::<i64>),
+        (Kind::Real, Cell::Null) => Box::new(None::<f64>),
+        (Kind::Time, Cell::Null) => Box::new(None::<DateTime<Utc>>),
+        (Kind::Json, Cell::Null) => Box::new(None::<Json>),
+        (Kind::Int, Cell::Int(n)) => Box::new(*n),
+        (Kind::Real, Cell::Real(x)) => Box::new(*x),
+        (Kind::Real, Cell::Int(n)) => Box::new(*n as f64),
+        (Kind::Time, Cell::Text(s)) => Box::new(
+            time::parse(s)
+                .ok_or_else(|| malformed(table, column, "a time that is not ISO-8601"))?,
+        ),
+        (Kind::Json, Cell::Text(s)) => Box::new(
+            serde_json::from_str::<Json>(s)
+                .map_err(|_| malformed(table, column, "text that is not JSON"))?,
+        ),
+        (Kind::Text, Cell::Text(s)) => Box::new(s.clone()),
+        _ => return Err(malformed(table, column, "a value of the wrong type")),
+    })
+}
