@@ -300,3 +300,63 @@ fn a_user_without_permission_is_told_to_ask_for_it() {
         "{err}"
     );
 }
+
+#[test]
+fn a_watch_sees_another_connections_commit_and_not_its_rollback() {
+    use protoscribe::store::postgres::watch::Watch;
+    let url = fresh_database();
+    let mut writer = migrated(&url);
+    let target = Target::parse(&url).unwrap();
+    let mut watch = Watch::new(&target).unwrap();
+    assert!(!watch.changed().unwrap(), "nothing yet");
+    let seen_within = |watch: &mut Watch| {
+        let start = std::time::Instant::now();
+        while start.elapsed() < std::time::Duration::from_secs(1) {
+            if watch.changed().unwrap() {
+                return true;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        false
+    };
+    // A change rolled back was never made: no notice.
+    {
+        let mut tx = writer.transaction().unwrap();
+        tx.batch_execute(
+            "INSERT INTO protocols(id, title, status, created_at, content)
+             VALUES ('proto_x', 'Never', 'ready', now(), 'x')",
+        )
+        .unwrap();
+        tx.rollback().unwrap();
+    }
+    assert!(!seen_within(&mut watch), "a rollback is not a change");
+    writer
+        .batch_execute(
+            "INSERT INTO protocols(id, title, status, created_at, content)
+             VALUES ('proto_1', 'Trial', 'ready', now(), 'x')",
+        )
+        .unwrap();
+    assert!(seen_within(&mut watch), "a commit is seen within a second");
+    assert!(!watch.changed().unwrap(), "and only once");
+    // The server drops the watch's connection: the next look says
+    // "re-read", and the one after listens again.
+    let mut admin = admin();
+    admin
+        .batch_execute(&format!(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+             WHERE datname = '{}' AND query LIKE 'LISTEN%'",
+            url.rsplit('/').next().unwrap()
+        ))
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert!(seen_within(&mut watch), "a lost connection means re-read");
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let _ = watch.changed().unwrap();
+    writer
+        .batch_execute("UPDATE protocols SET title = 'Trial 2' WHERE id = 'proto_1'")
+        .unwrap();
+    assert!(
+        seen_within(&mut watch),
+        "listening again after reconnecting"
+    );
+}

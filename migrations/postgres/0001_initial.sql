@@ -120,3 +120,25 @@ CREATE INDEX idx_analyses_scores
     ON analyses(provider, status, overall_score, consort_score, spirit_score);
 CREATE INDEX idx_protocols_file_size ON protocols(file_size);
 CREATE INDEX idx_suggestions_analysis_status ON suggestions(analysis_id, status);
+
+-- Other reviewers' screens learn of every change through NOTIFY, sent by
+-- the database in the same transaction as the change (so only when it
+-- commits), whoever made it: ProtoScribe on another machine or psql.
+CREATE FUNCTION protoscribe_notify() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM pg_notify('protoscribe_changes', tg_table_name);
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER protocols_notify AFTER INSERT OR UPDATE OR DELETE ON protocols
+FOR EACH STATEMENT EXECUTE FUNCTION protoscribe_notify();
+CREATE TRIGGER analyses_notify AFTER INSERT OR UPDATE OR DELETE ON analyses
+FOR EACH STATEMENT EXECUTE FUNCTION protoscribe_notify();
+CREATE TRIGGER suggestions_notify AFTER INSERT OR UPDATE OR DELETE ON suggestions
+FOR EACH STATEMENT EXECUTE FUNCTION protoscribe_notify();
+CREATE TRIGGER protocol_versions_notify AFTER INSERT OR UPDATE OR DELETE ON protocol_versions
+FOR EACH STATEMENT EXECUTE FUNCTION protoscribe_notify();
+CREATE TRIGGER exports_notify AFTER INSERT OR UPDATE OR DELETE ON exports
+FOR EACH STATEMENT EXECUTE FUNCTION protoscribe_notify();

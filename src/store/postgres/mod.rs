@@ -6,5 +6,6 @@
 
 pub mod connect;
 pub mod migrate;
+pub mod watch;
 
 pub use connect::{Pool, Target, Tls, is_postgres_url};
