@@ -360,3 +360,81 @@ fn a_watch_sees_another_connections_commit_and_not_its_rollback() {
         "listening again after reconnecting"
     );
 }
+
+#[test]
+fn a_backup_is_verified_and_a_restore_is_all_or_nothing() {
+    use protoscribe::store::postgres::backup;
+    let url = fresh_database();
+    let mut c = migrated(&url);
+    c.batch_execute(
+        "INSERT INTO protocols(id, title, status, created_at, content)
+         VALUES ('proto_1', 'Trial', 'ready', now(), 'The text')",
+    )
+    .unwrap();
+    let target = Target::parse(&url).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let dump = backup::dump(&target, dir.path()).unwrap();
+    assert!(dump.size > 0 && dump.entries > 5, "{dump:?}");
+    assert!(
+        dump.path
+            .file_name()
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("protoscribe_backup_")
+    );
+    assert_eq!(backup::dump_version(&dump.path).unwrap(), SCHEMA_VERSION);
+    // Later changes are undone by the restore.
+    c.batch_execute(
+        "UPDATE protocols SET title = 'Changed'; INSERT INTO protocols(id, title, status, created_at, content)
+         VALUES ('proto_2', 'Later', 'ready', now(), 'x')",
+    )
+    .unwrap();
+    drop(c);
+    backup::restore(&target, &dump.path).unwrap();
+    let mut c = target.connect().unwrap();
+    let titles: Vec<String> = c
+        .query("SELECT title FROM protocols ORDER BY id", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(titles, vec!["Trial".to_owned()]);
+    // Search and triggers came back with the schema.
+    let found: i64 = c
+        .query_one(
+            "SELECT count(*) FROM protocols WHERE search @@ plainto_tsquery('simple', 'text')",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(found, 1);
+    // Not a dump at all: refused, nothing changed.
+    let junk = dir.path().join("junk.pgdump");
+    std::fs::write(&junk, b"not a dump").unwrap();
+    let err = message(backup::restore(&target, &junk));
+    assert!(err.contains("not a ProtoScribe PostgreSQL backup"), "{err}");
+    let still: i64 = c
+        .query_one("SELECT count(*) FROM protocols", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(still, 1);
+}
+
+#[test]
+fn a_backup_from_a_newer_protoscribe_is_not_restored() {
+    use protoscribe::store::postgres::backup;
+    let newer = fresh_database();
+    let mut c = migrated(&newer);
+    c.batch_execute("INSERT INTO protoscribe_schema(version, name) VALUES (999, 'future')")
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let dump = backup::dump(&Target::parse(&newer).unwrap(), dir.path()).unwrap();
+    let url = fresh_database();
+    migrated(&url);
+    let err = message(backup::restore(&Target::parse(&url).unwrap(), &dump.path));
+    assert!(
+        err.contains("newer ProtoScribe") && err.contains("999"),
+        "{err}"
+    );
+}

@@ -4,6 +4,7 @@
 //! under an advisory lock). The table operations behind `Store` come next;
 //! see the plan at the top of `store/mod.rs`.
 
+pub mod backup;
 pub mod connect;
 pub mod migrate;
 pub mod watch;

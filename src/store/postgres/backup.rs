@@ -1,0 +1,202 @@
+//! Backups of a PostgreSQL store with PostgreSQL's own tools: `pg_dump` in
+//! its custom format, verified by `pg_restore --list` before it is called
+//! done; a restore with `pg_restore --clean --single-transaction`, so the
+//! store is either wholly the backup's or untouched. Without the tools,
+//! each says what to install and what to run instead of half-working. The
+//! password reaches the tools in `PGPASSWORD`, never on a command line a
+//! process list would show.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use super::connect::Target;
+use super::migrate::SCHEMA_VERSION;
+use crate::store::error::{Result, StoreError};
+
+/// What a backup wrote.
+#[derive(Clone, Debug)]
+pub struct Dump {
+    pub path: PathBuf,
+    pub size: u64,
+    /// Entries `pg_restore --list` read back from it.
+    pub entries: usize,
+}
+
+/// `protoscribe_backup_YYYYMMDD_HHMMSS.pgdump`, in `dir`.
+pub fn file_name(now: chrono::DateTime<chrono::Utc>) -> String {
+    format!("protoscribe_backup_{}.pgdump", now.format("%Y%m%d_%H%M%S"))
+}
+
+fn tool(name: &str) -> Result<PathBuf> {
+    let candidates = std::env::var_os("PATH")
+        .map(|p| std::env::split_paths(&p).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .map(|dir| dir.join(name))
+        .chain(
+            // Debian keeps versioned copies beside the server.
+            std::fs::read_dir("/usr/lib/postgresql")
+                .into_iter()
+                .flatten()
+                .filter_map(|e| e.ok())
+                .map(|e| e.path().join("bin").join(name)),
+        );
+    candidates.into_iter().find(|p| p.is_file()).ok_or_else(|| {
+        StoreError::Invalid(format!(
+            "{name} is not installed, and backups of a PostgreSQL store are made with it: install PostgreSQL's client tools (apt-get install postgresql-client), or ask the database's administrator for a backup"
+        ))
+    })
+}
+
+fn run(target: &Target, program: &Path, args: &[&std::ffi::OsStr]) -> Result<Output> {
+    let mut command = Command::new(program);
+    command.args(args);
+    for (key, value) in target.libpq_environment() {
+        command.env(key, value);
+    }
+    command
+        .output()
+        .map_err(|e| StoreError::Invalid(format!("cannot run {}: {e}", program.display())))
+}
+
+fn failure(what: &str, out: &Output) -> StoreError {
+    let text = String::from_utf8_lossy(&out.stderr);
+    let first = text
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("no message");
+    StoreError::Invalid(format!(
+        "{what} failed: {}",
+        crate::sanitize::mask_passwords(first.trim())
+    ))
+}
+
+/// Dump the store into `dir` and verify the file; a file that does not
+/// read back is removed and the backup reported failed.
+pub fn dump(target: &Target, dir: &Path) -> Result<Dump> {
+    let pg_dump = tool("pg_dump")?;
+    let pg_restore = tool("pg_restore")?;
+    std::fs::create_dir_all(dir).map_err(|e| {
+        StoreError::Invalid(format!(
+            "cannot create the backup folder {}: {e}",
+            dir.display()
+        ))
+    })?;
+    let path = dir.join(file_name(chrono::Utc::now()));
+    // Written under a temporary name: a half-written dump never looks
+    // like a backup.
+    let partial = path.with_extension("pgdump.partial");
+    let out = run(
+        target,
+        &pg_dump,
+        &[
+            "--format=custom".as_ref(),
+            "--no-owner".as_ref(),
+            "--no-privileges".as_ref(),
+            "--file".as_ref(),
+            partial.as_os_str(),
+        ],
+    )?;
+    if !out.status.success() {
+        let _ = std::fs::remove_file(&partial);
+        return Err(failure("pg_dump", &out));
+    }
+    let listed = Command::new(&pg_restore)
+        .arg("--list")
+        .arg(&partial)
+        .output()
+        .map_err(|e| StoreError::Invalid(format!("cannot run pg_restore: {e}")))?;
+    let entries = String::from_utf8_lossy(&listed.stdout)
+        .lines()
+        .filter(|l| !l.starts_with(';') && !l.trim().is_empty())
+        .count();
+    let has_schema = String::from_utf8_lossy(&listed.stdout).contains("protoscribe_schema");
+    if !listed.status.success() || entries == 0 || !has_schema {
+        let _ = std::fs::remove_file(&partial);
+        return Err(StoreError::Invalid(format!(
+            "the dump of {} did not read back with pg_restore --list, so it was removed: try again, and check the disk",
+            target.shown()
+        )));
+    }
+    std::fs::rename(&partial, &path).map_err(|e| {
+        StoreError::Invalid(format!("cannot name the backup {}: {e}", path.display()))
+    })?;
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    Ok(Dump {
+        path,
+        size,
+        entries,
+    })
+}
+
+/// The schema version a dump holds, read from its `protoscribe_schema`
+/// rows without restoring anything.
+pub fn dump_version(file: &Path) -> Result<i64> {
+    let pg_restore = tool("pg_restore")?;
+    let out = Command::new(&pg_restore)
+        .args(["--data-only", "--table=protoscribe_schema", "--file=-"])
+        .arg(file)
+        .output()
+        .map_err(|e| StoreError::Invalid(format!("cannot run pg_restore: {e}")))?;
+    if !out.status.success() {
+        return Err(StoreError::Invalid(format!(
+            "{} is not a ProtoScribe PostgreSQL backup (pg_restore cannot read it): choose a protoscribe_backup_….pgdump file",
+            file.display()
+        )));
+    }
+    // COPY data lines: version<TAB>name<TAB>applied_at, ended by "\.".
+    let text = String::from_utf8_lossy(&out.stdout);
+    let mut in_copy = false;
+    let mut version = None;
+    for line in text.lines() {
+        if line.starts_with("COPY ") && line.contains("protoscribe_schema") {
+            in_copy = true;
+            continue;
+        }
+        if in_copy {
+            if line == "\\." {
+                break;
+            }
+            if let Some(v) = line.split('\t').next().and_then(|v| v.parse::<i64>().ok()) {
+                version = Some(version.map_or(v, |m: i64| m.max(v)));
+            }
+        }
+    }
+    version.ok_or_else(|| {
+        StoreError::Invalid(format!(
+            "{} holds no ProtoScribe schema: it is not a backup of a ProtoScribe store",
+            file.display()
+        ))
+    })
+}
+
+/// Replace the store's contents with the backup's, all or nothing.
+pub fn restore(target: &Target, file: &Path) -> Result<()> {
+    let version = dump_version(file)?;
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::Invalid(format!(
+            "{} was made by a newer ProtoScribe (schema version {version}, this one knows up to {SCHEMA_VERSION}): upgrade ProtoScribe to restore it",
+            file.display()
+        )));
+    }
+    let pg_restore = tool("pg_restore")?;
+    let out = run(
+        target,
+        &pg_restore,
+        &[
+            "--clean".as_ref(),
+            "--if-exists".as_ref(),
+            "--single-transaction".as_ref(),
+            "--exit-on-error".as_ref(),
+            "--no-owner".as_ref(),
+            "--no-privileges".as_ref(),
+            "--dbname".as_ref(),
+            target.database().as_ref(),
+            file.as_os_str(),
+        ],
+    )?;
+    if !out.status.success() {
+        return Err(failure("pg_restore (nothing was changed)", &out));
+    }
+    Ok(())
+}
