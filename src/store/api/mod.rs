@@ -1,0 +1,20 @@
+//! Typed operations on `Store`, one method each, for the commands, the
+//! jobs and the interface: each takes a pooled connection (or a write
+//! transaction) and runs the table functions on it, so a caller names what
+//! it wants and never sees a connection. This is the seam the PostgreSQL
+//! backend goes behind (see the plan in `store/mod.rs`).
+//!
+//! One file per table, holding the operations that are mainly about it
+//! and the types they return; `figures` holds the counts across tables.
+
+mod analyses;
+mod exports;
+mod figures;
+mod protocols;
+mod suggestions;
+mod versions;
+
+pub use analyses::LatestAnalysis;
+pub use figures::ReviewTally;
+pub use protocols::{ProtocolOverview, ProtocolSummary, ScoredPage};
+pub use suggestions::Revised;
