@@ -16,5 +16,5 @@ mod versions;
 
 pub use analyses::LatestAnalysis;
 pub use figures::ReviewTally;
-pub use protocols::{ProtocolOverview, ProtocolSummary, ScoredPage};
+pub use protocols::{Imported, ProtocolOverview, ProtocolSummary, ScoredPage};
 pub use suggestions::Revised;

@@ -3,7 +3,7 @@
 
 use crate::store::analyses::{self, Analysis};
 use crate::store::error::Result;
-use crate::store::protocols::{self, Deleted, Protocol, ProtocolFilter, ProtocolInfo};
+use crate::store::protocols::{self, Deleted, NewProtocol, Protocol, ProtocolFilter, ProtocolInfo};
 use crate::store::suggestions::{self, SuggestionFilter};
 use crate::store::versions;
 use crate::store::{Page, Store, SuggestionStatus};
@@ -38,6 +38,15 @@ pub struct ProtocolSummary {
     /// Whether it has a completed analysis at all.
     pub analysed: bool,
     pub pending: u64,
+}
+
+/// What `import_protocol` did.
+#[derive(Clone, Debug)]
+pub enum Imported {
+    /// Stored, with its version 1.
+    New(Protocol),
+    /// The same bytes were imported before: that protocol, nothing written.
+    Before(ProtocolInfo),
 }
 
 impl Store {
@@ -135,6 +144,50 @@ impl Store {
     /// Where a protocol stands in the unfiltered list, newest first.
     pub fn protocol_position(&self, id: &str) -> Result<Option<u64>> {
         self.read(|conn| protocols::position_newest_first(conn, id))
+    }
+
+    /// A protocol imported earlier from bytes with this sha256, if any
+    /// (failed imports do not count: the file may be imported again).
+    pub fn protocol_by_sha256(&self, sha256: &str) -> Result<Option<ProtocolInfo>> {
+        self.read(|conn| protocols::find_by_sha256(conn, sha256))
+    }
+
+    /// Store a protocol without versions: how an import whose extraction
+    /// failed is kept on record.
+    pub fn create_protocol(&self, new: &NewProtocol) -> Result<Protocol> {
+        self.write(|tx| protocols::create(tx, new))
+    }
+
+    /// Store an imported protocol and its version 1 (its text, with
+    /// `summary` and `created_by`) in one transaction, so neither exists
+    /// without the other. Given `reuse`, the sha256 of the imported bytes,
+    /// a protocol imported earlier from the same bytes is returned instead
+    /// and nothing is written; the check is in the same transaction, so
+    /// two imports of one file cannot both store it.
+    pub fn import_protocol(
+        &self,
+        new: &NewProtocol,
+        reuse: Option<&str>,
+        summary: &str,
+        created_by: Option<&str>,
+    ) -> Result<Imported> {
+        self.write(|tx| {
+            if let Some(sha256) = reuse
+                && let Some(existing) = protocols::find_by_sha256(tx, sha256)?
+            {
+                return Ok(Imported::Before(existing));
+            }
+            let protocol = protocols::create(tx, new)?;
+            versions::create(
+                tx,
+                &protocol.id,
+                1,
+                &protocol.content,
+                Some(summary),
+                created_by,
+            )?;
+            Ok(Imported::New(protocol))
+        })
     }
 
     /// Delete a protocol with everything under it, saying how much went.
