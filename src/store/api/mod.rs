@@ -15,6 +15,7 @@ mod suggestions;
 mod versions;
 
 pub use analyses::LatestAnalysis;
+pub use exports::ReportSource;
 pub use figures::ReviewTally;
 pub use protocols::{Imported, ProtocolOverview, ProtocolSummary, ScoredPage};
 pub use suggestions::Revised;
