@@ -19,3 +19,4 @@ pub use exports::ReportSource;
 pub use figures::ReviewTally;
 pub use protocols::{Imported, ProtocolOverview, ProtocolSummary, ScoredPage};
 pub use suggestions::Revised;
+pub use versions::{ApplySource, Revision};

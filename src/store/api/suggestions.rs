@@ -2,6 +2,7 @@
 //! review order, and decisions that state the revision they were made on.
 
 use crate::store::error::Result;
+use crate::store::protocols;
 use crate::store::suggestions::{self, Decision, Expect, Suggestion, SuggestionFilter, Verb};
 use crate::store::{Connection, Page, Store};
 
@@ -45,6 +46,16 @@ impl Store {
     /// Every suggestion's id, in id order.
     pub fn suggestion_ids(&self) -> Result<Vec<String>> {
         self.read(suggestions::all_ids)
+    }
+
+    /// Each finding's current suggestion among a protocol's completed
+    /// analyses (those no later analysis took the place of), newest
+    /// analysis first; an unknown protocol is an error.
+    pub fn live_suggestions(&self, protocol_id: &str) -> Result<Vec<Suggestion>> {
+        self.read(|conn| {
+            protocols::get(conn, protocol_id)?;
+            suggestions::live_for_protocol(conn, protocol_id)
+        })
     }
 
     /// Decide on a suggestion: read it and write the decision in one
