@@ -8,6 +8,7 @@
 //! and the types they return; `figures` holds the counts across tables.
 
 mod analyses;
+mod backups;
 mod exports;
 mod figures;
 mod protocols;
