@@ -83,6 +83,12 @@ impl Store {
         })
     }
 
+    /// A page of protocols in list order: newest first, or best match
+    /// first when searching.
+    pub fn protocols(&self, filter: &ProtocolFilter, page: Page) -> Result<Vec<ProtocolInfo>> {
+        self.read(|conn| protocols::list(conn, filter, page))
+    }
+
     /// How many protocols match.
     pub fn protocol_count(&self, filter: &ProtocolFilter) -> Result<u64> {
         self.read(|conn| protocols::count(conn, filter))
