@@ -5,7 +5,11 @@
 //! backend goes behind (see the plan in `store/mod.rs`).
 //!
 //! One file per table, holding the operations that are mainly about it
-//! and the types they return; `figures` holds the counts across tables.
+//! and the types they return; `figures` holds the counts across tables,
+//! `backups` the copies of the whole store. Units of work that span
+//! several tables sit with the table they are for (`import_protocol` with
+//! protocols, `apply_revision` with versions), and take the caller's pure
+//! step as an argument rather than handing out a transaction.
 
 mod analyses;
 mod backups;
