@@ -8,9 +8,9 @@
 use std::path::PathBuf;
 
 use protoscribe::samples::synth::{self, Scale};
-use protoscribe::store::protocols::{self, ProtocolFilter};
-use protoscribe::store::suggestions::{self, Expect, SuggestionFilter, Verb};
-use protoscribe::store::{Page, Store, SuggestionStatus, analyses, stats};
+use protoscribe::store::protocols::ProtocolFilter;
+use protoscribe::store::suggestions::{Expect, SuggestionFilter, Verb};
+use protoscribe::store::{Page, Store, SuggestionStatus};
 
 fn main() {
     divan::main();
@@ -27,31 +27,26 @@ fn store(total: u64) -> Store {
 
 /// Some analysis in the middle of the store.
 fn an_analysis(store: &Store) -> String {
+    let protocol = store
+        .protocols(
+            &ProtocolFilter::default(),
+            Page {
+                offset: 50,
+                limit: 1,
+            },
+        )
+        .expect("a protocol");
     store
-        .read(|conn| {
-            let protocol = protocols::list(
-                conn,
-                &ProtocolFilter::default(),
-                Page {
-                    offset: 50,
-                    limit: 1,
-                },
-            )?;
-            Ok(analyses::latest_completed(conn, &protocol[0].id)?
-                .map(|a| a.id)
-                .unwrap_or_default())
-        })
+        .latest_completed_analysis(&protocol[0].id)
         .expect("an analysis")
+        .map(|a| a.id)
+        .unwrap_or_default()
 }
 
 #[divan::bench(args = SIZES)]
 fn dashboard(bencher: divan::Bencher, total: u64) {
     let store = store(total);
-    bencher.bench(|| {
-        store
-            .read(|conn| stats::dashboard(conn, 30))
-            .expect("dashboard")
-    });
+    bencher.bench(|| store.dashboard(30).expect("dashboard"));
 }
 
 /// One page of a review queue: 50 pending rows, by type, priority and confidence.
@@ -63,11 +58,7 @@ fn queue_page(bencher: divan::Bencher, total: u64) {
         status: Some(SuggestionStatus::Pending),
         ..SuggestionFilter::default()
     };
-    bencher.bench(|| {
-        store
-            .read(|conn| suggestions::list(conn, &filter, Page::first(50)))
-            .expect("page")
-    });
+    bencher.bench(|| store.suggestions(&filter, Page::first(50)).expect("page"));
 }
 
 #[divan::bench(args = SIZES)]
@@ -77,11 +68,7 @@ fn full_text_search(bencher: divan::Bencher, total: u64) {
         status: None,
         search: Some("protocol 4321".into()),
     };
-    bencher.bench(|| {
-        store
-            .read(|conn| protocols::list(conn, &filter, Page::first(50)))
-            .expect("search")
-    });
+    bencher.bench(|| store.protocols(&filter, Page::first(50)).expect("search"));
 }
 
 fn decide_once(store: &Store, id: &str, n: u64) {
@@ -91,10 +78,7 @@ fn decide_once(store: &Store, id: &str, n: u64) {
         Verb::Pending
     };
     store
-        .write(|tx| {
-            let s = suggestions::get(tx, id)?;
-            suggestions::decide(tx, id, &s.after(&verb, None), Expect::Anything)
-        })
+        .review(id, &verb, None, Expect::Anything)
         .expect("decide");
 }
 
@@ -106,9 +90,7 @@ fn one_decision(bencher: divan::Bencher, total: u64) {
         analysis_id: Some(an_analysis(&store)),
         ..SuggestionFilter::default()
     };
-    let id = store
-        .read(|conn| suggestions::list(conn, &filter, Page::first(1)))
-        .expect("row")[0]
+    let id = store.suggestions(&filter, Page::first(1)).expect("row")[0]
         .id
         .clone();
     let mut n = 0;
@@ -123,12 +105,11 @@ fn one_decision(bencher: divan::Bencher, total: u64) {
 fn thousand_decisions(bencher: divan::Bencher, total: u64) {
     let store = store(total);
     let ids: Vec<String> = store
-        .read(|conn| {
-            let mut stmt = conn.prepare("SELECT id FROM suggestions LIMIT 1000")?;
-            let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
-        })
-        .expect("ids");
+        .suggestions(&SuggestionFilter::default(), Page::first(1000))
+        .expect("ids")
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
     let mut n = 0;
     bencher.bench_local(|| {
         n += 1;

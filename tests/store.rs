@@ -53,9 +53,7 @@ fn only_suggestion(store: &Store, analysis_id: &str) -> suggestions::Suggestion 
         analysis_id: Some(analysis_id.to_owned()),
         ..Default::default()
     };
-    let mut all = store
-        .read(|conn| suggestions::list(conn, &filter, Page::default()))
-        .unwrap();
+    let mut all = store.suggestions(&filter, Page::default()).unwrap();
     assert_eq!(all.len(), 1, "one suggestion");
     all.remove(0)
 }
@@ -152,7 +150,7 @@ fn a_version_3_store_gets_wording_keys_and_applied_versions() {
         .unwrap();
     }
     let store = Store::open(&path).unwrap();
-    let get = |id: &str| store.read(|conn| suggestions::get(conn, id)).unwrap();
+    let get = |id: &str| store.suggestion(id).unwrap();
     let blinding = get("sugg_0000000000000001");
     assert_eq!(
         blinding.content,
@@ -332,14 +330,10 @@ fn protocols_round_trip_and_update() {
 fn protocol_titles_are_checked() {
     let (_dir, store) = store();
     let err = store
-        .write(|tx| protocols::create(tx, &new_protocol(&"x".repeat(256), "t")))
+        .create_protocol(&new_protocol(&"x".repeat(256), "t"))
         .unwrap_err();
     assert!(err.to_string().contains("255"), "{err}");
-    assert!(
-        store
-            .write(|tx| protocols::create(tx, &new_protocol("  ", "t")))
-            .is_err()
-    );
+    assert!(store.create_protocol(&new_protocol("  ", "t")).is_err());
 }
 
 #[test]
@@ -410,7 +404,7 @@ fn deleting_a_protocol_cascades_to_everything_under_it() {
             Ok(())
         })
         .unwrap();
-    let gone = store.write(|tx| protocols::delete(tx, &pid)).unwrap();
+    let gone = store.delete_protocol(&pid).unwrap();
     assert_eq!(
         (gone.analyses, gone.suggestions, gone.versions, gone.exports),
         (1, 7, 1, 1)
@@ -437,7 +431,7 @@ fn deleting_a_protocol_cascades_to_everything_under_it() {
             Ok(())
         })
         .unwrap();
-    let err = store.write(|tx| protocols::delete(tx, &pid)).unwrap_err();
+    let err = store.delete_protocol(&pid).unwrap_err();
     assert!(matches!(err, StoreError::NotFound { .. }));
 }
 
@@ -557,8 +551,10 @@ fn hostile_search_text_is_literal_and_never_an_error() {
 fn search_follows_updates_and_deletes() {
     let (_dir, store) = store();
     let id = store
-        .write(|tx| Ok(protocols::create(tx, &new_protocol("T", "before"))?.info.id))
-        .unwrap();
+        .create_protocol(&new_protocol("T", "before"))
+        .unwrap()
+        .info
+        .id;
     store
         .write(|tx| {
             protocols::update(
@@ -573,7 +569,7 @@ fn search_follows_updates_and_deletes() {
         .unwrap();
     assert!(search_titles(&store, "before").is_empty());
     assert_eq!(search_titles(&store, "after"), ["T"]);
-    store.write(|tx| protocols::delete(tx, &id)).unwrap();
+    store.delete_protocol(&id).unwrap();
     assert!(search_titles(&store, "after").is_empty());
 }
 
@@ -583,8 +579,10 @@ fn search_follows_updates_and_deletes() {
 fn latest_completed_is_the_newest_completion_among_several() {
     let (_dir, store) = store();
     let pid = store
-        .write(|tx| Ok(protocols::create(tx, &new_protocol("T", "x"))?.info.id))
-        .unwrap();
+        .create_protocol(&new_protocol("T", "x"))
+        .unwrap()
+        .info
+        .id;
     let new = NewAnalysis {
         protocol_id: pid.clone(),
         provider: "builtin".into(),
@@ -617,10 +615,7 @@ fn latest_completed_is_the_newest_completion_among_several() {
             Ok(())
         })
         .unwrap();
-    let latest = store
-        .read(|conn| analyses::latest_completed(conn, &pid))
-        .unwrap()
-        .unwrap();
+    let latest = store.latest_completed_analysis(&pid).unwrap().unwrap();
     assert_eq!(latest.id, completed[2].id);
     assert_eq!(latest.overall_score, Some(70.0));
     assert!(latest.duration().unwrap() >= 0.0);
@@ -632,7 +627,7 @@ fn analysis_lifecycle_refuses_impossible_moves() {
     let (_, aid) = analysed(&store, "T", 0);
     let err = store.write(|tx| analyses::start(tx, &aid)).unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err}");
-    let a = store.read(|conn| analyses::get(conn, &aid)).unwrap();
+    let a = store.analysis(&aid).unwrap();
     assert_eq!(a.status, AnalysisStatus::Completed);
     assert!(a.completed_at.is_some());
 }
@@ -830,7 +825,7 @@ fn a_decision_records_status_comment_and_modified_content() {
         ),
         "{err}"
     );
-    let now = store.read(|conn| suggestions::get(conn, &s.id)).unwrap();
+    let now = store.suggestion(&s.id).unwrap();
     assert_eq!(now.status, SuggestionStatus::Modified);
 }
 
@@ -900,8 +895,8 @@ fn review_counts_stay_equal_to_the_rows_through_any_changes() {
             Ok(())
         })
         .unwrap();
-    store.write(|tx| protocols::delete(tx, &pid)).unwrap();
-    assert_eq!(store.read(stats::review_progress).unwrap().total, 5);
+    store.delete_protocol(&pid).unwrap();
+    assert_eq!(store.review_tally().unwrap().counted, 5);
 }
 
 #[test]
@@ -970,41 +965,33 @@ fn exports_move_through_their_lifecycle_and_expire() {
     let (_dir, store) = store();
     let (pid, _) = analysed(&store, "T", 0);
     let e = store
-        .write(|tx| {
-            exports::create(
-                tx,
-                &NewExport {
-                    protocol_id: pid.clone(),
-                    format: ExportFormat::Pdf,
-                    file_path: Some("/tmp/r.pdf".into()),
-                    export_options: Some(json!({"with_text": true})),
-                    expires_at: Some("2000-01-01T00:00:00.000000Z".into()),
-                },
-            )
+        .create_export(&NewExport {
+            protocol_id: pid.clone(),
+            format: ExportFormat::Pdf,
+            file_path: Some("/tmp/r.pdf".into()),
+            export_options: Some(json!({"with_text": true})),
+            expires_at: Some("2000-01-01T00:00:00.000000Z".into()),
         })
         .unwrap();
     assert_eq!(e.status, ExportStatus::Pending);
     assert!(e.is_expired());
+    store
+        .set_export_status(&e.id, ExportStatus::Processing, None, None)
+        .unwrap();
     let done = store
-        .write(|tx| {
-            exports::set_status(tx, &e.id, ExportStatus::Processing, None, None)?;
-            exports::set_status(tx, &e.id, ExportStatus::Completed, Some(1234), None)
-        })
+        .set_export_status(&e.id, ExportStatus::Completed, Some(1234), None)
         .unwrap();
     assert_eq!(
         (done.status, done.file_size),
         (ExportStatus::Completed, Some(1234))
     );
     assert!(done.completed_at.is_some());
-    store
-        .read(|conn| {
-            assert_eq!(exports::list(conn, Some(&pid), Page::default())?.len(), 1);
-            assert_eq!(exports::count(conn, None)?, 1);
-            let due = exports::due_for_expiry(conn, &protoscribe::store::time::now())?;
-            assert_eq!(due.len(), 1);
-            Ok(())
-        })
+    assert_eq!(store.exports(Some(&pid), Page::default()).unwrap().len(), 1);
+    assert_eq!(store.read(|conn| exports::count(conn, None)).unwrap(), 1);
+    let due = store
+        .exports_due_for_expiry(&protoscribe::store::time::now())
         .unwrap();
+    assert_eq!(due.len(), 1);
     let json = done.to_json();
     for field in [
         "id",

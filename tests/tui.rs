@@ -5,7 +5,7 @@ use protoscribe::analysis::GuidelineChoice;
 use protoscribe::jobs::analyze::{self, Request};
 use protoscribe::samples::SAMPLES;
 use protoscribe::store::protocols::{self, NewProtocol};
-use protoscribe::store::suggestions::{self, Expect, Suggestion, Verb};
+use protoscribe::store::suggestions::{Expect, Suggestion, Verb};
 use protoscribe::store::{ProtocolStatus, Store, SuggestionStatus};
 use protoscribe::tui::action::{Action, Event};
 use protoscribe::tui::app::{App, Mode, Pane};
@@ -23,16 +23,11 @@ fn sample_store() -> (tempfile::TempDir, Store) {
     let store = Store::open(&dir.path().join("store.db")).unwrap();
     for (name, text) in SAMPLES {
         let p = store
-            .write(|tx| {
-                protocols::create(
-                    tx,
-                    &NewProtocol {
-                        title: name.to_string(),
-                        content: text.to_string(),
-                        status: Some(ProtocolStatus::Ready),
-                        ..NewProtocol::default()
-                    },
-                )
+            .create_protocol(&NewProtocol {
+                title: name.to_string(),
+                content: text.to_string(),
+                status: Some(ProtocolStatus::Ready),
+                ..NewProtocol::default()
             })
             .unwrap();
         let request = Request {
@@ -71,7 +66,7 @@ fn reviewing(store: &Store) -> App {
 }
 
 fn stored(store: &Store, id: &str) -> protoscribe::store::suggestions::Suggestion {
-    store.read(|conn| suggestions::get(conn, id)).unwrap()
+    store.suggestion(id).unwrap()
 }
 
 fn screen(app: &App, width: u16, height: u16) -> String {
@@ -210,11 +205,7 @@ fn apply_names_placeholders_and_asks_before_writing_them() {
     // The sample's first finding proposes wording with prompts in brackets.
     let first = app.queue.selected().unwrap().clone();
     assert!(first.suggested_text.as_deref().unwrap().contains('['));
-    let versions = |store: &Store| {
-        store
-            .read(|conn| protoscribe::store::versions::count(conn, &protocol))
-            .unwrap()
-    };
+    let versions = |store: &Store| store.versions_of(&protocol).unwrap().len();
     let before = versions(&store);
     act(&mut app, Action::Accept);
     assert_eq!(act(&mut app, Action::ApplyDecisions), None);
@@ -287,15 +278,7 @@ fn a_decision_made_elsewhere_is_never_silently_overwritten() {
     let id = app.queue.selected().unwrap().id.clone();
     // Another session rejects it after this screen read it.
     store
-        .write(|tx| {
-            let s = suggestions::get(tx, &id)?;
-            suggestions::decide(
-                tx,
-                &id,
-                &s.after(&Verb::Reject, Some("theirs".into())),
-                Expect::Anything,
-            )
-        })
+        .review(&id, &Verb::Reject, Some("theirs".into()), Expect::Anything)
         .unwrap();
     act(&mut app, Action::Accept);
     let s = stored(&store, &id);
@@ -318,10 +301,7 @@ fn undo_leaves_a_later_change_by_someone_else_alone() {
     let id = app.queue.selected().unwrap().id.clone();
     act(&mut app, Action::Accept);
     store
-        .write(|tx| {
-            let s = suggestions::get(tx, &id)?;
-            suggestions::decide(tx, &id, &s.after(&Verb::Reject, None), Expect::Anything)
-        })
+        .review(&id, &Verb::Reject, None, Expect::Anything)
         .unwrap();
     act(&mut app, Action::Undo);
     assert_eq!(stored(&store, &id).status, SuggestionStatus::Rejected);
@@ -338,10 +318,7 @@ fn changes_by_other_connections_are_noticed_and_the_cursor_kept() {
     let other = app.queue.rows[0].id.clone();
     assert!(!app.store_changed().unwrap());
     store
-        .write(|tx| {
-            let s = suggestions::get(tx, &other)?;
-            suggestions::decide(tx, &other, &s.after(&Verb::Accept, None), Expect::Anything)
-        })
+        .review(&other, &Verb::Accept, None, Expect::Anything)
         .unwrap();
     assert!(app.store_changed().unwrap());
     update::update(&mut app, Event::StoreChanged);
@@ -423,18 +400,17 @@ fn long_lists_are_paged_around_the_cursor() {
     assert_eq!(app.protocols.cursor, 700);
     let selected = app.protocols.selected().unwrap().info.id.clone();
     let expected = store
-        .read(|conn| {
-            let page = protocols::list(
-                conn,
-                &Default::default(),
-                protoscribe::store::Page {
-                    offset: 700,
-                    limit: 1,
-                },
-            )?;
-            Ok(page[0].id.clone())
-        })
-        .unwrap();
+        .protocol_summaries(
+            &Default::default(),
+            protoscribe::store::Page {
+                offset: 700,
+                limit: 1,
+            },
+        )
+        .unwrap()[0]
+        .info
+        .id
+        .clone();
     assert_eq!(selected, expected);
     assert!(app.protocols.rows.len() <= protoscribe::tui::app::PAGE as usize);
     act(&mut app, Action::Last);
@@ -540,16 +516,11 @@ fn escape_sequences_in_documents_render_inert() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("evil.db")).unwrap();
     store
-        .write(|tx| {
-            protocols::create(
-                tx,
-                &NewProtocol {
-                    title: "Evil \u{1b}]0;pwned\u{7} \u{1b}[2J title".into(),
-                    content: "x".into(),
-                    status: Some(ProtocolStatus::Ready),
-                    ..NewProtocol::default()
-                },
-            )
+        .create_protocol(&NewProtocol {
+            title: "Evil \u{1b}]0;pwned\u{7} \u{1b}[2J title".into(),
+            content: "x".into(),
+            status: Some(ProtocolStatus::Ready),
+            ..NewProtocol::default()
         })
         .unwrap();
     let app = app(&store);
@@ -655,9 +626,7 @@ fn apply_writes_a_version_and_the_version_view_shows_the_change() {
         !status.error && status.text.contains("Version 2"),
         "{status:?}"
     );
-    let versions = store
-        .read(|conn| protoscribe::store::versions::list(conn, &protocol))
-        .unwrap();
+    let versions = store.versions_of(&protocol).unwrap();
     assert_eq!(versions.len(), 2);
     act(&mut app, Action::Versions);
     let Mode::Versions(view) = &app.mode else {
@@ -679,12 +648,7 @@ fn apply_writes_a_version_and_the_version_view_shows_the_change() {
     // Nothing new: applying again says so and writes nothing.
     apply_on_the_worker(&mut app, &store);
     assert!(app.status.as_ref().unwrap().error);
-    assert_eq!(
-        store
-            .read(|conn| protoscribe::store::versions::count(conn, &protocol))
-            .unwrap(),
-        2
-    );
+    assert_eq!(store.versions_of(&protocol).unwrap().len(), 2);
 }
 
 // ---- decisions that survive, and nothing acting unseen ----
@@ -848,16 +812,11 @@ fn long_titles_are_cut_with_an_ellipsis() {
     let store = Store::open(&dir.path().join("long.db")).unwrap();
     let title = "A randomised, double-blind, placebo-controlled trial of a very long intervention name in adults with a long condition";
     store
-        .write(|tx| {
-            protocols::create(
-                tx,
-                &NewProtocol {
-                    title: title.into(),
-                    content: "x".into(),
-                    status: Some(ProtocolStatus::Ready),
-                    ..NewProtocol::default()
-                },
-            )
+        .create_protocol(&NewProtocol {
+            title: title.into(),
+            content: "x".into(),
+            status: Some(ProtocolStatus::Ready),
+            ..NewProtocol::default()
         })
         .unwrap();
     let mut app = app(&store);

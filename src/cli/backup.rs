@@ -46,7 +46,7 @@ pub fn run_backup(ctx: &Context, args: BackupArgs) -> Result {
         return Ok(());
     }
     let store = ctx.open_for_reading()?;
-    let info = backup::backup(&store, &dir)?;
+    let info = store.backup(&dir)?;
     let removed = match args.keep_days {
         Some(days) => backup::prune(&dir, days, &info.path)?,
         None => Vec::new(),

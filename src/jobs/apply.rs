@@ -7,9 +7,10 @@
 use std::collections::HashSet;
 
 use crate::revise::{self, Insertion};
-use crate::store::suggestions::{self, Suggestion};
-use crate::store::versions::{self, ProtocolVersion};
-use crate::store::{Store, StoreError, SuggestionStatus, analyses, protocols};
+use crate::store::api::{ApplySource, Revision};
+use crate::store::suggestions::Suggestion;
+use crate::store::versions::ProtocolVersion;
+use crate::store::{Store, StoreError, SuggestionStatus};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
@@ -119,104 +120,106 @@ pub fn placeholders_in(decided: &[Suggestion]) -> Vec<Placeholder> {
 /// The placeholders `apply` would stop at for this protocol now, without
 /// writing anything (the interface asks before applying them).
 pub fn check(store: &Store, protocol_id: &str) -> Result<Vec<Placeholder>, ApplyError> {
-    let live = store.read(|conn| {
-        protocols::get(conn, protocol_id)?;
-        suggestions::live_for_protocol(conn, protocol_id)
-    })?;
+    let live = store.live_suggestions(protocol_id)?;
     Ok(placeholders_in(&pending_wording(live)))
 }
 
+/// Write every decided suggestion's wording into the protocol as its next
+/// version, in one transaction (or refuse, writing nothing).
 pub fn run(
     store: &Store,
     protocol_id: &str,
     options: &ApplyOptions<'_>,
 ) -> Result<Applied, ApplyError> {
-    // The inner Result carries refusals out of a transaction that wrote
-    // nothing.
-    store.write(|tx| {
-        let protocol = protocols::get(tx, protocol_id)?;
-        if analyses::latest_completed(tx, protocol_id)?.is_none() {
-            return Ok(Err(ApplyError::NotAnalysed(protocol_id.to_owned())));
-        }
-        let all_live = suggestions::live_for_protocol(tx, protocol_id)?;
-        // Earlier analyses' copies of an applied finding are applied too.
-        let same_finding = |s: &Suggestion, key: &str| s.finding_key.as_deref() == Some(key);
-        let decided = pending_wording(all_live.clone());
-        let placeholders = placeholders_in(&decided);
-        if !placeholders.is_empty() && !options.allow_placeholders {
-            return Ok(Err(ApplyError::Placeholders(placeholders)));
-        }
-        let (mut insertions, mut applied, mut skipped) = (Vec::new(), Vec::new(), Vec::new());
-        let mut written: Vec<&str> = Vec::new();
-        for s in &decided {
-            match s.wording() {
-                Some(text) => {
-                    insertions.push(Insertion {
-                        section: s.section.clone(),
-                        text: text.to_owned(),
-                    });
-                    applied.push((s.id.clone(), about(s)));
-                    written.push(&s.id);
-                    if let Some(key) = &s.finding_key {
-                        written.extend(
-                            all_live
-                                .iter()
-                                .filter(|o| o.id != s.id && same_finding(o, key))
-                                .filter(|o| {
-                                    matches!(
-                                        o.status,
-                                        SuggestionStatus::Accepted | SuggestionStatus::Modified
-                                    ) && o.applied_version.is_none()
-                                })
-                                .map(|o| o.id.as_str()),
-                        );
-                    }
+    let (version, planned) = store.apply_revision(protocol_id, options.user, |source| {
+        plan(protocol_id, source, options)
+    })??;
+    Ok(Applied {
+        version,
+        applied: planned.applied,
+        skipped: planned.skipped,
+        placeholders: planned.placeholders,
+    })
+}
+
+/// What `plan` reports beside the revision.
+struct Planned {
+    applied: Vec<(String, String)>,
+    skipped: Vec<(String, &'static str)>,
+    placeholders: Vec<Placeholder>,
+}
+
+/// The revision `run` writes, worked out from what the store holds inside
+/// its transaction (pure), or why there is none.
+fn plan(
+    protocol_id: &str,
+    source: ApplySource,
+    options: &ApplyOptions<'_>,
+) -> Result<(Revision, Planned), ApplyError> {
+    if !source.analysed {
+        return Err(ApplyError::NotAnalysed(protocol_id.to_owned()));
+    }
+    let all_live = source.live;
+    // Earlier analyses' copies of an applied finding are applied too.
+    let same_finding = |s: &Suggestion, key: &str| s.finding_key.as_deref() == Some(key);
+    let decided = pending_wording(all_live.clone());
+    let placeholders = placeholders_in(&decided);
+    if !placeholders.is_empty() && !options.allow_placeholders {
+        return Err(ApplyError::Placeholders(placeholders));
+    }
+    let (mut insertions, mut applied, mut skipped) = (Vec::new(), Vec::new(), Vec::new());
+    let mut written: Vec<String> = Vec::new();
+    for s in &decided {
+        match s.wording() {
+            Some(text) => {
+                insertions.push(Insertion {
+                    section: s.section.clone(),
+                    text: text.to_owned(),
+                });
+                applied.push((s.id.clone(), about(s)));
+                written.push(s.id.clone());
+                if let Some(key) = &s.finding_key {
+                    written.extend(
+                        all_live
+                            .iter()
+                            .filter(|o| o.id != s.id && same_finding(o, key))
+                            .filter(|o| {
+                                matches!(
+                                    o.status,
+                                    SuggestionStatus::Accepted | SuggestionStatus::Modified
+                                ) && o.applied_version.is_none()
+                            })
+                            .map(|o| o.id.clone()),
+                    );
                 }
-                None => skipped.push((s.id.clone(), "no text to insert: make the change by hand")),
             }
+            None => skipped.push((s.id.clone(), "no text to insert: make the change by hand")),
         }
-        if insertions.is_empty() {
-            return Ok(Err(ApplyError::NothingToApply(protocol_id.to_owned())));
+    }
+    if insertions.is_empty() {
+        return Err(ApplyError::NothingToApply(protocol_id.to_owned()));
+    }
+    let text = revise::apply(&source.protocol.content, &insertions);
+    let listed: Vec<String> = applied
+        .iter()
+        .map(|(id, r)| format!("{id} ({r})"))
+        .collect();
+    let change_summary = match options.summary {
+        Some(s) if !s.trim().is_empty() => {
+            format!("{}\nApplied: {}", s.trim(), listed.join(", "))
         }
-        let mut existing = versions::list(tx, protocol_id)?;
-        if existing.is_empty() {
-            // Stores from before versions were kept: the current text is version 1.
-            existing.push(versions::create(
-                tx,
-                protocol_id,
-                1,
-                &protocol.content,
-                Some("Text before the first apply"),
-                options.user,
-            )?);
-        }
-        let text = revise::apply(&protocol.content, &insertions);
-        let listed: Vec<String> = applied
-            .iter()
-            .map(|(id, r)| format!("{id} ({r})"))
-            .collect();
-        let change_summary = match options.summary {
-            Some(s) if !s.trim().is_empty() => {
-                format!("{}\nApplied: {}", s.trim(), listed.join(", "))
-            }
-            _ => format!("Applied: {}", listed.join(", ")),
-        };
-        let version =
-            versions::create_next(tx, protocol_id, &text, Some(&change_summary), options.user)?;
-        suggestions::mark_applied(tx, &written, version.version_number)?;
-        protocols::update(
-            tx,
-            protocol_id,
-            &protocols::ProtocolUpdate {
-                content: Some(text),
-                ..Default::default()
-            },
-        )?;
-        Ok(Ok(Applied {
-            version,
+        _ => format!("Applied: {}", listed.join(", ")),
+    };
+    Ok((
+        Revision {
+            text,
+            change_summary,
+            applied: written,
+        },
+        Planned {
             applied,
             skipped,
             placeholders,
-        }))
-    })?
+        },
+    ))
 }

@@ -15,11 +15,9 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use crate::export::{self, ChecklistLine, DecisionLine, Report};
-use crate::store::exports::{self, Export, NewExport};
-use crate::store::suggestions::{self, SuggestionFilter};
-use crate::store::{
-    ExportFormat, ExportStatus, Page, Store, StoreError, analyses, protocols, time, versions,
-};
+use crate::store::api::ReportSource;
+use crate::store::exports::{Export, NewExport};
+use crate::store::{ExportFormat, ExportStatus, Store, StoreError, time};
 
 #[derive(Clone, Debug)]
 pub struct Request {
@@ -97,23 +95,18 @@ pub fn run(store: &Store, request: &Request) -> Result<Export, ExportError> {
     let expires = time::format_time(
         chrono::Utc::now() + chrono::Duration::days(request.retention_days.into()),
     );
-    let row = store.write(|tx| {
-        exports::create(
-            tx,
-            &NewExport {
-                protocol_id: request.protocol_id.clone(),
-                format: request.format,
-                file_path: Some(recorded.clone()),
-                export_options: Some(serde_json::json!({
-                    "version": request.version,
-                    "with_text": request.with_text,
-                    "force": request.force,
-                })),
-                expires_at: Some(expires),
-            },
-        )
+    let row = store.create_export(&NewExport {
+        protocol_id: request.protocol_id.clone(),
+        format: request.format,
+        file_path: Some(recorded.clone()),
+        export_options: Some(serde_json::json!({
+            "version": request.version,
+            "with_text": request.with_text,
+            "force": request.force,
+        })),
+        expires_at: Some(expires),
     })?;
-    store.write(|tx| exports::set_status(tx, &row.id, ExportStatus::Processing, None, None))?;
+    store.set_export_status(&row.id, ExportStatus::Processing, None, None)?;
     let rendered: Result<Vec<u8>, String> = match request.format {
         ExportFormat::Html => Ok(export::html::render(&report).into_bytes()),
         ExportFormat::Markdown => Ok(export::markdown::render(&report).into_bytes()),
@@ -123,13 +116,11 @@ pub fn run(store: &Store, request: &Request) -> Result<Export, ExportError> {
         ExportFormat::Pdf => Ok(export::pdf::render(&report)),
     };
     match rendered.and_then(|bytes| write_atomically(&path, &bytes, request.force)) {
-        Ok(written) => Ok(store.write(|tx| {
-            exports::complete(tx, &row.id, &written.path, written.size, &written.sha256)
-        })?),
+        Ok(written) => {
+            Ok(store.complete_export(&row.id, &written.path, written.size, &written.sha256)?)
+        }
         Err(message) => {
-            store.write(|tx| {
-                exports::set_status(tx, &row.id, ExportStatus::Failed, None, Some(&message))
-            })?;
+            store.set_export_status(&row.id, ExportStatus::Failed, None, Some(&message))?;
             Err(ExportError::Failed {
                 id: row.id,
                 message,
@@ -139,109 +130,90 @@ pub fn run(store: &Store, request: &Request) -> Result<Export, ExportError> {
 }
 
 fn build(store: &Store, request: &Request) -> Result<Report, ExportError> {
-    Ok(store.read(|conn| {
-        let protocol = protocols::get(conn, &request.protocol_id)?;
-        let analysis = analyses::latest_completed(conn, &protocol.id)?;
-        let version_text = match request.version {
-            Some(n) => Some(
-                versions::by_number(conn, &protocol.id, n)?
-                    .ok_or_else(|| {
-                        StoreError::Invalid(format!(
-                            "{} has no version {n}: see 'protoscribe versions {}'",
-                            protocol.id, protocol.id
-                        ))
-                    })?
-                    .content,
-            ),
-            None => None,
-        };
-        let decisions: Vec<DecisionLine> = match &analysis {
-            Some(a) => {
-                let filter = SuggestionFilter {
-                    analysis_id: Some(a.id.clone()),
-                    ..SuggestionFilter::default()
-                };
-                suggestions::list(conn, &filter, Page::first(u32::MAX as u64))?
-                    .into_iter()
-                    .map(|s| DecisionLine {
-                        section: s.section,
-                        kind: s.kind.to_string(),
-                        priority: s.priority.to_string(),
-                        reference: s.guideline_reference,
-                        status: s.status.to_string(),
-                        // The report reads as the finding, then the
-                        // wording proposed for the protocol.
-                        content: match &s.suggested_text {
-                            Some(text) => format!("{}\n\nSuggested text:\n{text}", s.content),
-                            None => s.content.clone(),
-                        },
-                        modified: s.modified_content,
-                        comment: s.user_comment,
-                    })
-                    .collect()
-            }
-            None => Vec::new(),
-        };
-        let checklist: Vec<ChecklistLine> =
-            export::checklist_lines(analysis.as_ref().and_then(|a| a.results.as_ref()));
-        let words = protocol.content.split_whitespace().count();
-        let mut facts = vec![
-            ("Protocol".to_owned(), protocol.id.clone()),
-            ("Status".to_owned(), protocol.status.to_string()),
-            ("Words".to_owned(), words.to_string()),
-            (
-                "Imported".to_owned(),
-                crate::format::when(&protocol.created_at),
-            ),
-        ];
-        if let Some(path) = &protocol.file_path {
-            facts.push(("Source file".to_owned(), path.clone()));
-        }
-        match &analysis {
-            Some(a) => facts.push((
-                "Analysis".to_owned(),
-                format!(
-                    "{} by {}, {}",
-                    a.id,
-                    a.provider,
-                    a.completed_at
-                        .as_deref()
-                        .map(crate::format::when)
-                        .unwrap_or_default()
-                ),
-            )),
-            None => facts.push(("Analysis".to_owned(), "none yet".to_owned())),
-        }
-        let text = request.with_text.then(|| {
-            version_text
-                .clone()
-                .unwrap_or_else(|| protocol.content.clone())
-        });
-        Ok(Report {
-            title: protocol.title.clone(),
-            protocol_id: protocol.id.clone(),
-            version: request.version,
-            facts,
-            scores: vec![
-                (
-                    "Overall".to_owned(),
-                    analysis.as_ref().and_then(|a| a.overall_score),
-                ),
-                (
-                    "SPIRIT 2013".to_owned(),
-                    analysis.as_ref().and_then(|a| a.spirit_score),
-                ),
-                (
-                    "CONSORT 2010".to_owned(),
-                    analysis.as_ref().and_then(|a| a.consort_score),
-                ),
-            ],
-            checklist,
-            decisions,
-            text,
-            generated_at: crate::format::when(&time::now()),
+    let ReportSource {
+        protocol,
+        analysis,
+        version,
+        suggestions,
+    } = store.report_source(&request.protocol_id, request.version)?;
+    let version_text = version.map(|v| v.content);
+    let decisions: Vec<DecisionLine> = suggestions
+        .into_iter()
+        .map(|s| DecisionLine {
+            section: s.section,
+            kind: s.kind.to_string(),
+            priority: s.priority.to_string(),
+            reference: s.guideline_reference,
+            status: s.status.to_string(),
+            // The report reads as the finding, then the wording proposed
+            // for the protocol.
+            content: match &s.suggested_text {
+                Some(text) => format!("{}\n\nSuggested text:\n{text}", s.content),
+                None => s.content.clone(),
+            },
+            modified: s.modified_content,
+            comment: s.user_comment,
         })
-    })?)
+        .collect();
+    let checklist: Vec<ChecklistLine> =
+        export::checklist_lines(analysis.as_ref().and_then(|a| a.results.as_ref()));
+    let words = protocol.content.split_whitespace().count();
+    let mut facts = vec![
+        ("Protocol".to_owned(), protocol.id.clone()),
+        ("Status".to_owned(), protocol.status.to_string()),
+        ("Words".to_owned(), words.to_string()),
+        (
+            "Imported".to_owned(),
+            crate::format::when(&protocol.created_at),
+        ),
+    ];
+    if let Some(path) = &protocol.file_path {
+        facts.push(("Source file".to_owned(), path.clone()));
+    }
+    match &analysis {
+        Some(a) => facts.push((
+            "Analysis".to_owned(),
+            format!(
+                "{} by {}, {}",
+                a.id,
+                a.provider,
+                a.completed_at
+                    .as_deref()
+                    .map(crate::format::when)
+                    .unwrap_or_default()
+            ),
+        )),
+        None => facts.push(("Analysis".to_owned(), "none yet".to_owned())),
+    }
+    let text = request.with_text.then(|| {
+        version_text
+            .clone()
+            .unwrap_or_else(|| protocol.content.clone())
+    });
+    Ok(Report {
+        title: protocol.title.clone(),
+        protocol_id: protocol.id.clone(),
+        version: request.version,
+        facts,
+        scores: vec![
+            (
+                "Overall".to_owned(),
+                analysis.as_ref().and_then(|a| a.overall_score),
+            ),
+            (
+                "SPIRIT 2013".to_owned(),
+                analysis.as_ref().and_then(|a| a.spirit_score),
+            ),
+            (
+                "CONSORT 2010".to_owned(),
+                analysis.as_ref().and_then(|a| a.consort_score),
+            ),
+        ],
+        checklist,
+        decisions,
+        text,
+        generated_at: crate::format::when(&time::now()),
+    })
 }
 
 /// What was written, and where it really is.
@@ -328,19 +300,16 @@ pub enum FileFate {
 /// Mark every export past its expiry `expired` and remove the files that
 /// are still exactly the reports written; returns each with what happened.
 pub fn cleanup(store: &Store) -> Result<Vec<(Export, FileFate)>, StoreError> {
-    let due = store.read(|conn| exports::due_for_expiry(conn, &time::now()))?;
+    let due = store.exports_due_for_expiry(&time::now())?;
     let mut done = Vec::with_capacity(due.len());
     for export in due {
         let fate = retire_file(&export);
-        let expired = store.write(|tx| {
-            exports::set_status(
-                tx,
-                &export.id,
-                ExportStatus::Expired,
-                None,
-                export.error_message.as_deref(),
-            )
-        })?;
+        let expired = store.set_export_status(
+            &export.id,
+            ExportStatus::Expired,
+            None,
+            export.error_message.as_deref(),
+        )?;
         done.push((expired, fate));
     }
     Ok(done)

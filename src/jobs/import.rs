@@ -15,8 +15,9 @@ use sha2::{Digest, Sha256};
 
 use crate::ingest::{self, Document, IngestError, Prepared};
 use crate::store::StoreError;
-use crate::store::protocols::{self, NewProtocol, Protocol, ProtocolInfo};
-use crate::store::{ProtocolStatus, Store, versions};
+use crate::store::api::Imported;
+use crate::store::protocols::{NewProtocol, Protocol, ProtocolInfo};
+use crate::store::{ProtocolStatus, Store};
 
 /// What happened to one file.
 pub enum Outcome {
@@ -69,7 +70,7 @@ pub fn import_prepared(
     let sha256 = format!("{:x}", Sha256::digest(&bytes));
     // Imported before: no need to extract it again.
     if !options.force
-        && let Some(existing) = store.read(|conn| protocols::find_by_sha256(conn, &sha256))?
+        && let Some(existing) = store.protocol_by_sha256(&sha256)?
     {
         return Ok(Outcome::AlreadyThere(existing));
     }
@@ -87,23 +88,18 @@ pub fn import_prepared(
         })
         .filter(|t| !t.trim().is_empty())
         .unwrap_or_else(|| "Untitled protocol".into());
-    let failed = store.write(|tx| {
-        protocols::create(
-            tx,
-            &NewProtocol {
-                title: title.clone(),
-                description: options.description.clone(),
-                content: String::new(),
-                status: Some(ProtocolStatus::Error),
-                file_path: Some(display_path(path)),
-                file_size: Some(bytes.len() as i64),
-                metadata: Some(serde_json::json!({
-                    "source_format": format.as_str(),
-                    "sha256": sha256,
-                    "error": message,
-                })),
-            },
-        )
+    let failed = store.create_protocol(&NewProtocol {
+        title,
+        description: options.description.clone(),
+        content: String::new(),
+        status: Some(ProtocolStatus::Error),
+        file_path: Some(display_path(path)),
+        file_size: Some(bytes.len() as i64),
+        metadata: Some(serde_json::json!({
+            "source_format": format.as_str(),
+            "sha256": sha256,
+            "error": message,
+        })),
     })?;
     Err(ImportError::Failed {
         id: failed.info.id,
@@ -111,50 +107,34 @@ pub fn import_prepared(
     })
 }
 
-/// Version 1 of a protocol: its imported text.
-fn first_version(tx: &crate::store::Connection, protocol: &Protocol) -> crate::store::Result<()> {
-    versions::create(
-        tx,
-        &protocol.id,
-        1,
-        &protocol.content,
-        Some("Imported text"),
-        current_user().as_deref(),
-    )?;
-    Ok(())
-}
-
-/// Store a document as a ready protocol with its version 1, in one
-/// transaction; an earlier import of the same bytes is reused unless forced.
+/// Store a document as a ready protocol with its version 1 (its
+/// imported text), in one transaction; an earlier import of the same bytes
+/// is reused unless forced.
 pub fn store_document(
     store: &Store,
     doc: &Document,
     options: &ImportOptions,
 ) -> crate::store::Result<Outcome> {
-    store.write(|tx| {
-        if !options.force
-            && let Some(existing) = protocols::find_by_sha256(tx, &doc.sha256)?
-        {
-            return Ok(Outcome::AlreadyThere(existing));
-        }
-        let protocol = protocols::create(
-            tx,
-            &NewProtocol {
-                title: options
-                    .title
-                    .clone()
-                    .unwrap_or_else(|| doc.suggested_title()),
-                description: options.description.clone(),
-                content: doc.content.clone(),
-                status: Some(ProtocolStatus::Ready),
-                file_path: Some(display_path(&doc.path)),
-                file_size: Some(doc.file_size as i64),
-                metadata: Some(doc.metadata()),
-            },
-        )?;
-        first_version(tx, &protocol)?;
-        Ok(Outcome::Imported(protocol))
-    })
+    let new = NewProtocol {
+        title: options
+            .title
+            .clone()
+            .unwrap_or_else(|| doc.suggested_title()),
+        description: options.description.clone(),
+        content: doc.content.clone(),
+        status: Some(ProtocolStatus::Ready),
+        file_path: Some(display_path(&doc.path)),
+        file_size: Some(doc.file_size as i64),
+        metadata: Some(doc.metadata()),
+    };
+    let reuse = (!options.force).then_some(doc.sha256.as_str());
+    let user = current_user();
+    Ok(
+        match store.import_protocol(&new, reuse, "Imported text", user.as_deref())? {
+            Imported::New(protocol) => Outcome::Imported(protocol),
+            Imported::Before(existing) => Outcome::AlreadyThere(existing),
+        },
+    )
 }
 
 /// The absolute path when it fits the column, else the path as given.

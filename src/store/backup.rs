@@ -104,8 +104,9 @@ fn sql_path(path: &Path) -> Result<&str> {
     })
 }
 
-/// Take a backup of `store` into `dir`; returns where it went.
-pub fn backup(store: &Store, dir: &Path) -> Result<BackupInfo> {
+/// Take a backup of `store` into `dir`; returns where it went. Callers
+/// use `Store::backup`.
+pub(super) fn backup(store: &Store, dir: &Path) -> Result<BackupInfo> {
     private_dir(dir)?;
     files::clean_stale(dir);
     let snapshot = temp_in(dir, "snapshot")?;

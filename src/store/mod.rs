@@ -2,13 +2,13 @@
 //! migrations and the figures the dashboard shows. Nothing here knows about
 //! screens or the command line; SQL lives here and only here.
 //!
-//! Callers name what they want: `Store` methods (`api.rs`: `protocol`,
-//! `protocol_overview`, `review`, `decide_all`, …), `Store::watch` for
+//! Callers name what they want: `Store` methods (`api/`, one file per
+//! table: `protocol`, `import_protocol`, `review`, `decide_all`,
+//! `apply_revision`, `report_source`, `backup`, …), `Store::watch` for
 //! other writers' commits, `Store::load` for bulk rows. The table functions
-//! underneath (`protocols::get(conn, id)`, …) take a `Connection`; callers
-//! outside the store still reach them through `Store::read`/`write` in
-//! `jobs/` (import, analyze with its carry-over, apply, export), in the
-//! `analyze` and `dashboard` commands, and in the tests.
+//! underneath (`protocols::get(conn, id)`, …) take a `Connection`; outside
+//! the store only the callers listed under step 2 below still reach them
+//! through `Store::read`/`write`.
 //!
 //! # Plan for PostgreSQL (issue #14)
 //!
@@ -28,9 +28,26 @@
 //!    backend (`?1` becomes `$1`, `Where` learns the placeholder style).
 //! 2. Before that, the remaining `read`/`write` closures become `Store`
 //!    methods, multi-step ones as units of work that take the pure step as
-//!    an argument (analyze: `complete_analysis(id, |earlier| carry(…))`;
-//!    apply: `apply(id, |live| plan(…))`), so no caller keeps a connection
-//!    and `read`/`write` can become private to the store.
+//!    an argument, so no caller keeps a connection and `read`/`write` can
+//!    become private to the store. Done for import (`import_protocol`),
+//!    apply (`apply_revision(id, user, |source| plan(…))`), export
+//!    (`report_source` and the export row's moves), backup, the interface
+//!    and the other commands. Still calling `read`/`write` (being edited on
+//!    another branch, so left alone here):
+//!    - `jobs/analyze.rs`: the protocol, the pending analysis, start, fail
+//!      and completion with the carry-over in one transaction; wants
+//!      `complete_analysis(id, |earlier| carry(…))` and friends;
+//!    - `cli/analyze.rs`: a page of protocols, which is `Store::protocols`;
+//!    - `cli/dashboard.rs`: the figures, which is `Store::dashboard`;
+//!    - the tests, for table functions that no operation needs yet
+//!      (`tests/store.rs`: creating analyses and suggestions, versions
+//!      with a given number, raw SQL; `tests/tui.rs`: a three-version setup), and
+//!      `Store::connection` in `tests/store.rs` to check each pooled
+//!      connection's pragmas.
+//!
+//!    When those three files have moved, `read`, `write` and `connection`
+//!    become private as `try_write` already is (the tests then get typed
+//!    setup helpers or a test-only door).
 //! 3. Per backend: `migrate` (numbered files for each, an advisory lock
 //!    instead of `BEGIN IMMEDIATE`), `search` (generated tsvector + GIN and
 //!    `websearch_to_tsquery` instead of FTS5), `watch` (LISTEN/NOTIFY
@@ -195,13 +212,21 @@ impl Store {
         self.access
     }
 
-    /// A pooled connection, for callers that hold one across several reads
-    /// (worker threads, the interface).
+    /// A pooled connection. Inside the store: `watch` and `bulk` hold one
+    /// across several statements. Outside it only `tests/store.rs` uses it
+    /// (to check each connection's pragmas); it becomes private with
+    /// `read`/`write` (see step 2 of the plan above).
     pub fn connection(&self) -> Result<pool::PooledConnection> {
         Ok(self.pool.get()?)
     }
 
     /// Run reads on one connection.
+    ///
+    /// For the store's own operations (`api/`). Public only until the last
+    /// callers outside the store move to `Store` methods: `jobs/analyze.rs`,
+    /// `cli/analyze.rs`, `cli/dashboard.rs` and the tests (step 2 of the
+    /// plan above); then it becomes private. Do not add callers: add a
+    /// method in `api/` instead.
     pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
         let conn = self.connection()?;
         f(&conn).map_err(|e| e.for_path(&self.path))
@@ -210,6 +235,10 @@ impl Store {
     /// Run writes in one transaction that takes the write lock up front
     /// (BEGIN IMMEDIATE), so a second process waits for the busy timeout
     /// instead of failing half-way. All or nothing.
+    ///
+    /// Public only until `jobs/analyze.rs`, `cli/analyze.rs`,
+    /// `cli/dashboard.rs` and the tests move to `Store` methods, like
+    /// `read`; then private. Do not add callers: add a method in `api/`.
     pub fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
         if self.access == Access::ReadOnly {
             return Err(StoreError::ReadOnly {
@@ -231,7 +260,8 @@ impl Store {
     /// Like `write`, but never waits for another process's write lock:
     /// `StoreError::Busy` at once if the store is locked, so the interface
     /// can hand the write to a thread that may wait.
-    pub fn try_write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+    /// Private: the interface asks for `try_decide_all`.
+    fn try_write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
         if self.access == Access::ReadOnly {
             return Err(StoreError::ReadOnly {
                 path: self.path.clone(),

@@ -1,0 +1,61 @@
+//! `Store` operations on analyses: one, a protocol's latest with its
+//! history and lineage, how far review of one has got.
+
+use crate::store::Store;
+use crate::store::analyses::{self, Analysis};
+use crate::store::error::Result;
+use crate::store::stats::{self, ReviewProgress};
+use crate::store::suggestions::{self, Lineage};
+
+/// A protocol's latest completed analysis with what the interface shows
+/// beside it.
+#[derive(Clone, Debug)]
+pub struct LatestAnalysis {
+    pub analysis: Analysis,
+    /// Its analyses, newest first, without their results.
+    pub history: Vec<Analysis>,
+    pub lineage: Lineage,
+}
+
+impl Store {
+    pub fn analysis(&self, id: &str) -> Result<Analysis> {
+        self.read(|conn| analyses::get(conn, id))
+    }
+
+    /// The analysis `id` names: itself, or a protocol's latest completed
+    /// one (`None` while it has none). Either must exist.
+    pub fn resolve_analysis(&self, id: &str) -> Result<Option<Analysis>> {
+        self.read(|conn| analyses::resolve(conn, id))
+    }
+
+    /// The newest completed analysis of a protocol, if any.
+    pub fn latest_completed_analysis(&self, protocol_id: &str) -> Result<Option<Analysis>> {
+        self.read(|conn| analyses::latest_completed(conn, protocol_id))
+    }
+
+    /// A protocol's latest completed analysis, its `history` most recent
+    /// analyses and its lineage; `None` before the first completes.
+    pub fn latest_analysis(
+        &self,
+        protocol_id: &str,
+        history: u64,
+    ) -> Result<Option<LatestAnalysis>> {
+        self.read(|conn| {
+            let Some(analysis) = analyses::latest_completed(conn, protocol_id)? else {
+                return Ok(None);
+            };
+            let history = analyses::history(conn, protocol_id, history)?;
+            let lineage = suggestions::lineage(conn, &analysis.id)?;
+            Ok(Some(LatestAnalysis {
+                analysis,
+                history,
+                lineage,
+            }))
+        })
+    }
+
+    /// How far review of one analysis has got.
+    pub fn analysis_progress(&self, analysis_id: &str) -> Result<ReviewProgress> {
+        self.read(|conn| stats::analysis_progress(conn, analysis_id))
+    }
+}

@@ -1,0 +1,37 @@
+//! `Store` operations that count: the dashboard, `db status`, and the
+//! review tally `db check` compares.
+
+use crate::store::Store;
+use crate::store::error::Result;
+use crate::store::stats::{self, Dashboard, DbStatus};
+use crate::store::suggestions;
+
+/// What `db check` compares: the kept review counts, and the current
+/// suggestions they should agree with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ReviewTally {
+    pub counted: u64,
+    pub current: u64,
+}
+
+impl Store {
+    /// The dashboard's figures over the last `days` days.
+    pub fn dashboard(&self, days: u32) -> Result<Dashboard> {
+        self.read(|conn| stats::dashboard(conn, days))
+    }
+
+    /// Schema version, row counts and file sizes (`db status`).
+    pub fn status(&self) -> Result<DbStatus> {
+        self.read(|conn| stats::db_status(conn, self.path()))
+    }
+
+    /// The review counts and the current suggestions, read together.
+    pub fn review_tally(&self) -> Result<ReviewTally> {
+        self.read(|conn| {
+            Ok(ReviewTally {
+                counted: stats::review_progress(conn)?.total,
+                current: suggestions::count_current(conn)?,
+            })
+        })
+    }
+}
