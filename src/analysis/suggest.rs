@@ -251,8 +251,6 @@ mod tests {
     }
 
     #[test]
-    // The evidence is a list of byte spans: here one, the whole text.
-    #[allow(clippy::single_range_in_vec_init)]
     fn a_partial_verdict_with_every_requirement_met_asks_for_the_whole_item() {
         let item =
             crate::analysis::checklist::items_of(crate::analysis::checklist::Guideline::Spirit)
