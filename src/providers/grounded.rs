@@ -1,0 +1,668 @@
+//! Grounded analysis with a model provider. The builtin analyses first and
+//! picks, for every item of the document's guideline, a few candidate
+//! sentences; items are batched by guideline section, and the model judges
+//! each item from its requirement and those sentences only (never the whole
+//! text). An answer counts only if its quote is found in the text; else,
+//! and wherever the model gave no usable answer, the builtin verdict
+//! stands. Scores and suggestions then follow from the merged verdicts
+//! exactly as the builtin makes them.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::time::Instant;
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::verify::{Rejection, Verifier};
+use super::{CallError, Endpoint, ModelRequest, PROMPT_VERSION, ProviderConfig, Reply};
+use crate::analysis::design::DocumentKind;
+use crate::analysis::items::Status;
+use crate::analysis::{self, Analysis, GuidelineChoice, ItemOverride, checklist};
+
+/// Items per request at most (a guideline section with more is split).
+pub const BATCH_ITEMS: usize = 8;
+/// Longest suggested wording kept from a model.
+const SUGGESTION_CHARS: usize = 2_000;
+/// Confidence given to a model verdict that differs from the builtin's
+/// (no calibration exists for a model; the builtin's own is kept where
+/// they agree).
+const DISAGREEING_CONFIDENCE: f64 = 0.6;
+
+/// What a cache keeps for one batch.
+#[derive(Clone, Debug)]
+pub struct CachedAnswer {
+    pub content: String,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+}
+
+/// The cache's key: the request's sha256 with who answered it and how.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CacheKey {
+    pub request_sha256: String,
+    pub provider: String,
+    pub model: String,
+    pub prompt_version: String,
+}
+
+/// Stored answers, so that an unchanged batch costs no call.
+pub trait AnswerCache: Sync {
+    fn get(&self, key: &CacheKey) -> Option<CachedAnswer>;
+    fn put(&self, key: &CacheKey, answer: &CachedAnswer);
+}
+
+/// No cache at all.
+pub struct NoCache;
+
+impl AnswerCache for NoCache {
+    fn get(&self, _: &CacheKey) -> Option<CachedAnswer> {
+        None
+    }
+    fn put(&self, _: &CacheKey, _: &CachedAnswer) {}
+}
+
+/// How far a grounded analysis has got.
+#[derive(Clone, Debug, Default)]
+pub struct Progress {
+    pub done: usize,
+    pub total: usize,
+    pub section: String,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cost: f64,
+    pub cached: usize,
+}
+
+/// What an analysis cost and how far its answers were trusted.
+#[derive(Clone, Debug, Default, serde::Serialize)]
+pub struct Accounting {
+    pub provider: String,
+    pub kind: String,
+    pub model: String,
+    pub prompt_version: String,
+    /// Where the text went.
+    pub destination: String,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cost: f64,
+    pub batches: usize,
+    pub requests: usize,
+    pub cached_batches: usize,
+    /// Answers whose quote was not found in the text (or too short to
+    /// prove anything), or whose verdict is not one of the four.
+    pub unverified_answers: usize,
+    /// Items sent that the model gave no answer for.
+    pub unanswered_items: usize,
+    /// Batches whose answer was still not readable after the repair retry.
+    pub malformed_batches: usize,
+    pub repaired_batches: usize,
+    /// Batches not sent because the token budget was spent.
+    pub budget_skipped_batches: usize,
+    pub items_sent: usize,
+    /// Items whose verdict is the model's (verified).
+    pub model_verdicts: usize,
+}
+
+pub struct Job<'a> {
+    pub config: &'a ProviderConfig,
+    pub endpoint: &'a dyn Endpoint,
+    pub cache: &'a dyn AnswerCache,
+    pub progress: &'a (dyn Fn(&Progress) + Sync),
+    pub cancel: &'a AtomicBool,
+}
+
+pub struct Outcome {
+    pub analysis: Analysis,
+    pub results: Value,
+    pub accounting: Accounting,
+}
+
+/// One item as the model is asked about it.
+#[derive(Clone, Debug)]
+struct AskedItem {
+    /// Index in `checklist::items()` and in the builtin's `items`.
+    index: usize,
+    id: String,
+    reference: String,
+    builtin: Status,
+    builtin_confidence: f64,
+}
+
+struct Batch {
+    section: String,
+    items: Vec<AskedItem>,
+    request: ModelRequest,
+    key: CacheKey,
+}
+
+/// The answer schema (OpenAI `json_schema`, Anthropic tool input).
+pub fn schema() -> Value {
+    json!({
+        "type": "object",
+        "properties": {
+            "items": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "item": {"type": "string"},
+                        "verdict": {"type": "string", "enum": ["addressed", "partial", "missing", "not_applicable"]},
+                        "quote": {"type": "string"},
+                        "rationale": {"type": "string"},
+                        "suggested_text": {"type": ["string", "null"]},
+                    },
+                    "required": ["item", "verdict", "quote", "rationale", "suggested_text"],
+                    "additionalProperties": false,
+                },
+            },
+        },
+        "required": ["items"],
+        "additionalProperties": false,
+    })
+}
+
+pub const SYSTEM_PROMPT: &str = "You check a clinical-trial document against reporting-guideline items. \
+For each item you get what the guideline asks for and numbered passages from the document. \
+Judge only from those passages. For every item answer: \
+verdict: addressed (everything asked is stated), partial (some of it is stated, or it is deferred to another document), \
+missing (not stated), or not_applicable (the trial's design rules it out); \
+quote: the sentence or phrase that shows the verdict, copied character for character from one passage (an empty string only when the item is missing); \
+rationale: one sentence; \
+suggested_text: for partial or missing, wording the authors could add, reusing the document's own facts (names, numbers, arms) and marking anything unknown as [brackets]; otherwise null. \
+Answer with JSON that matches the schema, one entry per item, using the item ids given.";
+
+fn guideline_of(kind: DocumentKind) -> checklist::Guideline {
+    match kind {
+        DocumentKind::Protocol => checklist::Guideline::Spirit,
+        DocumentKind::Report => checklist::Guideline::Consort,
+    }
+}
+
+fn batches(config: &ProviderConfig, title: &str, builtin: &Analysis) -> Vec<Batch> {
+    let guideline = guideline_of(builtin.design.kind);
+    let all = checklist::items();
+    let mut by_section: Vec<(String, Vec<AskedItem>)> = Vec::new();
+    for (index, (result, item)) in builtin.items.iter().zip(all).enumerate() {
+        if item.guideline != guideline || result.status == Status::NotApplicable {
+            continue;
+        }
+        let asked = AskedItem {
+            index,
+            id: item.id.clone(),
+            reference: item.reference(),
+            builtin: result.status,
+            builtin_confidence: result.confidence,
+        };
+        match by_section.iter_mut().find(|(s, _)| *s == item.section) {
+            Some((_, list)) => list.push(asked),
+            None => by_section.push((item.section.clone(), vec![asked])),
+        }
+    }
+    let schema = schema();
+    let mut out = Vec::new();
+    for (section, items) in by_section {
+        for chunk in items.chunks(BATCH_ITEMS) {
+            let user = user_prompt(title, guideline.name(), &section, chunk, builtin);
+            let mut hash = Sha256::new();
+            hash.update(SYSTEM_PROMPT.as_bytes());
+            hash.update([0]);
+            hash.update(user.as_bytes());
+            hash.update([0]);
+            hash.update(schema.to_string().as_bytes());
+            let key = CacheKey {
+                request_sha256: format!("{:x}", hash.finalize()),
+                provider: config.name.clone(),
+                model: config.model.clone(),
+                prompt_version: PROMPT_VERSION.to_owned(),
+            };
+            out.push(Batch {
+                section: section.clone(),
+                items: chunk.to_vec(),
+                request: ModelRequest {
+                    system: SYSTEM_PROMPT.to_owned(),
+                    user,
+                    schema: schema.clone(),
+                    max_output_tokens: config.max_output_tokens,
+                },
+                key,
+            });
+        }
+    }
+    out
+}
+
+fn user_prompt(
+    title: &str,
+    guideline: &str,
+    section: &str,
+    items: &[AskedItem],
+    builtin: &Analysis,
+) -> String {
+    let all = checklist::items();
+    let mut s = format!(
+        "Document: {title}\nGuideline: {guideline}\nSection: {section}\n",
+        title = title.trim()
+    );
+    for asked in items {
+        let item = &all[asked.index];
+        s.push_str(&format!(
+            "\nItem {id}: {topic}\nThe guideline asks for: {asks}\n",
+            id = item.id,
+            topic = item.topic,
+            asks = item.asks
+        ));
+        let passages = &builtin.candidates[asked.index];
+        if passages.is_empty() {
+            s.push_str("Passages: none found\n");
+        } else {
+            s.push_str("Passages:\n");
+            for (n, p) in passages.iter().enumerate() {
+                s.push_str(&format!("[{}] {}\n", n + 1, one_line(&p.quote)));
+            }
+        }
+    }
+    s
+}
+
+/// A passage on one line, as the model sees it; the quote it gives back is
+/// then matched with white space made one space (see `verify`).
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+#[derive(Debug, Deserialize)]
+struct Answer {
+    items: Vec<ItemAnswer>,
+}
+
+#[derive(Debug, Deserialize)]
+struct ItemAnswer {
+    item: Value,
+    verdict: String,
+    #[serde(default)]
+    quote: Option<String>,
+    #[serde(default)]
+    rationale: Option<String>,
+    #[serde(default)]
+    suggested_text: Option<String>,
+}
+
+fn parse_answer(content: &str) -> Result<Answer, String> {
+    let trimmed = content.trim();
+    // Some local models wrap JSON in a Markdown fence despite the schema.
+    let unfenced = trimmed
+        .strip_prefix("```json")
+        .or_else(|| trimmed.strip_prefix("```"))
+        .and_then(|rest| rest.trim_end().strip_suffix("```"))
+        .unwrap_or(trimmed);
+    serde_json::from_str::<Answer>(unfenced).map_err(|e| e.to_string())
+}
+
+/// "16b", "Item 16b", "SPIRIT 2013 item 16b" → "16b".
+fn item_id(value: &Value) -> String {
+    let raw = match value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    raw.split_whitespace()
+        .last()
+        .unwrap_or("")
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_ascii_lowercase()
+}
+
+fn status_of(verdict: &str) -> Option<Status> {
+    match verdict.trim().to_ascii_lowercase().as_str() {
+        "addressed" => Some(Status::Addressed),
+        "partial" => Some(Status::Partial),
+        "missing" => Some(Status::Missing),
+        "not_applicable" | "not applicable" => Some(Status::NotApplicable),
+        _ => None,
+    }
+}
+
+/// What one batch came to.
+#[derive(Default)]
+struct BatchResult {
+    answer: Option<Answer>,
+    cached: bool,
+    repaired: bool,
+    malformed: bool,
+    skipped_for_budget: bool,
+    requests: usize,
+    input_tokens: u64,
+    output_tokens: u64,
+}
+
+struct Shared<'a> {
+    job: &'a Job<'a>,
+    tokens_used: AtomicU64,
+    stop: AtomicBool,
+    tally: Mutex<Progress>,
+}
+
+fn run_batch(shared: &Shared<'_>, batch: &Batch) -> Result<BatchResult, CallError> {
+    let job = shared.job;
+    if let Some(hit) = job.cache.get(&batch.key)
+        && let Ok(answer) = parse_answer(&hit.content)
+    {
+        return Ok(BatchResult {
+            answer: Some(answer),
+            cached: true,
+            ..BatchResult::default()
+        });
+    }
+    let estimate = super::estimate_tokens(&batch.request.system)
+        + super::estimate_tokens(&batch.request.user)
+        + u64::from(batch.request.max_output_tokens).min(200 * batch.items.len() as u64);
+    let budget = job.config.max_tokens_per_analysis;
+    if shared.tokens_used.load(Ordering::Relaxed) + estimate > budget {
+        return Ok(BatchResult {
+            skipped_for_budget: true,
+            ..BatchResult::default()
+        });
+    }
+    let mut result = BatchResult::default();
+    let account = |reply: &Reply, result: &mut BatchResult| {
+        result.requests += 1;
+        result.input_tokens += reply.input_tokens;
+        result.output_tokens += reply.output_tokens;
+        shared
+            .tokens_used
+            .fetch_add(reply.input_tokens + reply.output_tokens, Ordering::Relaxed);
+    };
+    let reply = call(shared, &batch.request)?;
+    account(&reply, &mut result);
+    let (content, answer) = match parse_answer(&reply.content) {
+        Ok(a) => (reply.content, Some(a)),
+        Err(error) => {
+            // One repair attempt, saying what was wrong.
+            let mut repair = batch.request.clone();
+            repair.user = format!(
+                "{}\nYour previous answer could not be read ({}). Answer again with only JSON that matches the schema.",
+                batch.request.user,
+                error.chars().take(200).collect::<String>()
+            );
+            let second = call(shared, &repair)?;
+            account(&second, &mut result);
+            match parse_answer(&second.content) {
+                Ok(a) => {
+                    result.repaired = true;
+                    (second.content, Some(a))
+                }
+                Err(_) => {
+                    result.malformed = true;
+                    (String::new(), None)
+                }
+            }
+        }
+    };
+    if answer.is_some() {
+        job.cache.put(
+            &batch.key,
+            &CachedAnswer {
+                content,
+                input_tokens: result.input_tokens,
+                output_tokens: result.output_tokens,
+            },
+        );
+    }
+    result.answer = answer;
+    Ok(result)
+}
+
+fn call(shared: &Shared<'_>, request: &ModelRequest) -> Result<Reply, CallError> {
+    if shared.job.cancel.load(Ordering::Relaxed) {
+        return Err(CallError::Cancelled);
+    }
+    if shared.stop.load(Ordering::Relaxed) {
+        // Another batch failed; its error is the one reported.
+        return Err(CallError::Cancelled);
+    }
+    shared.job.endpoint.call(request)
+}
+
+/// Analyse `text` with the model, grounded on the builtin's passages.
+pub fn run(
+    job: &Job<'_>,
+    title: &str,
+    text: &str,
+    choice: GuidelineChoice,
+) -> Result<Outcome, CallError> {
+    let started = Instant::now();
+    let builtin = analysis::analyse(text, choice);
+    let batches = batches(job.config, title, &builtin);
+    let shared = Shared {
+        job,
+        tokens_used: AtomicU64::new(0),
+        stop: AtomicBool::new(false),
+        tally: Mutex::new(Progress {
+            total: batches.len(),
+            ..Progress::default()
+        }),
+    };
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<BatchResult>>> =
+        Mutex::new((0..batches.len()).map(|_| None).collect());
+    let failure: Mutex<Option<CallError>> = Mutex::new(None);
+    let workers = job.config.max_concurrency.min(batches.len()).max(1);
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    if i >= batches.len() || shared.stop.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let batch = &batches[i];
+                    let outcome = crate::panics::catch(|| run_batch(&shared, batch))
+                        .unwrap_or_else(|what| {
+                            Err(CallError::Malformed {
+                                provider: job.config.name.clone(),
+                                detail: format!("reading the answer stopped unexpectedly ({what})"),
+                            })
+                        });
+                    match outcome {
+                        Ok(r) => {
+                            if let Ok(mut t) = shared.tally.lock() {
+                                t.done += 1;
+                                t.section = batch.section.clone();
+                                t.input_tokens += r.input_tokens;
+                                t.output_tokens += r.output_tokens;
+                                t.cost = job.config.cost(t.input_tokens, t.output_tokens);
+                                t.cached += usize::from(r.cached);
+                                (job.progress)(&t);
+                            }
+                            if let Ok(mut all) = results.lock() {
+                                all[i] = Some(r);
+                            }
+                        }
+                        Err(e) => {
+                            let first = !shared.stop.swap(true, Ordering::Relaxed);
+                            if let Ok(mut f) = failure.lock()
+                                && (first || f.is_none())
+                                && !matches!(e, CallError::Cancelled if f.is_some())
+                            {
+                                f.get_or_insert(e);
+                            }
+                            break;
+                        }
+                    }
+                }
+            });
+        }
+    });
+    if job.cancel.load(Ordering::Relaxed) {
+        return Err(CallError::Cancelled);
+    }
+    if let Some(e) = failure.into_inner().ok().flatten() {
+        return Err(e);
+    }
+    let results = results.into_inner().unwrap_or_default();
+
+    let verifier = Verifier::new(text);
+    let mut accounting = Accounting {
+        provider: job.config.name.clone(),
+        kind: job.config.kind.as_str().to_owned(),
+        model: job.config.model.clone(),
+        prompt_version: PROMPT_VERSION.to_owned(),
+        destination: job.config.destination(),
+        batches: batches.len(),
+        ..Accounting::default()
+    };
+    let mut overrides: HashMap<String, ItemOverride> = HashMap::new();
+    let mut sources: BTreeMap<String, Value> = BTreeMap::new();
+    for (batch, result) in batches.iter().zip(results) {
+        let Some(result) = result else { continue };
+        accounting.items_sent += batch.items.len();
+        accounting.requests += result.requests;
+        accounting.input_tokens += result.input_tokens;
+        accounting.output_tokens += result.output_tokens;
+        accounting.cached_batches += usize::from(result.cached);
+        accounting.repaired_batches += usize::from(result.repaired);
+        accounting.malformed_batches += usize::from(result.malformed);
+        accounting.budget_skipped_batches += usize::from(result.skipped_for_budget);
+        let Some(answer) = result.answer else {
+            continue;
+        };
+        let mut answered = 0;
+        for asked in &batch.items {
+            let Some(a) = answer
+                .items
+                .iter()
+                .find(|a| item_id(&a.item) == asked.id.to_ascii_lowercase())
+            else {
+                continue;
+            };
+            answered += 1;
+            match judge(asked, a, &verifier) {
+                Ok(o) => {
+                    sources.insert(
+                        asked.reference.clone(),
+                        json!({"source": "model", "rationale": o.rationale}),
+                    );
+                    overrides.insert(asked.reference.clone(), o);
+                }
+                Err(why) => {
+                    accounting.unverified_answers += 1;
+                    sources.insert(
+                        asked.reference.clone(),
+                        json!({"source": "builtin", "rejected": why}),
+                    );
+                }
+            }
+        }
+        accounting.unanswered_items += batch.items.len() - answered;
+    }
+    accounting.model_verdicts = overrides.len();
+    accounting.cost = job.config.cost(accounting.input_tokens, accounting.output_tokens);
+
+    let merged = analysis::analyse_with(text, choice, &overrides);
+    let mut results = merged.results_json();
+    if let Some(items) = results.get_mut("items").and_then(Value::as_array_mut) {
+        for item in items {
+            let reference = format!(
+                "{} item {}",
+                item["guideline"].as_str().unwrap_or_default(),
+                item["item"].as_str().unwrap_or_default()
+            );
+            item["source"] = sources
+                .get(&reference)
+                .and_then(|s| s.get("source").cloned())
+                .unwrap_or_else(|| json!("builtin"));
+            if let Some(s) = sources.get(&reference) {
+                for field in ["rationale", "rejected"] {
+                    if let Some(v) = s.get(field) {
+                        item[format!("model_{field}")] = v.clone();
+                    }
+                }
+            }
+        }
+    }
+    results["provider"] = json!({
+        "accounting": accounting,
+        "latency_ms": started.elapsed().as_millis() as u64,
+    });
+    Ok(Outcome {
+        analysis: merged,
+        results,
+        accounting,
+    })
+}
+
+/// A model's answer on one item, if it can be trusted.
+fn judge(asked: &AskedItem, a: &ItemAnswer, verifier: &Verifier<'_>) -> Result<ItemOverride, &'static str> {
+    let status = status_of(&a.verdict).ok_or("the verdict is not one of the four")?;
+    let quote = a.quote.as_deref().unwrap_or("").trim();
+    let evidence = match status {
+        Status::Addressed | Status::Partial => {
+            if quote.is_empty() {
+                return Err("no quote for a reported item");
+            }
+            vec![verifier.find(quote, &[]).map_err(rejection)?]
+        }
+        // Nothing to show for a gap; a quote given must still be real.
+        Status::Missing | Status::NotApplicable => {
+            if !quote.is_empty() {
+                verifier.find(quote, &[]).map_err(rejection)?;
+            }
+            Vec::new()
+        }
+    };
+    let suggested_text = match status {
+        Status::Partial | Status::Missing => a
+            .suggested_text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .map(|t| t.chars().take(SUGGESTION_CHARS).collect()),
+        _ => None,
+    };
+    Ok(ItemOverride {
+        status,
+        evidence,
+        confidence: if status == asked.builtin {
+            asked.builtin_confidence
+        } else {
+            DISAGREEING_CONFIDENCE
+        },
+        rationale: a
+            .rationale
+            .as_deref()
+            .unwrap_or("")
+            .chars()
+            .take(SUGGESTION_CHARS)
+            .collect(),
+        suggested_text,
+    })
+}
+
+fn rejection(r: Rejection) -> &'static str {
+    match r {
+        Rejection::TooShort => "the quote is too short to locate",
+        Rejection::NotInText => "the quote is not in the text",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn item_ids_are_read_however_the_model_writes_them() {
+        for raw in ["16b", "Item 16b", "SPIRIT 2013 item 16b", "16B."] {
+            assert_eq!(item_id(&json!(raw)), "16b", "{raw}");
+        }
+        assert_eq!(item_id(&json!(5)), "5");
+    }
+
+    #[test]
+    fn a_fenced_answer_is_read() {
+        let a = parse_answer("```json\n{\"items\": []}\n```").unwrap();
+        assert!(a.items.is_empty());
+        assert!(parse_answer("{\"items\": [").is_err());
+    }
+}
