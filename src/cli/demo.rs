@@ -49,6 +49,7 @@ pub fn run(ctx: &Context, _args: Args) -> Result {
     println!("Demo store: {}\n", path.display());
     let demo_ctx = Context {
         db_flag: Some(path.clone()),
+        config_flag: None,
     };
     super::list::run(&demo_ctx, super::list::Args::default())?;
     println!();
@@ -84,11 +85,7 @@ fn analyse_new(store: &Store, ids: &[String]) -> Result<()> {
     for id in ids {
         let done = store.read(|conn| analyses::latest_completed(conn, id))?;
         if done.is_none() {
-            let request = analyze::Request {
-                protocol_id: id.clone(),
-                provider: "builtin".into(),
-                guideline: GuidelineChoice::Auto,
-            };
+            let request = analyze::Request::builtin(id, GuidelineChoice::Auto);
             analyze::run(store, &request)?;
         }
     }

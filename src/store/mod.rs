@@ -11,6 +11,7 @@ pub mod ids;
 pub mod migrate;
 pub mod pool;
 pub mod protocols;
+pub mod provider_cache;
 pub mod search;
 pub mod stats;
 pub mod suggestions;

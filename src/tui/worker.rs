@@ -86,11 +86,7 @@ fn apply(store: &Store, protocol_id: &str, allow_placeholders: bool) -> Result<S
 pub fn perform(store: &Store, job: Job) -> Event {
     match job {
         Job::Analyse(protocol_id) => {
-            let request = Request {
-                protocol_id: protocol_id.clone(),
-                provider: "builtin".into(),
-                guideline: GuidelineChoice::Auto,
-            };
+            let request = Request::builtin(&protocol_id, GuidelineChoice::Auto);
             let result = caught(|| {
                 analyze::run(store, &request)
                     .map(Box::new)
