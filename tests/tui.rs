@@ -35,11 +35,7 @@ fn sample_store() -> (tempfile::TempDir, Store) {
                 )
             })
             .unwrap();
-        let request = Request {
-            protocol_id: p.info.id.clone(),
-            provider: "builtin".into(),
-            guideline: GuidelineChoice::Auto,
-        };
+        let request = Request::builtin(&p.info.id, GuidelineChoice::Auto);
         analyze::run(&store, &request).unwrap();
     }
     (dir, store)

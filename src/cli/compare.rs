@@ -115,7 +115,11 @@ pub fn run(ctx: &Context, args: Args) -> Result {
                     return Err(Error::Usage(format!(
                         "{} has completed analyses by {} only: analyse it with another provider first (protoscribe analyze {} --provider NAME)",
                         args.id,
-                        if used.is_empty() { "no provider".to_owned() } else { used.join(", ") },
+                        if used.is_empty() {
+                            "no provider".to_owned()
+                        } else {
+                            used.join(", ")
+                        },
                         args.id
                     )));
                 }

@@ -39,7 +39,11 @@ pub fn run(ctx: &Context, args: Args) -> Result {
 
 fn place(p: &ProviderConfig) -> &'static str {
     if p.is_remote() {
-        if p.allow_remote { "remote (allowed)" } else { "remote" }
+        if p.allow_remote {
+            "remote (allowed)"
+        } else {
+            "remote"
+        }
     } else {
         "local"
     }
@@ -59,18 +63,19 @@ fn row(p: &ProviderConfig) -> Value {
 
 fn list(config: &Config, json: bool) -> Result {
     if json {
-        let mut rows = vec![json!({"name": "builtin", "kind": "builtin", "model": crate::analysis::ANALYZER_VERSION, "location": "local"})];
+        let mut rows = vec![
+            json!({"name": "builtin", "kind": "builtin", "model": crate::analysis::ANALYZER_VERSION, "location": "local"}),
+        ];
         rows.extend(config.providers.values().map(row));
         return Ok(output::print_json(&Value::from(rows))?);
     }
     let mut out = std::io::stdout().lock();
     writeln!(
         out,
-        "{} {} {} {}",
+        "{} {} {} WHERE",
         cell("NAME", 16),
         cell("KIND", 10),
-        cell("MODEL", 28),
-        "WHERE"
+        cell("MODEL", 28)
     )?;
     writeln!(
         out,

@@ -231,7 +231,14 @@ pub fn run(store: &Store, request: &Request) -> Result<Outcome, AnalyzeError> {
     let mut produced = None;
     let mut cancelled = false;
     for name in &chain {
-        match produce(store, request, name, &protocol.title, &protocol.content, started) {
+        match produce(
+            store,
+            request,
+            name,
+            &protocol.title,
+            &protocol.content,
+            started,
+        ) {
             Ok(p) => {
                 produced = Some(p);
                 break;

@@ -83,8 +83,7 @@ pub fn reply(provider: &str, response: &Value) -> Result<Reply, CallError> {
     };
     Ok(Reply {
         input_tokens: usage("input_tokens").unwrap_or_else(|| super::estimate_tokens(&content)),
-        output_tokens: usage("output_tokens")
-            .unwrap_or_else(|| super::estimate_tokens(&content)),
+        output_tokens: usage("output_tokens").unwrap_or_else(|| super::estimate_tokens(&content)),
         content,
     })
 }

@@ -133,7 +133,7 @@ impl Config {
         let raw: RawConfig = toml::from_str(text).map_err(|e| {
             let line = e
                 .span()
-                .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+                .map(|s| text.get(..s.start).unwrap_or(text).matches('\n').count() + 1);
             let message = e.message().replace('\n', " ");
             ConfigError(match line {
                 Some(n) => format!("line {n}: {message}"),
@@ -197,7 +197,11 @@ fn check(name: &str, p: RawProvider) -> Result<ProviderConfig, ConfigError> {
     let model = match (p.kind, p.model) {
         (_, Some(m)) if !m.trim().is_empty() => m,
         (Kind::Command, _) => "command".to_owned(),
-        _ => return Err(bad("needs model = \"…\" (the model's name at the endpoint)".into())),
+        _ => {
+            return Err(bad(
+                "needs model = \"…\" (the model's name at the endpoint)".into(),
+            ));
+        }
     };
     let command = p.command.unwrap_or_default();
     let base_url = match p.kind {
@@ -241,7 +245,9 @@ fn check(name: &str, p: RawProvider) -> Result<ProviderConfig, ConfigError> {
     }
     let timeout = p.timeout.unwrap_or(DEFAULT_TIMEOUT_SECS);
     if !(timeout.is_finite() && timeout > 0.0 && timeout <= 3600.0) {
-        return Err(bad("timeout is in seconds, more than 0 and at most 3600".into()));
+        return Err(bad(
+            "timeout is in seconds, more than 0 and at most 3600".into()
+        ));
     }
     let max_concurrency = p.max_concurrency.unwrap_or(DEFAULT_CONCURRENCY);
     if !(1..=32).contains(&max_concurrency) {
@@ -254,7 +260,9 @@ fn check(name: &str, p: RawProvider) -> Result<ProviderConfig, ConfigError> {
         if let Some(v) = v
             && !(v.is_finite() && v >= 0.0)
         {
-            return Err(bad(format!("{field} is a price (0 or more) per million tokens")));
+            return Err(bad(format!(
+                "{field} is a price (0 or more) per million tokens"
+            )));
         }
     }
     let retries = p.retries.unwrap_or(DEFAULT_RETRIES);
@@ -303,7 +311,11 @@ impl ProviderConfig {
             _ => format!(
                 "{} ({})",
                 super::remote::host_of(&self.base_url).unwrap_or_default(),
-                if self.is_remote() { "remote" } else { "this machine" }
+                if self.is_remote() {
+                    "remote"
+                } else {
+                    "this machine"
+                }
             ),
         }
     }
@@ -340,8 +352,9 @@ fallback = ["builtin"]
 
     #[test]
     fn an_unknown_field_names_its_line() {
-        let e = Config::parse("[providers.x]\nkind = \"openai\"\nmodel = \"m\"\napi_key = \"sk\"\n")
-            .unwrap_err();
+        let e =
+            Config::parse("[providers.x]\nkind = \"openai\"\nmodel = \"m\"\napi_key = \"sk\"\n")
+                .unwrap_err();
         assert!(e.0.starts_with("line "), "{e}");
         assert!(e.0.contains("api_key"), "{e}");
         assert!(!e.0.contains('\n'));
@@ -358,7 +371,8 @@ fallback = ["builtin"]
 
     #[test]
     fn a_hosted_endpoint_is_remote() {
-        let c = Config::parse("[providers.o]\nkind = \"openai\"\nmodel = \"gpt-4o-mini\"\n").unwrap();
+        let c =
+            Config::parse("[providers.o]\nkind = \"openai\"\nmodel = \"gpt-4o-mini\"\n").unwrap();
         assert!(c.get("o").unwrap().is_remote());
     }
 }

@@ -558,7 +558,9 @@ pub fn run(
         accounting.unanswered_items += batch.items.len() - answered;
     }
     accounting.model_verdicts = overrides.len();
-    accounting.cost = job.config.cost(accounting.input_tokens, accounting.output_tokens);
+    accounting.cost = job
+        .config
+        .cost(accounting.input_tokens, accounting.output_tokens);
 
     let merged = analysis::analyse_with(text, choice, &overrides);
     let mut results = merged.results_json();
@@ -594,7 +596,11 @@ pub fn run(
 }
 
 /// A model's answer on one item, if it can be trusted.
-fn judge(asked: &AskedItem, a: &ItemAnswer, verifier: &Verifier<'_>) -> Result<ItemOverride, &'static str> {
+fn judge(
+    asked: &AskedItem,
+    a: &ItemAnswer,
+    verifier: &Verifier<'_>,
+) -> Result<ItemOverride, &'static str> {
     let status = status_of(&a.verdict).ok_or("the verdict is not one of the four")?;
     let quote = a.quote.as_deref().unwrap_or("").trim();
     let evidence = match status {

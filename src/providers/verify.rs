@@ -99,7 +99,8 @@ fn normalise_with_map(text: &str) -> (String, Vec<usize>) {
 mod tests {
     use super::*;
 
-    const TEXT: &str = "# Design\nParticipants will be randomised 1:1\nusing sealed envelopes. Fine.";
+    const TEXT: &str =
+        "# Design\nParticipants will be randomised 1:1\nusing sealed envelopes. Fine.";
 
     #[test]
     fn a_verbatim_quote_gives_its_exact_span() {

@@ -26,7 +26,12 @@ pub fn get(conn: &Connection, key: &Key<'_>) -> Result<Option<Entry>> {
         .query_row(
             "SELECT answer, input_tokens, output_tokens FROM provider_cache
              WHERE request_sha256 = ?1 AND provider = ?2 AND model = ?3 AND prompt_version = ?4",
-            params![key.request_sha256, key.provider, key.model, key.prompt_version],
+            params![
+                key.request_sha256,
+                key.provider,
+                key.model,
+                key.prompt_version
+            ],
             |r| {
                 Ok(Entry {
                     answer: r.get(0)?,
