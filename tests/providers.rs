@@ -796,3 +796,61 @@ fn a_bad_configuration_is_one_line_naming_the_file_and_line() {
     assert_eq!(n, 0);
     let _ = FIXTURES;
 }
+
+#[test]
+fn ctrl_c_during_a_model_analysis_leaves_no_analysis_behind() {
+    let server = Server::start(|_, _| Reply {
+        delay: Duration::from_secs(30),
+        ..openai_reply("{}")
+    });
+    let config = local_config(&server.url(), "").replace("timeout = 5", "timeout = 20");
+    let (s, id) = sandbox(&config);
+    let mut child = s
+        .command()
+        .arg("--config")
+        .arg(s.path("config.toml"))
+        .args(["analyze", &id, "--provider", "local"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while server.requests() == 0 && started.elapsed() < Duration::from_secs(10) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        server.requests() > 0,
+        "the analysis never called the server"
+    );
+    // SAFETY: SIGINT (what Ctrl-C sends) to our own child process.
+    unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
+    child.wait().unwrap();
+    let unfinished: i64 = query(
+        &s,
+        "SELECT count(*) FROM analyses WHERE status IN ('pending', 'running')",
+    );
+    assert_eq!(unfinished, 0);
+    let n: i64 = query(&s, "SELECT count(*) FROM analyses");
+    assert_eq!(n, 0, "an interrupted analysis is not created");
+}
+
+#[test]
+fn the_token_budget_stops_calls_and_the_builtin_verdicts_stand_for_the_rest() {
+    let server = good_openai();
+    let config = local_config(
+        &server.url(),
+        "max_concurrency = 1\nmax_tokens_per_analysis = 4000",
+    );
+    let (s, id) = sandbox(&config);
+    ok(&s, &["analyze", &id, "--provider", "local"]);
+    let (status, _, meta) = latest(&s, "local");
+    assert_eq!(status, "completed");
+    let skipped = meta["budget_skipped_batches"].as_u64().unwrap();
+    assert!(skipped > 0, "{meta}");
+    assert_eq!(
+        server.requests() as u64,
+        meta["batches"].as_u64().unwrap() - skipped
+    );
+    let spent = meta["input_tokens"].as_u64().unwrap() + meta["output_tokens"].as_u64().unwrap();
+    assert!(spent <= 4000, "{spent}");
+}
