@@ -854,3 +854,34 @@ fn the_token_budget_stops_calls_and_the_builtin_verdicts_stand_for_the_rest() {
     let spent = meta["input_tokens"].as_u64().unwrap() + meta["output_tokens"].as_u64().unwrap();
     assert!(spent <= 4000, "{spent}");
 }
+
+#[test]
+fn after_an_edit_only_the_changed_sections_are_sent_again() {
+    let server = good_openai();
+    let s = Sandbox::new();
+    s.write("config.toml", local_config(&server.url(), ""));
+    let text = std::fs::read_to_string(format!("{FIXTURES}/partial-knee-exercise.txt")).unwrap();
+    let first = s.import("v1.txt", &text);
+    ok(&s, &["analyze", &first, "--provider", "local"]);
+    let (_, _, meta) = latest(&s, "local");
+    let batches = meta["batches"].as_u64().unwrap();
+    let before = server.requests() as u64;
+    assert_eq!(before, batches);
+    // The same protocol with its harms sentence reworded: only the
+    // batches whose passages hold it are asked again.
+    let edited = text.replacen(
+        "will be recorded by the physiotherapists.",
+        "will be recorded by the physiotherapists on a standard form.",
+        1,
+    );
+    assert!(edited != text, "the fixture has the harms sentence");
+    let second = s.import("v2.txt", &edited);
+    ok(&s, &["analyze", &second, "--provider", "local"]);
+    let (_, _, meta) = latest(&s, "local");
+    let sent = server.requests() as u64 - before;
+    assert!(
+        sent >= 1 && sent < batches,
+        "{sent} of {batches} batches sent again"
+    );
+    assert_eq!(meta["cached_batches"].as_u64().unwrap(), batches - sent);
+}
