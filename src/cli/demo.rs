@@ -44,7 +44,8 @@ pub fn run(ctx: &Context, _args: Args) -> Result {
     drop(store);
     use std::io::IsTerminal;
     if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
-        return super::interface(&path);
+        // The demo stays offline: the builtin analyzer only.
+        return super::interface(&path, crate::providers::Config::default());
     }
     println!("Demo store: {}\n", path.display());
     let demo_ctx = Context {

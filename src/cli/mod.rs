@@ -246,7 +246,7 @@ fn completed_analysis(store: &Store, id: &str) -> Result<crate::store::analyses:
 
 /// Open the terminal interface on the store at `path` (created if needed:
 /// callers decide whether that is wanted).
-pub fn interface(path: &std::path::Path) -> Result {
+pub fn interface(path: &std::path::Path, providers: crate::providers::Config) -> Result {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(Error::Usage(
@@ -255,7 +255,7 @@ pub fn interface(path: &std::path::Path) -> Result {
     }
     let store = crate::store::Store::open(path)?;
     backup::schedule(path);
-    crate::tui::run(store).map_err(Error::Io)
+    crate::tui::run(store, providers).map_err(Error::Io)
 }
 
 pub fn run(cli: Cli) -> Result {
@@ -270,7 +270,7 @@ pub fn run(cli: Cli) -> Result {
         } else {
             ctx.existing_db_path()?
         };
-        return interface(&path);
+        return interface(&path, ctx.config()?);
     };
     match command {
         Command::Demo(args) => demo::run(&ctx, args),

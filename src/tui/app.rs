@@ -284,6 +284,8 @@ pub enum OnYes {
     ApplyWithPlaceholders { protocol_id: String },
     /// Close the editor without saving.
     DiscardEdit,
+    /// Send this protocol's passages to the chosen remote provider.
+    AnalyseRemote { protocol_id: String },
 }
 
 /// A question the reviewer answers with y or n; `back` is shown again on n.
@@ -378,6 +380,16 @@ pub struct App {
     /// A job running on the worker (analysis, import, apply), by what it
     /// is about.
     pub busy: Option<String>,
+    /// The providers configured (config.toml); `builtin` is always there.
+    pub providers: std::sync::Arc<crate::providers::Config>,
+    /// The provider `A` analyses with.
+    pub provider: String,
+    /// Protocols the reviewer agreed to send to a remote provider, this session.
+    pub remote_allowed: BTreeSet<String>,
+    /// The title of the protocol a running analysis is about.
+    pub analysing: Option<String>,
+    /// Set to stop the running model analysis (shared with the worker).
+    pub cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
     pub loaded: bool,
     /// Quit was asked for while writes were still waiting.
     pub quitting: bool,
@@ -410,6 +422,11 @@ impl App {
             limits: Cell::new(ScrollLimits::default()),
             status: None,
             busy: None,
+            providers: std::sync::Arc::new(crate::providers::Config::default()),
+            provider: "builtin".to_owned(),
+            remote_allowed: BTreeSet::new(),
+            analysing: None,
+            cancel: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
             loaded: false,
             quitting: false,
             quit: false,
