@@ -885,3 +885,30 @@ fn after_an_edit_only_the_changed_sections_are_sent_again() {
     );
     assert_eq!(meta["cached_batches"].as_u64().unwrap(), batches - sent);
 }
+
+#[test]
+fn eval_measures_a_model_provider_on_labelled_documents() {
+    let server = good_openai();
+    let s = Sandbox::new();
+    s.write("config.toml", local_config(&server.url(), ""));
+    let v: Value = serde_json::from_str(&ok(
+        &s,
+        &["eval", FIXTURES, "--provider", "local", "--json"],
+    ))
+    .unwrap();
+    assert_eq!(v["provider"], "local");
+    let cost = &v["provider_cost"];
+    assert_eq!(
+        cost["requests"].as_u64().unwrap() as usize,
+        server.requests()
+    );
+    assert!(cost["model_verdicts"].as_u64().unwrap() > 0);
+    assert_eq!(cost["unverified_answers"], 0);
+    assert!(
+        v["groups"][0]["guidelines"]
+            .as_array()
+            .is_some_and(|g| !g.is_empty())
+    );
+    let text = ok(&s, &["eval", FIXTURES, "--provider", "local"]);
+    assert!(text.contains("provider local:"), "{text}");
+}

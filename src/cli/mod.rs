@@ -293,6 +293,6 @@ pub fn run(cli: Cli) -> Result {
         Command::Backup(args) => backup::run_backup(&ctx, args),
         Command::Restore(args) => backup::run_restore(&ctx, args),
         Command::Db(command) => db::run(&ctx, command),
-        Command::Eval(args) => eval::run(args),
+        Command::Eval(args) => eval::run(&ctx, args),
     }
 }
