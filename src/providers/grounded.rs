@@ -327,7 +327,8 @@ fn status_of(verdict: &str) -> Option<Status> {
 /// What one batch came to.
 #[derive(Default)]
 struct BatchResult {
-    answer: Option<Answer>,
+    /// The answer's text, once it reads as the schema.
+    content: Option<String>,
     cached: bool,
     repaired: bool,
     malformed: bool,
@@ -345,19 +346,34 @@ struct Shared<'a> {
 }
 
 fn run_batch(shared: &Shared<'_>, batch: &Batch) -> Result<BatchResult, CallError> {
+    let expected_output = 200 * batch.items.len() as u64;
+    run_request(shared, &batch.request, &batch.key, expected_output, |c| {
+        parse_answer(c).map(|_| ())
+    })
+}
+
+/// One request through the cache, the budget and at most one repair:
+/// `check` says whether an answer reads as its schema.
+fn run_request(
+    shared: &Shared<'_>,
+    request: &ModelRequest,
+    key: &CacheKey,
+    expected_output: u64,
+    check: fn(&str) -> Result<(), String>,
+) -> Result<BatchResult, CallError> {
     let job = shared.job;
-    if let Some(hit) = job.cache.get(&batch.key)
-        && let Ok(answer) = parse_answer(&hit.content)
+    if let Some(hit) = job.cache.get(key)
+        && check(&hit.content).is_ok()
     {
         return Ok(BatchResult {
-            answer: Some(answer),
+            content: Some(hit.content),
             cached: true,
             ..BatchResult::default()
         });
     }
-    let estimate = super::estimate_tokens(&batch.request.system)
-        + super::estimate_tokens(&batch.request.user)
-        + u64::from(batch.request.max_output_tokens).min(200 * batch.items.len() as u64);
+    let estimate = super::estimate_tokens(&request.system)
+        + super::estimate_tokens(&request.user)
+        + u64::from(request.max_output_tokens).min(expected_output);
     let budget = job.config.max_tokens_per_analysis;
     if shared.tokens_used.load(Ordering::Relaxed) + estimate > budget {
         return Ok(BatchResult {
@@ -374,43 +390,43 @@ fn run_batch(shared: &Shared<'_>, batch: &Batch) -> Result<BatchResult, CallErro
             .tokens_used
             .fetch_add(reply.input_tokens + reply.output_tokens, Ordering::Relaxed);
     };
-    let reply = call(shared, &batch.request)?;
+    let reply = call(shared, request)?;
     account(&reply, &mut result);
-    let (content, answer) = match parse_answer(&reply.content) {
-        Ok(a) => (reply.content, Some(a)),
+    let content = match check(&reply.content) {
+        Ok(()) => Some(reply.content),
         Err(error) => {
             // One repair attempt, saying what was wrong.
-            let mut repair = batch.request.clone();
+            let mut repair = request.clone();
             repair.user = format!(
                 "{}\nYour previous answer could not be read ({}). Answer again with only JSON that matches the schema.",
-                batch.request.user,
+                request.user,
                 error.chars().take(200).collect::<String>()
             );
             let second = call(shared, &repair)?;
             account(&second, &mut result);
-            match parse_answer(&second.content) {
-                Ok(a) => {
+            match check(&second.content) {
+                Ok(()) => {
                     result.repaired = true;
-                    (second.content, Some(a))
+                    Some(second.content)
                 }
                 Err(_) => {
                     result.malformed = true;
-                    (String::new(), None)
+                    None
                 }
             }
         }
     };
-    if answer.is_some() {
+    if let Some(content) = &content {
         job.cache.put(
-            &batch.key,
+            key,
             &CachedAnswer {
-                content,
+                content: content.clone(),
                 input_tokens: result.input_tokens,
                 output_tokens: result.output_tokens,
             },
         );
     }
-    result.answer = answer;
+    result.content = content;
     Ok(result)
 }
 
@@ -525,7 +541,7 @@ pub fn run(
         accounting.repaired_batches += usize::from(result.repaired);
         accounting.malformed_batches += usize::from(result.malformed);
         accounting.budget_skipped_batches += usize::from(result.skipped_for_budget);
-        let Some(answer) = result.answer else {
+        let Some(answer) = result.content.as_deref().and_then(|c| parse_answer(c).ok()) else {
             continue;
         };
         let mut answered = 0;
