@@ -180,7 +180,25 @@ fn answer_items(prompt: &str, quote: &dyn Fn(&str) -> String) -> Value {
 }
 
 fn good(prompt: &str) -> Value {
+    if prompt.contains("\nSentences:\n") {
+        return clarity_findings(prompt, "We plan to recruit 120 participants in 2 months.");
+    }
     answer_items(prompt, &|p: &str| p.to_owned())
+}
+
+/// A clarity answer: the first sentence sent is called unclear (its first
+/// 30 characters quoted), and `invented` is an inconsistency nowhere in
+/// the text.
+fn clarity_findings(prompt: &str, invented: &str) -> Value {
+    let first = prompt
+        .lines()
+        .find_map(|l| l.strip_prefix("[1] "))
+        .unwrap_or_default();
+    let quote: String = first.chars().take(30).collect();
+    json!({"findings": [
+        {"kind": "unclear_sentence", "quote": quote, "message": "It can be read two ways.", "suggested_text": "A clearer sentence."},
+        {"kind": "inconsistent_number", "quote": invented, "message": "120 or 300?", "suggested_text": null},
+    ]})
 }
 
 fn openai_reply(content: &str) -> Reply {
@@ -316,7 +334,23 @@ fn good_answers_give_model_verdicts_whose_quotes_are_the_text_at_their_offsets()
         }
     }
     assert!(quoted >= 10, "{quoted}");
-    assert_eq!(meta["unverified_answers"], 0);
+    // The clarity finding with a real quote is kept (and its quote is the
+    // text at its offsets); the invented one is rejected.
+    let clarity = results["clarity"].as_array().unwrap();
+    assert_eq!(clarity.len(), 1, "{clarity:?}");
+    let ev = &clarity[0]["evidence"][0];
+    let at: String = text
+        [ev["start"].as_u64().unwrap() as usize..ev["end"].as_u64().unwrap() as usize]
+        .iter()
+        .collect();
+    assert_eq!(at, ev["quote"].as_str().unwrap());
+    assert_eq!(meta["clarity_findings"], 1);
+    assert_eq!(meta["unverified_answers"], 1, "the invented inconsistency");
+    let kind: String = query(
+        &s,
+        "SELECT type FROM suggestions WHERE finding_key LIKE 'clarity: unclear sentence:%'",
+    );
+    assert_eq!(kind, "style");
     // Every request asked for the answer schema and held a few bounded
     // passages per item, never the whole text.
     for r in server.seen() {
@@ -325,6 +359,11 @@ fn good_answers_give_model_verdicts_whose_quotes_are_the_text_at_their_offsets()
         assert_eq!(body["response_format"]["type"], "json_schema");
         assert_eq!(body["model"], "test-model");
         let p = prompt(&r);
+        if p.contains("\nSentences:\n") {
+            let sentences = p.lines().filter(|l| l.starts_with('[')).count();
+            assert!(sentences <= 40, "{sentences} sentences");
+            continue;
+        }
         for item in p.split("\nItem ").skip(1) {
             let passages: Vec<&str> = item.lines().filter(|l| l.starts_with('[')).collect();
             assert!(passages.len() <= 4, "{item}");
@@ -903,7 +942,8 @@ fn eval_measures_a_model_provider_on_labelled_documents() {
         server.requests()
     );
     assert!(cost["model_verdicts"].as_u64().unwrap() > 0);
-    assert_eq!(cost["unverified_answers"], 0);
+    // Only the invented inconsistency of each document's clarity answer.
+    assert_eq!(cost["unverified_answers"], 3);
     assert!(
         v["groups"][0]["guidelines"]
             .as_array()

@@ -54,6 +54,7 @@ struct RawProvider {
     retries: Option<u32>,
     max_tokens_per_analysis: Option<u64>,
     max_output_tokens: Option<u32>,
+    clarity: Option<bool>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -85,6 +86,9 @@ pub struct ProviderConfig {
     pub retries: u32,
     pub max_tokens_per_analysis: u64,
     pub max_output_tokens: u32,
+    /// Also ask for undefined terms, inconsistent numbers and unclear
+    /// sentences (one more request per analysis).
+    pub clarity: bool,
 }
 
 pub const DEFAULT_TIMEOUT_SECS: f64 = 120.0;
@@ -289,6 +293,7 @@ fn check(name: &str, p: RawProvider) -> Result<ProviderConfig, ConfigError> {
         retries,
         max_tokens_per_analysis: p.max_tokens_per_analysis.unwrap_or(DEFAULT_TOKEN_BUDGET),
         max_output_tokens,
+        clarity: p.clarity.unwrap_or(true),
     })
 }
 

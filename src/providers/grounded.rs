@@ -16,6 +16,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
+use super::clarity;
 use super::verify::{Rejection, Verifier};
 use super::{CallError, Endpoint, ModelRequest, PROMPT_VERSION, ProviderConfig, Reply};
 use crate::analysis::design::DocumentKind;
@@ -104,6 +105,8 @@ pub struct Accounting {
     pub items_sent: usize,
     /// Items whose verdict is the model's (verified).
     pub model_verdicts: usize,
+    /// Clarity and consistency findings kept (their quotes verified).
+    pub clarity_findings: usize,
 }
 
 pub struct Job<'a> {
@@ -206,32 +209,37 @@ fn batches(config: &ProviderConfig, title: &str, builtin: &Analysis) -> Vec<Batc
     for (section, items) in by_section {
         for chunk in items.chunks(BATCH_ITEMS) {
             let user = user_prompt(title, guideline.name(), &section, chunk, builtin);
-            let mut hash = Sha256::new();
-            hash.update(SYSTEM_PROMPT.as_bytes());
-            hash.update([0]);
-            hash.update(user.as_bytes());
-            hash.update([0]);
-            hash.update(schema.to_string().as_bytes());
-            let key = CacheKey {
-                request_sha256: format!("{:x}", hash.finalize()),
-                provider: config.name.clone(),
-                model: config.model.clone(),
-                prompt_version: PROMPT_VERSION.to_owned(),
+            let request = ModelRequest {
+                system: SYSTEM_PROMPT.to_owned(),
+                user,
+                schema: schema.clone(),
+                max_output_tokens: config.max_output_tokens,
             };
             out.push(Batch {
                 section: section.clone(),
                 items: chunk.to_vec(),
-                request: ModelRequest {
-                    system: SYSTEM_PROMPT.to_owned(),
-                    user,
-                    schema: schema.clone(),
-                    max_output_tokens: config.max_output_tokens,
-                },
-                key,
+                key: cache_key(config, &request),
+                request,
             });
         }
     }
     out
+}
+
+/// The sha256 of everything a request says, with who answers it and how.
+fn cache_key(config: &ProviderConfig, request: &ModelRequest) -> CacheKey {
+    let mut hash = Sha256::new();
+    hash.update(request.system.as_bytes());
+    hash.update([0]);
+    hash.update(request.user.as_bytes());
+    hash.update([0]);
+    hash.update(request.schema.to_string().as_bytes());
+    CacheKey {
+        request_sha256: format!("{:x}", hash.finalize()),
+        provider: config.name.clone(),
+        model: config.model.clone(),
+        prompt_version: PROMPT_VERSION.to_owned(),
+    }
 }
 
 fn user_prompt(
@@ -456,7 +464,7 @@ pub fn run(
         tokens_used: AtomicU64::new(0),
         stop: AtomicBool::new(false),
         tally: Mutex::new(Progress {
-            total: batches.len(),
+            total: batches.len() + usize::from(job.config.clarity),
             ..Progress::default()
         }),
     };
@@ -518,6 +526,11 @@ pub fn run(
         return Err(e);
     }
     let results = results.into_inner().unwrap_or_default();
+    let clarity = if job.config.clarity {
+        run_clarity(&shared, title, text)?
+    } else {
+        None
+    };
 
     let verifier = Verifier::new(text);
     let mut accounting = Accounting {
@@ -573,13 +586,40 @@ pub fn run(
         }
         accounting.unanswered_items += batch.items.len() - answered;
     }
+    let mut clarity_json = Vec::new();
+    let mut clarity_suggestions = Vec::new();
+    if let Some((result, found, rejected)) = clarity {
+        accounting.batches += 1;
+        accounting.requests += result.requests;
+        accounting.input_tokens += result.input_tokens;
+        accounting.output_tokens += result.output_tokens;
+        accounting.cached_batches += usize::from(result.cached);
+        accounting.repaired_batches += usize::from(result.repaired);
+        accounting.malformed_batches += usize::from(result.malformed);
+        accounting.budget_skipped_batches += usize::from(result.skipped_for_budget);
+        accounting.unverified_answers += rejected;
+        accounting.clarity_findings = found.len();
+        for f in found {
+            let start = text[..f.bytes.start].chars().count();
+            let quote = &text[f.bytes.clone()];
+            clarity_json.push(json!({
+                "kind": f.kind,
+                "message": f.message,
+                "evidence": [{"start": start, "end": start + quote.chars().count(), "quote": quote}],
+            }));
+            clarity_suggestions.push(f.suggestion);
+        }
+    }
     accounting.model_verdicts = overrides.len();
     accounting.cost = job
         .config
         .cost(accounting.input_tokens, accounting.output_tokens);
 
-    let merged = analysis::analyse_with(text, choice, &overrides);
+    let mut merged = analysis::analyse_with(text, choice, &overrides);
+    merged.suggestions.extend(clarity_suggestions);
+    analysis::suggest::distinct_keys(&mut merged.suggestions);
     let mut results = merged.results_json();
+    results["clarity"] = Value::from(clarity_json);
     if let Some(items) = results.get_mut("items").and_then(Value::as_array_mut) {
         for item in items {
             let reference = format!(
@@ -609,6 +649,37 @@ pub fn run(
         results,
         accounting,
     })
+}
+
+/// The clarity request, after the items: what it cost, the findings whose
+/// quotes are in the text, and how many were not.
+type ClarityOutcome = (BatchResult, Vec<clarity::Verified>, usize);
+
+fn run_clarity(
+    shared: &Shared<'_>,
+    title: &str,
+    text: &str,
+) -> Result<Option<ClarityOutcome>, CallError> {
+    let job = shared.job;
+    let Some(request) = clarity::request(title, text, job.config.max_output_tokens) else {
+        return Ok(None);
+    };
+    let key = cache_key(job.config, &request);
+    let result = run_request(shared, &request, &key, 1_000, clarity::check)?;
+    if let Ok(mut t) = shared.tally.lock() {
+        t.done += 1;
+        t.section = "clarity and consistency".to_owned();
+        t.input_tokens += result.input_tokens;
+        t.output_tokens += result.output_tokens;
+        t.cost = job.config.cost(t.input_tokens, t.output_tokens);
+        t.cached += usize::from(result.cached);
+        (job.progress)(&t);
+    }
+    let (found, rejected) = match result.content.as_deref() {
+        Some(c) => clarity::verify(c, text),
+        None => (Vec::new(), 0),
+    };
+    Ok(Some((result, found, rejected)))
 }
 
 /// A model's answer on one item, if it can be trusted.

@@ -6,6 +6,7 @@
 //! cache and a progress callback.
 
 pub mod anthropic;
+pub mod clarity;
 pub mod command;
 pub mod config;
 pub mod grounded;
