@@ -2,6 +2,7 @@
 """A stand-in OpenAI Chat Completions server on 127.0.0.1 for measuring
 ProtoScribe's model providers without a model: it answers every item
 'addressed' with its first passage quoted (or 'missing' when it has none),
+finds nothing unclear,
 and reports tokens as a tokenizer would roughly count them (4 characters a
 token). Usage: fake_openai_server.py PORT [DELAY_SECONDS]"""
 
@@ -14,6 +15,9 @@ DELAY = float(sys.argv[2]) if len(sys.argv) > 2 else 0.0
 
 
 def answer(prompt):
+    if "\nSentences:\n" in prompt:
+        # The clarity request: nothing found.
+        return {"findings": []}
     items, current = [], None
     for line in prompt.splitlines():
         if line.startswith("Item "):

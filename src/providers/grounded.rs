@@ -472,48 +472,62 @@ pub fn run(
     let results: Mutex<Vec<Option<BatchResult>>> =
         Mutex::new((0..batches.len()).map(|_| None).collect());
     let failure: Mutex<Option<CallError>> = Mutex::new(None);
-    let workers = job.config.max_concurrency.min(batches.len()).max(1);
+    // The clarity request goes first, beside the item batches, so that it
+    // does not add a round of its own to the wall time.
+    let offset = usize::from(job.config.clarity);
+    let tasks = batches.len() + offset;
+    let clarity_slot: Mutex<Option<ClarityOutcome>> = Mutex::new(None);
+    let workers = job.config.max_concurrency.min(tasks).max(1);
     std::thread::scope(|scope| {
         for _ in 0..workers {
             scope.spawn(|| {
                 loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    if i >= batches.len() || shared.stop.load(Ordering::Relaxed) {
+                    let t = next.fetch_add(1, Ordering::Relaxed);
+                    if t >= tasks || shared.stop.load(Ordering::Relaxed) {
                         break;
                     }
-                    let batch = &batches[i];
-                    let outcome = crate::panics::catch(|| run_batch(&shared, batch))
-                        .unwrap_or_else(|what| {
-                            Err(CallError::Malformed {
-                                provider: job.config.name.clone(),
-                                detail: format!("reading the answer stopped unexpectedly ({what})"),
+                    let caught = |what: String| CallError::Malformed {
+                        provider: job.config.name.clone(),
+                        detail: format!("reading the answer stopped unexpectedly ({what})"),
+                    };
+                    let outcome = if t < offset {
+                        crate::panics::catch(|| run_clarity(&shared, title, text))
+                            .unwrap_or_else(|what| Err(caught(what)))
+                            .map(|c| {
+                                if let Ok(mut slot) = clarity_slot.lock() {
+                                    *slot = c;
+                                }
                             })
-                        });
-                    match outcome {
-                        Ok(r) => {
-                            if let Ok(mut t) = shared.tally.lock() {
-                                t.done += 1;
-                                t.section = batch.section.clone();
-                                t.input_tokens += r.input_tokens;
-                                t.output_tokens += r.output_tokens;
-                                t.cost = job.config.cost(t.input_tokens, t.output_tokens);
-                                t.cached += usize::from(r.cached);
-                                (job.progress)(&t);
-                            }
-                            if let Ok(mut all) = results.lock() {
-                                all[i] = Some(r);
-                            }
+                    } else {
+                        let i = t - offset;
+                        let batch = &batches[i];
+                        crate::panics::catch(|| run_batch(&shared, batch))
+                            .unwrap_or_else(|what| Err(caught(what)))
+                            .map(|r| {
+                                if let Ok(mut tally) = shared.tally.lock() {
+                                    tally.done += 1;
+                                    tally.section = batch.section.clone();
+                                    tally.input_tokens += r.input_tokens;
+                                    tally.output_tokens += r.output_tokens;
+                                    tally.cost =
+                                        job.config.cost(tally.input_tokens, tally.output_tokens);
+                                    tally.cached += usize::from(r.cached);
+                                    (job.progress)(&tally);
+                                }
+                                if let Ok(mut all) = results.lock() {
+                                    all[i] = Some(r);
+                                }
+                            })
+                    };
+                    if let Err(e) = outcome {
+                        let first = !shared.stop.swap(true, Ordering::Relaxed);
+                        if let Ok(mut f) = failure.lock()
+                            && (first || f.is_none())
+                            && !matches!(e, CallError::Cancelled if f.is_some())
+                        {
+                            f.get_or_insert(e);
                         }
-                        Err(e) => {
-                            let first = !shared.stop.swap(true, Ordering::Relaxed);
-                            if let Ok(mut f) = failure.lock()
-                                && (first || f.is_none())
-                                && !matches!(e, CallError::Cancelled if f.is_some())
-                            {
-                                f.get_or_insert(e);
-                            }
-                            break;
-                        }
+                        break;
                     }
                 }
             });
@@ -526,11 +540,7 @@ pub fn run(
         return Err(e);
     }
     let results = results.into_inner().unwrap_or_default();
-    let clarity = if job.config.clarity {
-        run_clarity(&shared, title, text)?
-    } else {
-        None
-    };
+    let clarity = clarity_slot.into_inner().ok().flatten();
 
     let verifier = Verifier::new(text);
     let mut accounting = Accounting {
