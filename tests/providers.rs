@@ -131,6 +131,47 @@ fn serve(stream: TcpStream, seen: &Mutex<Vec<Seen>>, count: &AtomicUsize, handle
     let _ = out.write_all(reply.body.as_bytes());
 }
 
+/// An HTTP proxy on 127.0.0.1 that accepts CONNECT and then answers the
+/// tunnelled requests itself with `handler` (standing in for the far end);
+/// the CONNECT targets are kept.
+fn start_proxy(
+    handler: impl Fn(usize, &Seen) -> Reply + Send + Sync + 'static,
+) -> (Server, Arc<Mutex<Vec<String>>>) {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let count = Arc::new(AtomicUsize::new(0));
+    let targets = Arc::new(Mutex::new(Vec::new()));
+    let handler: Arc<Handler> = Arc::new(handler);
+    let (s, c, t) = (seen.clone(), count.clone(), targets.clone());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let (s, c, h, t) = (s.clone(), c.clone(), handler.clone(), t.clone());
+            std::thread::spawn(move || {
+                // Read the CONNECT head byte by byte: nothing after it may
+                // be taken from the tunnel.
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && stream.read_exact(&mut byte).is_ok() {
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head).into_owned();
+                t.lock()
+                    .unwrap()
+                    .push(head.lines().next().unwrap_or("").to_owned());
+                if stream
+                    .write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    .is_ok()
+                {
+                    serve(stream, &s, &c, h.as_ref());
+                }
+            });
+        }
+    });
+    (Server { port, seen, count }, targets)
+}
+
 /// The user prompt of a request, whichever protocol it came by.
 fn prompt(request: &Seen) -> String {
     let body: Value = serde_json::from_str(&request.body).unwrap_or(Value::Null);
@@ -955,4 +996,56 @@ fn eval_measures_a_model_provider_on_labelled_documents() {
     );
     let text = ok(&s, &["eval", FIXTURES, "--provider", "local"]);
     assert!(text.contains("provider local:"), "{text}");
+}
+
+#[test]
+fn a_remote_provider_goes_through_the_proxy_and_a_local_one_never_does() {
+    let (proxy, targets) = start_proxy(|_, r| openai_reply(&good(&prompt(r)).to_string()));
+    // The far end is unreachable except through the proxy.
+    let config = "[providers.hosted]\nkind = \"openai\"\nmodel = \"m\"\nbase_url = \"http://10.255.255.1:9/v1\"\nallow_remote = true\ntimeout = 5\nretries = 0\n";
+    let (s, id) = sandbox(config);
+    let mut cmd = s.command();
+    cmd.arg("--config")
+        .arg(s.path("config.toml"))
+        .args(["analyze", &id, "--provider", "hosted"])
+        .env("HTTPS_PROXY", proxy.url())
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy");
+    let out = cmd.output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(proxy.requests() > 0);
+    assert!(
+        targets
+            .lock()
+            .unwrap()
+            .iter()
+            .all(|t| t.starts_with("CONNECT 10.255.255.1:9 ")),
+        "{:?}",
+        targets.lock().unwrap()
+    );
+    let where_: String = query(
+        &s,
+        "SELECT json_extract(provider_metadata, '$.destination') FROM analyses",
+    );
+    assert_eq!(where_, "10.255.255.1 (remote)");
+
+    // A local provider is reached directly even with a proxy set.
+    let server = good_openai();
+    let (s, id) = sandbox(&local_config(&server.url(), ""));
+    let before = proxy.requests();
+    let mut cmd = s.command();
+    cmd.arg("--config")
+        .arg(s.path("config.toml"))
+        .args(["analyze", &id, "--provider", "local"])
+        .env("HTTPS_PROXY", proxy.url())
+        .env("HTTP_PROXY", proxy.url())
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy");
+    assert!(cmd.output().unwrap().status.success());
+    assert_eq!(proxy.requests(), before, "local text went to the proxy");
+    assert!(server.requests() > 0);
 }

@@ -1,6 +1,7 @@
 //! JSON over HTTP with a blocking client (ureq, TLS through rustls): one
 //! agent per provider with its timeout, the proxy from `HTTPS_PROXY` /
-//! `NO_PROXY`, extra root certificates from `SSL_CERT_FILE`, and retries
+//! `NO_PROXY` for remote providers (never for one on this machine), root
+//! certificates from `SSL_CERT_FILE` when set, and retries
 //! with exponential backoff and jitter on 429, 5xx and lost connections,
 //! honouring `Retry-After` (capped).
 
@@ -34,11 +35,19 @@ pub type Header<'a> = (&'a str, &'a str);
 
 impl Http {
     pub fn new(config: &ProviderConfig, cancel: Arc<AtomicBool>) -> Http {
+        // A provider on this machine is reached directly: a proxy from the
+        // environment (often a site's outbound proxy) would carry the
+        // protocol off the machine, and could not reach our loopback anyway.
+        let proxy = if config.is_remote() {
+            ureq::Proxy::try_from_env()
+        } else {
+            None
+        };
         let mut builder = ureq::Agent::config_builder()
             .timeout_global(Some(config.timeout))
             .http_status_as_error(false)
             .user_agent(concat!("protoscribe/", env!("CARGO_PKG_VERSION")))
-            .proxy(ureq::Proxy::try_from_env());
+            .proxy(proxy);
         if let Some(tls) = tls_config() {
             builder = builder.tls_config(tls);
         }
