@@ -12,6 +12,7 @@ pub mod config;
 pub mod grounded;
 pub mod http;
 pub mod openai;
+pub mod prompt;
 pub mod remote;
 pub mod verify;
 
