@@ -1181,3 +1181,54 @@ fn esc_cancels_a_running_model_analysis_which_is_recorded_failed_cancelled() {
         .unwrap();
     assert_eq!(failed, 1);
 }
+
+#[test]
+fn the_scores_pane_shows_agreement_with_the_other_provider() {
+    let (dir, store) = sample_store();
+    let mut app = app(&store);
+    let script = dir.path().join("model.py");
+    std::fs::write(
+        &script,
+        r#"import json, sys
+request = json.load(sys.stdin)
+items = []
+current = None
+for line in request["user"].splitlines():
+    if line.startswith("Item "):
+        current = {"item": line[5:].split(":")[0], "verdict": "missing", "quote": "", "rationale": "", "suggested_text": None}
+        items.append(current)
+    elif line.startswith("[1] ") and current is not None:
+        current.update(verdict="addressed", quote=line[4:])
+print(json.dumps({"items": items} if "Sentences:" not in request["user"] else {"findings": []}))
+"#,
+    )
+    .unwrap();
+    with_providers(
+        &mut app,
+        &format!(
+            "[providers.script]\nkind = \"command\"\ncommand = [\"python3\", \"{}\"]\n",
+            script.display()
+        ),
+    );
+    act(&mut app, Action::CycleProvider);
+    let Some(Effect::Analyse(job)) = act(&mut app, Action::Analyse) else {
+        panic!("no analysis started")
+    };
+    let setup = worker::Setup {
+        providers: app.providers.clone(),
+        cancel: app.cancel.clone(),
+        events: None,
+    };
+    update::update(
+        &mut app,
+        worker::perform_with(&store, Job::Analyse(job), &setup),
+    );
+    let view = app.view.as_ref().unwrap();
+    assert_eq!(view.analysis.provider, "script");
+    let (other, agreement) = view.agreement.as_ref().unwrap();
+    assert_eq!(other, "builtin");
+    assert_eq!(agreement.items, 88);
+    let text = screen(&app, 160, 48);
+    assert!(text.contains("vs builtin: "), "{text}");
+    assert!(text.contains("agree, κ "), "{text}");
+}

@@ -2,6 +2,7 @@
 //! no terminal. `analyse` runs the builtin checks; `provider` puts them
 //! (and any other provider) behind one interface.
 
+pub mod agreement;
 pub mod checklist;
 pub mod cues;
 pub mod design;

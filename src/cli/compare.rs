@@ -2,13 +2,13 @@
 //! analyses of two providers disagree, item by item, with the agreement
 //! rate and Cohen's kappa over the four verdicts.
 
-use std::collections::BTreeMap;
 use std::io::Write;
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::output::{self, cell, clean};
 use super::{Context, Error, Result};
+use crate::analysis::agreement;
 use crate::store::analyses::{self, Analysis};
 
 #[derive(Debug, clap::Args)]
@@ -22,83 +22,6 @@ pub struct Args {
     /// Print as JSON.
     #[arg(long)]
     json: bool,
-}
-
-pub const VERDICTS: [&str; 4] = ["addressed", "partial", "missing", "not_applicable"];
-
-/// Agreement between two raters over the same items.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Agreement {
-    pub items: usize,
-    pub agreed: usize,
-    pub rate: f64,
-    /// `None` when it is undefined (no items).
-    pub kappa: Option<f64>,
-}
-
-/// Cohen's kappa over paired verdicts: (observed − expected agreement) /
-/// (1 − expected), with expected from each rater's own verdict shares.
-pub fn agreement(pairs: &[(&str, &str)]) -> Agreement {
-    let n = pairs.len();
-    let agreed = pairs.iter().filter(|(a, b)| a == b).count();
-    if n == 0 {
-        return Agreement {
-            items: 0,
-            agreed: 0,
-            rate: 0.0,
-            kappa: None,
-        };
-    }
-    let po = agreed as f64 / n as f64;
-    let share = |first: bool, v: &str| {
-        pairs
-            .iter()
-            .filter(|p| if first { p.0 == v } else { p.1 == v })
-            .count() as f64
-            / n as f64
-    };
-    let pe: f64 = VERDICTS
-        .iter()
-        .map(|v| share(true, v) * share(false, v))
-        .sum();
-    let kappa = if (1.0 - pe).abs() < 1e-12 {
-        // Both raters gave one and the same verdict throughout.
-        Some(1.0)
-    } else {
-        Some((po - pe) / (1.0 - pe))
-    };
-    Agreement {
-        items: n,
-        agreed,
-        rate: po,
-        kappa,
-    }
-}
-
-/// (reference, title, status) per item of an analysis's results.
-fn verdicts(a: &Analysis) -> BTreeMap<String, (String, String, usize)> {
-    let mut out = BTreeMap::new();
-    let items = a
-        .results
-        .as_ref()
-        .and_then(|r| r.get("items"))
-        .and_then(Value::as_array);
-    for (order, item) in items.into_iter().flatten().enumerate() {
-        let reference = format!(
-            "{} item {}",
-            item["guideline"].as_str().unwrap_or_default(),
-            item["item"].as_str().unwrap_or_default()
-        );
-        out.insert(
-            reference,
-            (
-                item["title"].as_str().unwrap_or_default().to_owned(),
-                item["status"].as_str().unwrap_or_default().to_owned(),
-                order,
-            ),
-        );
-    }
-    out
 }
 
 pub fn run(ctx: &Context, args: Args) -> Result {
@@ -145,18 +68,8 @@ pub fn run(ctx: &Context, args: Args) -> Result {
             })
     };
     let (first, second) = (latest(&a)?, latest(&b)?);
-    let (va, vb) = (verdicts(&first), verdicts(&second));
-    let mut rows: Vec<(usize, &String, &str, &str, &str)> = va
-        .iter()
-        .filter_map(|(reference, (title, sa, order))| {
-            vb.get(reference)
-                .map(|(_, sb, _)| (*order, reference, title.as_str(), sa.as_str(), sb.as_str()))
-        })
-        .collect();
-    rows.sort_by_key(|r| r.0);
-    let pairs: Vec<(&str, &str)> = rows.iter().map(|r| (r.3, r.4)).collect();
-    let agree = agreement(&pairs);
-    let disagreements: Vec<_> = rows.iter().filter(|r| r.3 != r.4).collect();
+    let (agree, disagreements) =
+        agreement::compare(first.results.as_ref(), second.results.as_ref());
     if args.json {
         let value = json!({
             "protocol_id": args.id,
@@ -166,11 +79,11 @@ pub fn run(ctx: &Context, args: Args) -> Result {
             "agreed": agree.agreed,
             "agreement_rate": (agree.rate * 10_000.0).round() / 10_000.0,
             "kappa": agree.kappa.map(|k| (k * 10_000.0).round() / 10_000.0),
-            "disagreements": disagreements.iter().map(|r| json!({
-                "item": r.1,
-                "title": r.2,
-                a.clone(): r.3,
-                b.clone(): r.4,
+            "disagreements": disagreements.iter().map(|d| json!({
+                "item": d.reference,
+                "title": d.title,
+                a.clone(): d.first,
+                b.clone(): d.second,
             })).collect::<Vec<_>>(),
         });
         return Ok(output::print_json(&value)?);
@@ -206,36 +119,16 @@ pub fn run(ctx: &Context, args: Args) -> Result {
             cell(&a, 15),
             cell(&b, 15)
         )?;
-        for r in disagreements {
+        for d in &disagreements {
             writeln!(
                 out,
                 "{} {} {} {}",
-                cell(r.1, 26),
-                cell(r.2, 30),
-                cell(r.3, 15),
-                cell(r.4, 15)
+                cell(&d.reference, 26),
+                cell(&d.title, 30),
+                cell(&d.first, 15),
+                cell(&d.second, 15)
             )?;
         }
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn kappa_of_perfect_and_chance_agreement() {
-        let same = [("addressed", "addressed"), ("missing", "missing")];
-        assert_eq!(agreement(&same).kappa, Some(1.0));
-        // Textbook case: 2x2 with 20/5/10/15 → po 0.7, pe 0.5, kappa 0.4.
-        let mut pairs = Vec::new();
-        pairs.extend(std::iter::repeat_n(("addressed", "addressed"), 20));
-        pairs.extend(std::iter::repeat_n(("addressed", "missing"), 5));
-        pairs.extend(std::iter::repeat_n(("missing", "addressed"), 10));
-        pairs.extend(std::iter::repeat_n(("missing", "missing"), 15));
-        let a = agreement(&pairs);
-        assert!((a.rate - 0.7).abs() < 1e-9);
-        assert!((a.kappa.unwrap() - 0.4).abs() < 1e-9);
-    }
 }

@@ -148,6 +148,9 @@ pub struct AnalysisView {
     pub progress: ReviewProgress,
     /// How its suggestions relate to the analyses before it.
     pub lineage: Lineage,
+    /// Its agreement with the latest analysis by the most recently used
+    /// other provider, if there is one.
+    pub agreement: Option<(String, crate::analysis::agreement::Agreement)>,
 }
 
 /// Where the Scores pane's cursor is: on a guideline section, or inside
@@ -595,6 +598,19 @@ impl App {
             let history = analyses::history(conn, &id, 20)?;
             let sections = section_tallies(analysis.results.as_ref());
             let lineage = suggestions::lineage(conn, &analysis.id)?;
+            let other = analyses::providers_of(conn, &id)?
+                .into_iter()
+                .find(|p| *p != analysis.provider);
+            let agreement = match other {
+                Some(provider) => analyses::latest_completed_by(conn, &id, &provider)?.map(|o| {
+                    let (agree, _) = crate::analysis::agreement::compare(
+                        analysis.results.as_ref(),
+                        o.results.as_ref(),
+                    );
+                    (provider, agree)
+                }),
+                None => None,
+            };
             // Progress moves with every decision, so fetch_queue (which
             // always follows) reads it.
             Ok(Some(AnalysisView {
@@ -603,6 +619,7 @@ impl App {
                 sections,
                 progress: ReviewProgress::default(),
                 lineage,
+                agreement,
             }))
         })?;
         Ok(())
