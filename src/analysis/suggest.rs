@@ -107,6 +107,13 @@ pub fn from_verdict(v: &Verdict, doc: &Document<'_>, facts: &Facts) -> Option<Su
                     lower_first(&item.asks),
                     section_for(v, doc)
                 ),
+                // A reader other than the rules (a model provider) may
+                // judge it partial where every requirement's words are there.
+                None if v.unmet.is_empty() => format!(
+                    "{} ({}) is addressed only in part{quote}.",
+                    item.topic,
+                    item.reference()
+                ),
                 None => format!(
                     "{} ({}) is addressed only in part{quote}: it does not state {}.",
                     item.topic,
