@@ -16,7 +16,7 @@ pub struct ConfigError(pub String);
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
-    /// Chat Completions: OpenAI, Azure OpenAI, Ollama, vLLM, llama.cpp.
+    /// Chat Completions: OpenAI, Ollama, vLLM, llama.cpp (a bearer key).
     Openai,
     /// The Anthropic Messages API.
     Anthropic,

@@ -1,4 +1,4 @@
-//! The Chat Completions protocol (OpenAI, Azure OpenAI, Ollama, vLLM,
+//! The Chat Completions protocol (OpenAI, Ollama, vLLM,
 //! llama.cpp's server): `POST {base_url}/chat/completions` with the answer
 //! schema as `response_format` `json_schema`.
 
