@@ -124,9 +124,7 @@ impl Http {
             .headers()
             .get("retry-after")
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<f64>().ok())
-            .filter(|s| s.is_finite() && *s >= 0.0)
-            .map(Duration::from_secs_f64);
+            .and_then(|v| retry_after(v, chrono::Utc::now()));
         let text = response
             .body_mut()
             .with_config()
@@ -213,6 +211,20 @@ impl Http {
     }
 }
 
+/// A `Retry-After` value: seconds, or an HTTP date (the wait until then).
+pub fn retry_after(value: &str, now: chrono::DateTime<chrono::Utc>) -> Option<Duration> {
+    let value = value.trim();
+    if let Ok(seconds) = value.parse::<f64>() {
+        return (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds));
+    }
+    let when = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    Some(
+        (when.with_timezone(&chrono::Utc) - now)
+            .to_std()
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
 /// The wait before attempt `attempt + 1`: doubling from `BACKOFF_BASE`,
 /// capped, with up to half of it again at random so that many clients do
 /// not retry in step.
@@ -252,6 +264,24 @@ fn tls_config() -> Option<ureq::tls::TlsConfig> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-12-02T10:00:00Z")
+            .map(|d| d.with_timezone(&chrono::Utc))
+            .unwrap_or_default();
+        assert_eq!(retry_after("1", now), Some(Duration::from_secs(1)));
+        assert_eq!(
+            retry_after("Wed, 02 Dec 2026 10:00:05 GMT", now),
+            Some(Duration::from_secs(5))
+        );
+        assert_eq!(
+            retry_after("Wed, 02 Dec 2026 09:00:00 GMT", now),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(retry_after("soon", now), None);
+        assert_eq!(retry_after("-3", now), None);
+    }
 
     #[test]
     fn backoff_doubles_with_jitter_and_is_capped() {
