@@ -16,6 +16,7 @@ pub mod ingest;
 pub mod jobs;
 pub mod panics;
 pub mod paths;
+pub mod providers;
 pub mod revise;
 pub mod samples;
 pub mod sanitize;

@@ -7,7 +7,7 @@ use protoscribe::samples::SAMPLES;
 use protoscribe::store::protocols::{self, NewProtocol};
 use protoscribe::store::suggestions::{Expect, Suggestion, Verb};
 use protoscribe::store::{ProtocolStatus, Store, SuggestionStatus};
-use protoscribe::tui::action::{Action, Event};
+use protoscribe::tui::action::{Action, AnalyseJob, Event};
 use protoscribe::tui::app::{App, Mode, Pane};
 use protoscribe::tui::theme::Theme;
 use protoscribe::tui::update::{self, Effect};
@@ -30,11 +30,7 @@ fn sample_store() -> (tempfile::TempDir, Store) {
                 ..NewProtocol::default()
             })
             .unwrap();
-        let request = Request {
-            protocol_id: p.info.id.clone(),
-            provider: "builtin".into(),
-            guideline: GuidelineChoice::Auto,
-        };
+        let request = Request::builtin(&p.info.id, GuidelineChoice::Auto);
         analyze::run(&store, &request).unwrap();
     }
     (dir, store)
@@ -370,7 +366,10 @@ fn analyse_asks_the_worker_and_refuses_a_second_at_once() {
     let (_dir, store) = sample_store();
     let mut app = app(&store);
     let id = app.selected_protocol_id().unwrap();
-    assert_eq!(act(&mut app, Action::Analyse), Some(Effect::Analyse(id)));
+    assert_eq!(
+        act(&mut app, Action::Analyse),
+        Some(Effect::Analyse(AnalyseJob::builtin(&id)))
+    );
     assert_eq!(act(&mut app, Action::Analyse), None);
     assert!(
         app.status
@@ -663,8 +662,11 @@ fn analysing_again_in_the_interface_keeps_every_decision() {
     act(&mut app, Action::Reject);
     let id = app.selected_protocol_id().unwrap();
     let effect = act(&mut app, Action::Analyse);
-    assert_eq!(effect, Some(Effect::Analyse(id.clone())));
-    update::update(&mut app, worker::perform(&store, Job::Analyse(id)));
+    assert_eq!(effect, Some(Effect::Analyse(AnalyseJob::builtin(&id))));
+    update::update(
+        &mut app,
+        worker::perform(&store, Job::Analyse(AnalyseJob::builtin(&id))),
+    );
     let status = app.status.clone().unwrap();
     assert!(
         status.text.contains("2 decisions carried over"),
@@ -1062,4 +1064,129 @@ fn any_two_versions_can_be_compared_and_wrapped_lines_keep_their_gutter() {
         pieces.iter().any(|l| l.contains("+ goes on and on")),
         "wrapped piece keeps +: {text}"
     );
+}
+
+fn with_providers(app: &mut App, config: &str) {
+    app.providers = std::sync::Arc::new(protoscribe::providers::Config::parse(config).unwrap());
+}
+
+#[test]
+fn p_chooses_the_provider_and_a_remote_one_asks_before_a_sends_anything() {
+    let (_dir, store) = sample_store();
+    let mut app = app(&store);
+    with_providers(
+        &mut app,
+        "[providers.hosted]\nkind = \"openai\"\nmodel = \"gpt-4o-mini\"\n",
+    );
+    act(&mut app, Action::CycleProvider);
+    assert_eq!(app.provider, "hosted");
+    assert!(
+        app.status
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("asks before sending")
+    );
+    let id = app.selected_protocol_id().unwrap();
+    assert_eq!(act(&mut app, Action::Analyse), None, "nothing sent yet");
+    assert!(matches!(app.mode, Mode::Confirm(_)));
+    let effect = act(&mut app, Action::Confirm);
+    assert_eq!(
+        effect,
+        Some(Effect::Analyse(AnalyseJob {
+            protocol_id: id,
+            provider: "hosted".into(),
+            allow_remote: true,
+        }))
+    );
+    act(&mut app, Action::CycleProvider);
+    assert_eq!(app.provider, "builtin", "the choice cycles back");
+}
+
+#[test]
+fn esc_cancels_a_running_model_analysis_which_is_recorded_failed_cancelled() {
+    let (_dir, store) = sample_store();
+    let mut app = app(&store);
+    with_providers(
+        &mut app,
+        "[providers.script]\nkind = \"command\"\ncommand = [\"python3\", \"-c\", \"print('{}')\"]\n",
+    );
+    act(&mut app, Action::CycleProvider);
+    let Some(Effect::Analyse(job)) = act(&mut app, Action::Analyse) else {
+        panic!("no analysis started")
+    };
+    assert_eq!(job.provider, "script");
+    act(&mut app, Action::Back);
+    assert!(app.status.as_ref().unwrap().text.contains("Cancelling"));
+    let setup = worker::Setup {
+        providers: app.providers.clone(),
+        cancel: app.cancel.clone(),
+        events: None,
+    };
+    let event = worker::perform_with(&store, Job::Analyse(job), &setup);
+    update::update(&mut app, event);
+    assert!(app.busy.is_none() && app.analysing.is_none());
+    let status = app.status.clone().unwrap();
+    assert!(status.text.contains("cancelled"), "{status:?}");
+    let failed = store
+        .read(|conn| {
+            Ok(conn.query_row(
+                "SELECT count(*) FROM analyses WHERE status = 'failed' AND error_message = 'cancelled'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )?)
+        })
+        .unwrap();
+    assert_eq!(failed, 1);
+}
+
+#[test]
+fn the_scores_pane_shows_agreement_with_the_other_provider() {
+    let (dir, store) = sample_store();
+    let mut app = app(&store);
+    let script = dir.path().join("model.py");
+    std::fs::write(
+        &script,
+        r#"import json, sys
+request = json.load(sys.stdin)
+items = []
+current = None
+for line in request["user"].splitlines():
+    if line.startswith("Item "):
+        current = {"item": line[5:].split(":")[0], "verdict": "missing", "quote": "", "rationale": "", "suggested_text": None}
+        items.append(current)
+    elif line.startswith("[1] ") and current is not None:
+        current.update(verdict="addressed", quote=line[4:])
+print(json.dumps({"items": items} if "Sentences:" not in request["user"] else {"findings": []}))
+"#,
+    )
+    .unwrap();
+    with_providers(
+        &mut app,
+        &format!(
+            "[providers.script]\nkind = \"command\"\ncommand = [\"python3\", \"{}\"]\n",
+            script.display()
+        ),
+    );
+    act(&mut app, Action::CycleProvider);
+    let Some(Effect::Analyse(job)) = act(&mut app, Action::Analyse) else {
+        panic!("no analysis started")
+    };
+    let setup = worker::Setup {
+        providers: app.providers.clone(),
+        cancel: app.cancel.clone(),
+        events: None,
+    };
+    update::update(
+        &mut app,
+        worker::perform_with(&store, Job::Analyse(job), &setup),
+    );
+    let view = app.view.as_ref().unwrap();
+    assert_eq!(view.analysis.provider, "script");
+    let (other, agreement) = view.agreement.as_ref().unwrap();
+    assert_eq!(other, "builtin");
+    assert_eq!(agreement.items, 88);
+    let text = screen(&app, 160, 48);
+    assert!(text.contains("vs builtin: "), "{text}");
+    assert!(text.contains("agree, κ "), "{text}");
 }

@@ -64,7 +64,14 @@ pub struct Verdict {
     pub not_applicable: Option<&'static str>,
     /// The other document the text defers the item to, and where it says so.
     pub deferral: Option<(&'static str, Range<usize>)>,
+    /// The sentences the rules would read for this item, best first, at
+    /// most `MAX_CANDIDATES` whatever the verdict: what a model provider is
+    /// shown instead of the whole text.
+    pub candidates: Vec<Range<usize>>,
 }
+
+/// How many candidate sentences an item keeps for a model provider.
+pub const MAX_CANDIDATES: usize = 4;
 
 /// A passage and what it shows.
 struct Window {
@@ -378,6 +385,8 @@ pub struct Observation {
     pub met: Vec<bool>,
     pub design_na: Option<&'static str>,
     evidence: Vec<Range<usize>>,
+    /// The focus sentences of the best passages, best first.
+    passages: Vec<Range<usize>>,
     heading: Option<String>,
     empty_heading: Option<Range<usize>>,
     deferral: Option<(&'static str, Range<usize>)>,
@@ -632,7 +641,13 @@ pub fn observe(item: &'static Item, ctx: &Context<'_, '_>) -> Observation {
     if evidence.is_empty() {
         evidence.extend(ranked.first().map(|w| w.focus.clone()));
     }
+    let passages = ranked
+        .iter()
+        .take(MAX_CANDIDATES)
+        .map(|w| w.focus.clone())
+        .collect();
     Observation {
+        passages,
         item,
         features: f.list,
         names,
@@ -743,6 +758,7 @@ pub fn verdict(mut obs: Observation, p: f64, weight: impl Fn(u64) -> f64) -> Ver
     }
     let status = status(&obs, p);
     let reported = matches!(status, Status::Addressed | Status::Partial);
+    let candidates = candidates(&obs, &weight);
     let unmet: Vec<&'static str> = item
         .groups
         .iter()
@@ -767,7 +783,36 @@ pub fn verdict(mut obs: Observation, p: f64, weight: impl Fn(u64) -> f64) -> Ver
             .then_some(obs.design_na)
             .flatten(),
         deferral: if reported { obs.deferral } else { None },
+        candidates,
     }
+}
+
+/// The sentences worth showing a reader who must judge the item: the
+/// evidence, then the best passages' focus sentences, then the sentences
+/// holding the item's strongest words; each once, at most `MAX_CANDIDATES`.
+fn candidates(obs: &Observation, weight: &impl Fn(u64) -> f64) -> Vec<Range<usize>> {
+    let mut words: Vec<(f64, &Range<usize>)> = obs
+        .vocabulary
+        .iter()
+        .map(|(name, sentence)| (weight(*name), sentence))
+        .filter(|(w, _)| *w > 0.0)
+        .collect();
+    words.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.start.cmp(&b.1.start)));
+    let mut out: Vec<Range<usize>> = Vec::new();
+    for r in obs
+        .evidence
+        .iter()
+        .chain(&obs.passages)
+        .chain(words.iter().map(|(_, s)| *s))
+    {
+        if out.len() == MAX_CANDIDATES {
+            break;
+        }
+        if !r.is_empty() && !out.iter().any(|o| o.start < r.end && r.start < o.end) {
+            out.push(r.clone());
+        }
+    }
+    out
 }
 
 /// Reported needs both the model's word and some evidence; every

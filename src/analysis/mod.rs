@@ -2,6 +2,7 @@
 //! no terminal. `analyse` runs the builtin checks; `provider` puts them
 //! (and any other provider) behind one interface.
 
+pub mod agreement;
 pub mod checklist;
 pub mod cues;
 pub mod design;
@@ -105,11 +106,29 @@ pub struct QualityResult {
     pub evidence: Vec<Evidence>,
 }
 
+/// A verified verdict from another reader (a model provider) that takes
+/// the builtin's place for one item: scores and suggestions then follow
+/// from it exactly as they follow from the builtin's own.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ItemOverride {
+    pub status: Status,
+    /// Byte ranges of the verified quotes in the text.
+    pub evidence: Vec<std::ops::Range<usize>>,
+    pub confidence: f64,
+    /// Why the reader judged so; added to the suggestion's finding.
+    pub rationale: String,
+    /// Wording for a gap, replacing the checklist's template.
+    pub suggested_text: Option<String>,
+}
+
 /// Everything the analyzer concluded about one text.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Analysis {
     pub design: Design,
     pub items: Vec<ItemResult>,
+    /// Per item (parallel to `items`), the sentences the rules would read
+    /// for it: the bounded passages a model provider is shown.
+    pub candidates: Vec<Vec<Evidence>>,
     pub quality: Vec<QualityResult>,
     pub scores: Scores,
     pub facts: Facts,
@@ -193,6 +212,16 @@ pub fn observe(text: &str, guideline: Guideline) -> Vec<items::Observation> {
 
 /// Analyse a protocol (or trial report) text.
 pub fn analyse(text: &str, choice: GuidelineChoice) -> Analysis {
+    analyse_with(text, choice, &std::collections::HashMap::new())
+}
+
+/// Analyse a text, taking the verdicts in `overrides` (keyed by item
+/// reference, `SPIRIT 2013 item 16b`) in place of the builtin's.
+pub fn analyse_with(
+    text: &str,
+    choice: GuidelineChoice,
+    overrides: &std::collections::HashMap<String, ItemOverride>,
+) -> Analysis {
     let prepared = prepare(text, choice);
     let doc = &prepared.doc;
     let design = prepared.design;
@@ -213,6 +242,11 @@ pub fn analyse(text: &str, choice: GuidelineChoice) -> Analysis {
             v.evidence.clear();
         }
     }
+    for v in verdicts.iter_mut() {
+        if let Some(o) = overrides.get(&v.item.reference()) {
+            apply_override(v, o);
+        }
+    }
     let findings: Vec<Finding> = quality::run(doc);
     let scores = scoring::score(&verdicts, &findings, design.kind);
     let facts = facts::extract(doc, title.as_deref());
@@ -220,7 +254,18 @@ pub fn analyse(text: &str, choice: GuidelineChoice) -> Analysis {
     let mut suggestions: Vec<Suggestion> = verdicts
         .iter()
         .filter(|v| primary_or_only(v, design.kind))
-        .filter_map(|v| suggest::from_verdict(v, doc, &facts))
+        .filter_map(|v| {
+            let mut s = suggest::from_verdict(v, doc, &facts)?;
+            if let Some(o) = overrides.get(&v.item.reference()) {
+                if !o.rationale.trim().is_empty() {
+                    s.content = format!("{} Reviewer model: {}", s.content, o.rationale.trim());
+                }
+                if let Some(text) = o.suggested_text.as_ref().filter(|t| !t.trim().is_empty()) {
+                    s.suggested_text = Some(text.trim().to_owned());
+                }
+            }
+            Some(s)
+        })
         .collect();
     suggestions.extend(findings.iter().map(suggest::from_finding));
     suggest::distinct_keys(&mut suggestions);
@@ -228,6 +273,10 @@ pub fn analyse(text: &str, choice: GuidelineChoice) -> Analysis {
     Analysis {
         design,
         items: verdicts.iter().map(|v| item_result(v, doc)).collect(),
+        candidates: verdicts
+            .iter()
+            .map(|v| evidence(doc, &v.candidates))
+            .collect(),
         quality: findings
             .iter()
             .map(|f| QualityResult {
@@ -244,6 +293,27 @@ pub fn analyse(text: &str, choice: GuidelineChoice) -> Analysis {
         characters: doc.char_offset(text.len()),
         words: text.split_whitespace().count(),
         sections: doc.sections.len(),
+    }
+}
+
+fn apply_override(v: &mut Verdict, o: &ItemOverride) {
+    v.status = o.status;
+    v.confidence = (o.confidence.clamp(0.0, 1.0) * 100.0).round() / 100.0;
+    match o.status {
+        Status::Addressed | Status::Partial => v.evidence = o.evidence.clone(),
+        Status::Missing | Status::NotApplicable => {
+            v.evidence.clear();
+            v.deferral = None;
+        }
+    }
+    if o.status != Status::NotApplicable {
+        v.not_applicable = None;
+    } else if v.not_applicable.is_none() {
+        v.not_applicable = Some("judged not applicable by the model provider");
+    }
+    if o.status == Status::Addressed {
+        v.unmet.clear();
+        v.deferral = None;
     }
 }
 

@@ -1,13 +1,16 @@
 //! `protoscribe analyze ID|--all`: run a provider over stored protocols.
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
+use std::sync::Arc;
+use std::time::Instant;
 
 use serde_json::{Value, json};
 
 use super::output::{self, clean};
 use super::{Context, Error, Result};
 use crate::analysis::GuidelineChoice;
-use crate::jobs::analyze::{self, Outcome, Request};
+use crate::jobs::analyze::{self, Options, Outcome, ProgressFn, Request};
+use crate::providers::grounded::Progress;
 use crate::store::protocols::{self, ProtocolFilter};
 use crate::store::{Page, ProtocolStatus, Store, SuggestionType};
 
@@ -19,9 +22,14 @@ pub struct Args {
     /// Analyse every protocol that is ready.
     #[arg(long)]
     all: bool,
-    /// Which analyzer to use.
+    /// Which analyzer to use: builtin, or a provider configured in
+    /// config.toml (see `protoscribe providers`).
     #[arg(long, default_value = "builtin")]
     provider: String,
+    /// Allow sending the protocol's passages to a provider on another
+    /// machine even if its table lacks allow_remote = true.
+    #[arg(long)]
+    allow_remote: bool,
     /// Which guideline to judge against: auto decides from the text
     /// (SPIRIT for a protocol, CONSORT for a trial report).
     #[arg(long, default_value = "auto", value_parser = clap::builder::PossibleValuesParser::new(["auto", "spirit", "consort"]))]
@@ -33,6 +41,20 @@ pub struct Args {
 
 pub fn run(ctx: &Context, args: Args) -> Result {
     let guideline: GuidelineChoice = args.guideline.parse().map_err(Error::Usage)?;
+    let config = Arc::new(ctx.config()?);
+    if args.provider != "builtin" && config.get(&args.provider).is_none() {
+        return Err(Error::Usage(format!(
+            "unknown provider '{}': choose one of {} (see protoscribe providers)",
+            clean(&args.provider, false),
+            config.names().join(", ")
+        )));
+    }
+    let options = Options {
+        config,
+        allow_remote: args.allow_remote,
+        progress: Some(progress_printer()),
+        ..Options::default()
+    };
     let store = ctx.open_for_writing()?;
     let ids = match &args.id {
         Some(id) => vec![id.clone()],
@@ -50,6 +72,7 @@ pub fn run(ctx: &Context, args: Args) -> Result {
             protocol_id: id.clone(),
             provider: args.provider.clone(),
             guideline,
+            options: options.clone(),
         };
         match analyze::run(&store, &request) {
             Ok(outcome) if args.json => json_out.push(to_json(&outcome)),
@@ -71,6 +94,57 @@ pub fn run(ctx: &Context, args: Args) -> Result {
         output::print_json(&value)?;
     }
     if failed { Err(Error::Reported) } else { Ok(()) }
+}
+
+/// Progress of a model analysis on stderr: one line rewritten in place on
+/// a terminal (with the time left), plain lines when piped.
+fn progress_printer() -> ProgressFn {
+    let terminal = std::io::stderr().is_terminal();
+    let started = Instant::now();
+    Arc::new(move |p: &Progress| {
+        let tokens = p.input_tokens + p.output_tokens;
+        let mut err = std::io::stderr().lock();
+        if terminal {
+            let elapsed = started.elapsed().as_secs_f64();
+            let left = if p.done > 0 && p.done < p.total {
+                format!(
+                    " · about {:.0} s left",
+                    elapsed / p.done as f64 * (p.total - p.done) as f64
+                )
+            } else {
+                String::new()
+            };
+            let width = 20;
+            let filled = (p.done * width).checked_div(p.total).unwrap_or(width);
+            let _ = write!(
+                err,
+                "\r[{}{}] section {}/{} · {} tokens · ${:.4}{left}\x1b[K",
+                "#".repeat(filled),
+                " ".repeat(width - filled),
+                p.done,
+                p.total,
+                tokens,
+                p.cost
+            );
+            if p.done == p.total {
+                let _ = writeln!(err);
+            }
+        } else {
+            let _ = writeln!(
+                err,
+                "section {}/{}, {} tokens, ${:.4}{}",
+                p.done,
+                p.total,
+                tokens,
+                p.cost,
+                if p.cached > 0 {
+                    format!(", {} from cache", p.cached)
+                } else {
+                    String::new()
+                }
+            );
+        }
+    })
 }
 
 fn ready_protocols(store: &Store) -> Result<Vec<String>> {

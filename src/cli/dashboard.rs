@@ -53,6 +53,10 @@ pub fn to_json(d: &Dashboard) -> Value {
                     "avg_spirit_score": p.avg_spirit_score,
                     "total_analyses": p.total_analyses,
                     "success_rate": p.success_rate,
+                    "median_latency_ms": p.median_latency_ms,
+                    "input_tokens": p.input_tokens,
+                    "output_tokens": p.output_tokens,
+                    "cost": (p.cost * 10_000.0).round() / 10_000.0,
                 }),
             )
         })
@@ -108,14 +112,15 @@ fn print_text(d: &Dashboard) -> Result {
     for (i, p) in d.providers.iter().enumerate() {
         writeln!(
             out,
-            "{} {:<10} {:>8} completed  {:>5.1}% succeeded  overall {:>5.1}  SPIRIT {:>5.1}  CONSORT {:>5.1}",
+            "{} {:<10} {:>8} completed  {:>5.1}% succeeded  overall {:>5.1}  SPIRIT {:>5.1}  CONSORT {:>5.1}{}",
             if i == 0 { "Analyses  " } else { "          " },
             output::cell(&p.provider, 10),
             thousands(p.total_analyses),
             p.success_rate,
             p.avg_overall_score,
             p.avg_spirit_score,
-            p.avg_consort_score
+            p.avg_consort_score,
+            provider_costs(p)
         )?;
     }
     if d.score_histogram.iter().any(|&n| n > 0) {
@@ -129,6 +134,35 @@ fn print_text(d: &Dashboard) -> Result {
         writeln!(out, "\nNothing here yet: protoscribe import FILE.txt")?;
     }
     Ok(())
+}
+
+/// Latency, tokens and cost, where the provider recorded them.
+fn provider_costs(p: &crate::store::analyses::ProviderMetrics) -> String {
+    let mut parts = Vec::new();
+    if let Some(ms) = p.median_latency_ms {
+        parts.push(if ms >= 1000 {
+            format!("median {:.1} s", ms as f64 / 1000.0)
+        } else {
+            format!("median {ms} ms")
+        });
+    }
+    let tokens = p.input_tokens + p.output_tokens;
+    if tokens > 0 {
+        parts.push(format!(
+            "{} tokens ({} in, {} out)",
+            thousands(tokens),
+            thousands(p.input_tokens),
+            thousands(p.output_tokens)
+        ));
+    }
+    if p.cost > 0.0 {
+        parts.push(format!("${:.4}", p.cost));
+    }
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("  {}", parts.join(" · "))
+    }
 }
 
 fn sparkline(values: &[u64]) -> String {

@@ -43,11 +43,13 @@ pub fn run(ctx: &Context, _args: Args) -> Result {
     drop(store);
     use std::io::IsTerminal;
     if std::io::stdout().is_terminal() && std::io::stdin().is_terminal() {
-        return super::interface(&path);
+        // The demo stays offline: the builtin analyzer only.
+        return super::interface(&path, crate::providers::Config::default());
     }
     println!("Demo store: {}\n", path.display());
     let demo_ctx = Context {
         db_flag: Some(path.clone()),
+        config_flag: None,
     };
     super::list::run(&demo_ctx, super::list::Args::default())?;
     println!();
@@ -83,11 +85,7 @@ fn analyse_new(store: &Store, ids: &[String]) -> Result<()> {
     for id in ids {
         let done = store.latest_completed_analysis(id)?;
         if done.is_none() {
-            let request = analyze::Request {
-                protocol_id: id.clone(),
-                provider: "builtin".into(),
-                guideline: GuidelineChoice::Auto,
-            };
+            let request = analyze::Request::builtin(id, GuidelineChoice::Auto);
             analyze::run(store, &request)?;
         }
     }

@@ -1,5 +1,7 @@
-//! `protoscribe eval DIR...`: the builtin analyzer measured against
-//! labelled documents, item by item. Reads files only; no store is opened.
+//! `protoscribe eval DIR...`: the builtin analyzer (or a model provider,
+//! grounded on it) measured against labelled documents, item by item.
+//! Reads files only; no store is opened (so a model's answers are not
+//! cached).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -8,10 +10,12 @@ use std::path::{Path, PathBuf};
 use serde_json::{Value, json};
 
 use super::output::{self, clean};
-use super::{Error, Result};
+use super::{Context, Error, Result};
 use crate::analysis::checklist::Guideline;
 use crate::analysis::measure::{self, Figures, Judged, Label, LabelRow, Share};
 use crate::analysis::{self, GuidelineChoice, design::DocumentKind};
+use crate::providers::grounded::{self, Accounting, NoCache, Progress};
+use crate::providers::{Endpoint, ProviderConfig};
 
 /// Formats read, in this order when a name has several.
 const FORMATS: [&str; 4] = ["txt", "md", "docx", "pdf"];
@@ -43,6 +47,73 @@ pub struct Args {
     /// Print the figures as JSON.
     #[arg(long)]
     json: bool,
+    /// The provider to measure: builtin, or a configured model provider.
+    #[arg(long, default_value = "builtin")]
+    provider: String,
+    /// Allow sending passages to a provider on another machine.
+    #[arg(long)]
+    allow_remote: bool,
+}
+
+/// A model provider being measured, and what it has cost so far.
+struct Model {
+    config: ProviderConfig,
+    endpoint: Box<dyn Endpoint>,
+    spent: Accounting,
+}
+
+impl Model {
+    fn analyse(
+        &mut self,
+        name: &str,
+        text: &str,
+        choice: GuidelineChoice,
+    ) -> Result<analysis::Analysis> {
+        let cancel = std::sync::atomic::AtomicBool::new(false);
+        let noop = |_: &Progress| {};
+        let job = grounded::Job {
+            config: &self.config,
+            endpoint: self.endpoint.as_ref(),
+            cache: &NoCache,
+            progress: &noop,
+            cancel: &cancel,
+        };
+        let outcome = grounded::run(&job, name, text, choice)
+            .map_err(|e| Error::Usage(format!("{}: {e}", clean(name, false))))?;
+        let a = &outcome.accounting;
+        let s = &mut self.spent;
+        s.requests += a.requests;
+        s.input_tokens += a.input_tokens;
+        s.output_tokens += a.output_tokens;
+        s.cost += a.cost;
+        s.unverified_answers += a.unverified_answers;
+        s.model_verdicts += a.model_verdicts;
+        s.items_sent += a.items_sent;
+        Ok(outcome.analysis)
+    }
+}
+
+fn model(ctx: &Context, args: &Args) -> Result<Option<Model>> {
+    if args.provider == "builtin" {
+        return Ok(None);
+    }
+    let config = ctx.config()?;
+    let Some(p) = config.get(&args.provider) else {
+        return Err(Error::Usage(format!(
+            "unknown provider '{}': choose one of {}",
+            clean(&args.provider, false),
+            config.names().join(", ")
+        )));
+    };
+    crate::jobs::analyze::check_remote(p, args.allow_remote)?;
+    Ok(Some(Model {
+        endpoint: crate::providers::endpoint(
+            p,
+            std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
+        ),
+        config: p.clone(),
+        spent: Accounting::default(),
+    }))
 }
 
 /// One document to measure.
@@ -54,7 +125,8 @@ struct Labelled {
     split: Option<String>,
 }
 
-pub fn run(args: Args) -> Result {
+pub fn run(ctx: &Context, args: Args) -> Result {
+    let mut model = model(ctx, &args)?;
     let only = match args.guideline.as_deref() {
         Some("spirit") => Some(Guideline::Spirit),
         Some("consort") => Some(Guideline::Consort),
@@ -86,7 +158,10 @@ pub fn run(args: Args) -> Result {
             continue;
         }
         let choice = guideline_of(&labels);
-        let analysis = analysis::analyse(&read.content, choice);
+        let analysis = match model.as_mut() {
+            Some(m) => m.analyse(&doc.name, &read.content, choice)?,
+            None => analysis::analyse(&read.content, choice),
+        };
         let group = groups
             .entry(doc.split.clone().unwrap_or_else(|| "-".into()))
             .or_default();
@@ -161,6 +236,8 @@ pub fn run(args: Args) -> Result {
             .collect();
         return Ok(output::print_json(&json!({
             "analyzer": analysis::ANALYZER_VERSION,
+            "provider": args.provider,
+            "provider_cost": model.as_ref().map(|m| &m.spent),
             "groups": value,
         }))?);
     }
@@ -186,6 +263,21 @@ pub fn run(args: Args) -> Result {
         for f in figures {
             print_figures(&mut out, f)?;
         }
+    }
+    if let Some(m) = &model {
+        let s = &m.spent;
+        writeln!(
+            out,
+            "\nprovider {}: {} of {} items sent decided by the model, {} answers rejected (quote not in the text), {} requests, {} tokens in, {} out, ${:.4}",
+            clean(&m.config.name, false),
+            s.model_verdicts,
+            s.items_sent,
+            s.unverified_answers,
+            s.requests,
+            s.input_tokens,
+            s.output_tokens,
+            s.cost
+        )?;
     }
     Ok(())
 }

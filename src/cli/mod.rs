@@ -4,6 +4,7 @@
 mod analyze;
 mod backup;
 mod checklist;
+mod compare;
 mod dashboard;
 mod db;
 mod delete;
@@ -14,6 +15,7 @@ mod exports;
 mod import;
 mod list;
 pub mod output;
+mod providers;
 mod review;
 mod show;
 mod suggestions;
@@ -39,6 +41,10 @@ pub struct Cli {
     #[arg(long, global = true, value_name = "PATH")]
     pub db: Option<PathBuf>,
 
+    /// The providers' configuration (default: $XDG_CONFIG_HOME/protoscribe/config.toml).
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
     /// Without a command, the interactive interface opens on the store.
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -52,6 +58,10 @@ pub enum Command {
     Import(import::Args),
     /// Analyse protocols against SPIRIT and CONSORT; prints the scores and suggestion counts.
     Analyze(analyze::Args),
+    /// The configured analysis providers; `providers check` probes each.
+    Providers(providers::Args),
+    /// Where two providers' latest analyses of a protocol disagree, item by item, with Cohen's kappa.
+    Compare(compare::Args),
     /// The per-item checklist verdicts of a protocol's latest analysis.
     Checklist(checklist::Args),
     /// Decide on a suggestion: accept, reject, modify (with --content) or back to pending.
@@ -130,9 +140,17 @@ pub type Result<T = ()> = std::result::Result<T, Error>;
 /// Global options every command sees.
 pub struct Context {
     db_flag: Option<PathBuf>,
+    config_flag: Option<PathBuf>,
 }
 
 impl Context {
+    /// The providers' configuration: `--config`, else the default file if
+    /// there is one; a bad file is an error, never a silent default.
+    pub fn config(&self) -> Result<crate::providers::Config> {
+        crate::providers::Config::load(self.config_flag.as_deref())
+            .map_err(|e| Error::Usage(e.to_string()))
+    }
+
     /// The path given with `--db`, if any.
     pub fn db_flag(&self) -> Option<&std::path::Path> {
         self.db_flag.as_deref()
@@ -226,7 +244,7 @@ fn completed_analysis(store: &Store, id: &str) -> Result<crate::store::analyses:
 
 /// Open the terminal interface on the store at `path` (created if needed:
 /// callers decide whether that is wanted).
-pub fn interface(path: &std::path::Path) -> Result {
+pub fn interface(path: &std::path::Path, providers: crate::providers::Config) -> Result {
     use std::io::IsTerminal;
     if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
         return Err(Error::Usage(
@@ -235,11 +253,14 @@ pub fn interface(path: &std::path::Path) -> Result {
     }
     let store = crate::store::Store::open(path)?;
     backup::schedule(path);
-    crate::tui::run(store).map_err(Error::Io)
+    crate::tui::run(store, providers).map_err(Error::Io)
 }
 
 pub fn run(cli: Cli) -> Result {
-    let ctx = Context { db_flag: cli.db };
+    let ctx = Context {
+        db_flag: cli.db,
+        config_flag: cli.config,
+    };
     let Some(command) = cli.command else {
         // The default store is created on first use; a named one must exist.
         let path = if ctx.db_is_default() {
@@ -247,13 +268,15 @@ pub fn run(cli: Cli) -> Result {
         } else {
             ctx.existing_db_path()?
         };
-        return interface(&path);
+        return interface(&path, ctx.config()?);
     };
     match command {
         Command::Demo(args) => demo::run(&ctx, args),
         Command::Import(args) => import::run(&ctx, args),
         Command::Analyze(args) => analyze::run(&ctx, args),
         Command::Checklist(args) => checklist::run(&ctx, args),
+        Command::Providers(args) => providers::run(&ctx, args),
+        Command::Compare(args) => compare::run(&ctx, args),
         Command::Review(args) => review::run(&ctx, args),
         Command::Apply(args) => versions::run_apply(&ctx, args),
         Command::Export(args) => exports::run_export(&ctx, args),
@@ -268,6 +291,6 @@ pub fn run(cli: Cli) -> Result {
         Command::Backup(args) => backup::run_backup(&ctx, args),
         Command::Restore(args) => backup::run_restore(&ctx, args),
         Command::Db(command) => db::run(&ctx, command),
-        Command::Eval(args) => eval::run(args),
+        Command::Eval(args) => eval::run(&ctx, args),
     }
 }

@@ -23,6 +23,22 @@ pub struct Analysis {
     pub error_message: Option<String>,
     pub created_at: String,
     pub completed_at: Option<String>,
+    pub usage: Usage,
+}
+
+/// Who read the text and what it cost (migration 0006): empty for
+/// analyses made before it.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Usage {
+    pub model: Option<String>,
+    pub prompt_version: Option<String>,
+    pub input_tokens: Option<u64>,
+    pub output_tokens: Option<u64>,
+    pub cost: Option<f64>,
+    pub latency_ms: Option<u64>,
+    pub unverified_answers: Option<u64>,
+    /// Where the text went, batches, cache hits, repairs, fallbacks.
+    pub metadata: Option<Value>,
 }
 
 #[derive(Clone, Debug)]
@@ -59,9 +75,22 @@ pub struct ProviderMetrics {
     pub total_analyses: u64,
     /// Completed as a percentage of all analyses by this provider.
     pub success_rate: f64,
+    /// Median wall time of its analyses that recorded one.
+    pub median_latency_ms: Option<u64>,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cost: f64,
 }
 
-const COLUMNS: &str = "id, protocol_id, provider, analysis_type, status, results, overall_score, consort_score, spirit_score, error_message, created_at, completed_at";
+const COLUMNS: &str = "id, protocol_id, provider, analysis_type, status, results, overall_score, consort_score, spirit_score, error_message, created_at, completed_at, model, prompt_version, input_tokens, output_tokens, cost, latency_ms, unverified_answers, provider_metadata";
+
+fn to_u64(v: Option<i64>) -> Option<u64> {
+    v.map(|n| n.max(0) as u64)
+}
+
+fn to_i64(v: Option<u64>) -> Option<i64> {
+    v.map(|n| n.min(i64::MAX as u64) as i64)
+}
 
 impl Analysis {
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Analysis> {
@@ -79,6 +108,18 @@ impl Analysis {
             error_message: row.get(9)?,
             created_at: row.get(10)?,
             completed_at: row.get(11)?,
+            usage: Usage {
+                model: row.get(12)?,
+                prompt_version: row.get(13)?,
+                input_tokens: to_u64(row.get(14)?),
+                output_tokens: to_u64(row.get(15)?),
+                cost: row.get(16)?,
+                latency_ms: to_u64(row.get(17)?),
+                unverified_answers: to_u64(row.get(18)?),
+                metadata: row
+                    .get::<_, Option<String>>(19)?
+                    .and_then(|m| serde_json::from_str(&m).ok()),
+            },
         })
     }
 
@@ -103,6 +144,14 @@ impl Analysis {
             "created_at": self.created_at,
             "completed_at": self.completed_at,
             "duration": self.duration(),
+            "model": self.usage.model,
+            "prompt_version": self.usage.prompt_version,
+            "input_tokens": self.usage.input_tokens,
+            "output_tokens": self.usage.output_tokens,
+            "cost": self.usage.cost,
+            "latency_ms": self.usage.latency_ms,
+            "unverified_answers": self.usage.unverified_answers,
+            "provider_metadata": self.usage.metadata,
         })
     }
 }
@@ -115,6 +164,12 @@ fn not_found(id: &str) -> StoreError {
 }
 
 pub fn create(conn: &Connection, new: &NewAnalysis) -> Result<Analysis> {
+    create_at(conn, new, &time::now())
+}
+
+/// Create an analysis that began at `created_at` (one written only once
+/// its provider has answered, so that an interrupted run leaves no row).
+pub fn create_at(conn: &Connection, new: &NewAnalysis, created_at: &str) -> Result<Analysis> {
     let id = ids::new_id(ids::ANALYSIS);
     conn.execute(
         "INSERT INTO analyses (id, protocol_id, provider, analysis_type, status, created_at)
@@ -124,7 +179,7 @@ pub fn create(conn: &Connection, new: &NewAnalysis) -> Result<Analysis> {
             new.protocol_id,
             new.provider,
             new.analysis_type,
-            time::now()
+            created_at
         ],
     )
     .map_err(|e| match e.sqlite_error_code() {
@@ -188,6 +243,60 @@ pub fn fail(conn: &Connection, id: &str, message: &str) -> Result<Analysis> {
          WHERE id = ?1 AND status IN ('pending', 'running')",
         params![id, message, time::now()],
     )
+}
+
+/// Record who read the text and what it cost.
+pub fn record_usage(conn: &Connection, id: &str, usage: &Usage) -> Result<()> {
+    let n = conn.execute(
+        "UPDATE analyses SET model = ?2, prompt_version = ?3, input_tokens = ?4,
+         output_tokens = ?5, cost = ?6, latency_ms = ?7, unverified_answers = ?8,
+         provider_metadata = ?9 WHERE id = ?1",
+        params![
+            id,
+            usage.model,
+            usage.prompt_version,
+            to_i64(usage.input_tokens),
+            to_i64(usage.output_tokens),
+            usage.cost,
+            to_i64(usage.latency_ms),
+            to_i64(usage.unverified_answers),
+            usage.metadata.as_ref().map(Value::to_string)
+        ],
+    )?;
+    if n == 0 {
+        return Err(not_found(id));
+    }
+    Ok(())
+}
+
+/// The newest completed analysis of a protocol by one provider.
+pub fn latest_completed_by(
+    conn: &Connection,
+    protocol_id: &str,
+    provider: &str,
+) -> Result<Option<Analysis>> {
+    Ok(conn
+        .query_row(
+            &format!(
+                "SELECT {COLUMNS} FROM analyses
+                 WHERE protocol_id = ?1 AND provider = ?2 AND status = 'completed'
+                 ORDER BY completed_at DESC LIMIT 1"
+            ),
+            params![protocol_id, provider],
+            Analysis::from_row,
+        )
+        .optional()?)
+}
+
+/// The providers with a completed analysis of a protocol, the most
+/// recently used first.
+pub fn providers_of(conn: &Connection, protocol_id: &str) -> Result<Vec<String>> {
+    let mut stmt = conn.prepare(
+        "SELECT provider FROM analyses WHERE protocol_id = ?1 AND status = 'completed'
+         GROUP BY provider ORDER BY max(completed_at) DESC",
+    )?;
+    let rows = stmt.query_map([protocol_id], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
 /// Run `update`, which changes analysis ?1 only if its status allows the
@@ -331,9 +440,13 @@ pub fn performance_metrics(conn: &Connection) -> Result<Vec<ProviderMetrics>> {
                 avg(CASE WHEN status = 'completed' THEN consort_score END),
                 avg(CASE WHEN status = 'completed' THEN spirit_score END),
                 sum(status = 'completed'),
-                count(*)
+                count(*),
+                coalesce(sum(input_tokens), 0),
+                coalesce(sum(output_tokens), 0),
+                coalesce(sum(cost), 0.0)
          FROM analyses GROUP BY provider ORDER BY provider",
     )?;
+    let medians = median_latencies(conn)?;
     let round2 = |x: Option<f64>| x.map(|v| (v * 100.0).round() / 100.0).unwrap_or(0.0);
     let rows = stmt.query_map([], |row| {
         let completed: i64 = row.get(4)?;
@@ -349,7 +462,35 @@ pub fn performance_metrics(conn: &Connection) -> Result<Vec<ProviderMetrics>> {
             } else {
                 0.0
             },
+            median_latency_ms: None,
+            input_tokens: row.get::<_, i64>(6)?.max(0) as u64,
+            output_tokens: row.get::<_, i64>(7)?.max(0) as u64,
+            cost: row.get(8)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let mut metrics: Vec<ProviderMetrics> = rows.collect::<rusqlite::Result<_>>()?;
+    for m in &mut metrics {
+        m.median_latency_ms = medians.get(&m.provider).copied();
+    }
+    Ok(metrics)
+}
+
+/// The median latency of each provider's analyses (the lower middle one
+/// of an even count), over those that recorded one.
+fn median_latencies(conn: &Connection) -> Result<std::collections::HashMap<String, u64>> {
+    let mut stmt = conn.prepare(
+        "SELECT provider, latency_ms FROM (
+             SELECT provider, latency_ms,
+                    row_number() OVER (PARTITION BY provider ORDER BY latency_ms) AS n,
+                    count(*) OVER (PARTITION BY provider) AS total
+             FROM analyses WHERE latency_ms IS NOT NULL)
+         WHERE n = (total + 1) / 2",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
+    let mut out = std::collections::HashMap::new();
+    for row in rows {
+        let (provider, ms) = row?;
+        out.insert(provider, ms.max(0) as u64);
+    }
+    Ok(out)
 }

@@ -61,6 +61,8 @@ enum Kind {
 
 struct Table {
     name: &'static str,
+    /// Its key, by which rows are read in the same order on both sides.
+    key: &'static str,
     columns: &'static [(&'static str, Kind)],
 }
 
@@ -72,6 +74,7 @@ use Kind::{Int, Json as J, Real, Text, Time};
 const TABLES: &[Table] = &[
     Table {
         name: "protocols",
+        key: "id",
         columns: &[
             ("id", Text),
             ("title", Text),
@@ -87,6 +90,7 @@ const TABLES: &[Table] = &[
     },
     Table {
         name: "protocol_versions",
+        key: "id",
         columns: &[
             ("id", Text),
             ("protocol_id", Text),
@@ -99,6 +103,7 @@ const TABLES: &[Table] = &[
     },
     Table {
         name: "analyses",
+        key: "id",
         columns: &[
             ("id", Text),
             ("protocol_id", Text),
@@ -112,10 +117,19 @@ const TABLES: &[Table] = &[
             ("created_at", Time),
             ("completed_at", Time),
             ("results", J),
+            ("model", Text),
+            ("prompt_version", Text),
+            ("input_tokens", Int),
+            ("output_tokens", Int),
+            ("cost", Real),
+            ("latency_ms", Int),
+            ("unverified_answers", Int),
+            ("provider_metadata", J),
         ],
     },
     Table {
         name: "suggestions",
+        key: "id",
         columns: &[
             ("id", Text),
             ("analysis_id", Text),
@@ -141,6 +155,7 @@ const TABLES: &[Table] = &[
     },
     Table {
         name: "exports",
+        key: "id",
         columns: &[
             ("id", Text),
             ("protocol_id", Text),
@@ -154,6 +169,20 @@ const TABLES: &[Table] = &[
             ("completed_at", Time),
             ("expires_at", Time),
             ("file_sha256", Text),
+        ],
+    },
+    Table {
+        name: "provider_cache",
+        key: "request_sha256, provider, model, prompt_version",
+        columns: &[
+            ("request_sha256", Text),
+            ("provider", Text),
+            ("model", Text),
+            ("prompt_version", Text),
+            ("answer", Text),
+            ("input_tokens", Int),
+            ("output_tokens", Int),
+            ("created_at", Time),
         ],
     },
 ];
@@ -378,7 +407,16 @@ fn open_target(at: &Endpoint) -> Result<Side> {
 
 fn select(table: &Table, postgres: bool) -> String {
     let columns: Vec<&str> = table.columns.iter().map(|(c, _)| *c).collect();
-    let order = if postgres { "id COLLATE \"C\"" } else { "id" };
+    let order = if postgres {
+        table
+            .key
+            .split(", ")
+            .map(|k| format!("{k} COLLATE \"C\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    } else {
+        table.key.to_owned()
+    };
     format!(
         "SELECT {} FROM {} ORDER BY {order}",
         columns.join(", "),
@@ -474,7 +512,7 @@ impl Writer<'_, '_> {
 
     fn clear(&mut self) -> Result<()> {
         // Protocols cascade to their versions, analyses, suggestions and exports.
-        const SQL: &str = "DELETE FROM exports; UPDATE suggestions SET superseded_by = NULL; DELETE FROM protocols;";
+        const SQL: &str = "DELETE FROM exports; UPDATE suggestions SET superseded_by = NULL; DELETE FROM protocols; DELETE FROM provider_cache;";
         match self {
             Writer::Sqlite(tx) => Ok(tx.execute_batch(SQL)?),
             Writer::Postgres(tx) => tx.batch_execute(SQL).map_err(postgres::migrate::sql),

@@ -42,6 +42,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0005_export_checksums_interrupted_imports",
         sql: include_str!("../../migrations/0005_export_checksums_interrupted_imports.sql"),
     },
+    Migration {
+        version: 6,
+        name: "0006_providers",
+        sql: include_str!("../../migrations/0006_providers.sql"),
+    },
 ];
 
 /// The schema version this binary writes: the last migration's, so a

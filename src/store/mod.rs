@@ -69,6 +69,7 @@ pub mod migrate;
 pub mod pool;
 pub mod postgres;
 pub mod protocols;
+pub mod provider_cache;
 pub mod search;
 pub mod stats;
 pub mod suggestions;

@@ -47,10 +47,31 @@ pub enum Action {
     Apply,
     /// Answer yes to the question shown.
     Confirm,
+    /// Choose the provider `A` analyses with (builtin, then each configured one).
+    CycleProvider,
     /// Step back: close an open checklist section, else clear the search.
     Back,
     /// In the import line: complete the path typed so far.
     Complete,
+}
+
+/// An analysis for the worker to run.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AnalyseJob {
+    pub protocol_id: String,
+    pub provider: String,
+    /// The reviewer agreed to send this protocol off the machine.
+    pub allow_remote: bool,
+}
+
+impl AnalyseJob {
+    pub fn builtin(protocol_id: &str) -> AnalyseJob {
+        AnalyseJob {
+            protocol_id: protocol_id.to_owned(),
+            provider: "builtin".to_owned(),
+            allow_remote: false,
+        }
+    }
 }
 
 /// What the worker's import found.
@@ -68,6 +89,8 @@ pub enum Event {
     Key(Action),
     /// Another process (or connection) changed the store.
     StoreChanged,
+    /// A model analysis on the worker got this far (sections, tokens, cost).
+    AnalysisProgress(String),
     /// The worker finished an analysis.
     Analysed {
         protocol_id: String,

@@ -144,6 +144,9 @@ pub struct AnalysisView {
     pub progress: ReviewProgress,
     /// How its suggestions relate to the analyses before it.
     pub lineage: Lineage,
+    /// Its agreement with the latest analysis by the most recently used
+    /// other provider, if there is one.
+    pub agreement: Option<(String, crate::analysis::agreement::Agreement)>,
 }
 
 /// Where the Scores pane's cursor is: on a guideline section, or inside
@@ -280,6 +283,8 @@ pub enum OnYes {
     ApplyWithPlaceholders { protocol_id: String },
     /// Close the editor without saving.
     DiscardEdit,
+    /// Send this protocol's passages to the chosen remote provider.
+    AnalyseRemote { protocol_id: String },
 }
 
 /// A question the reviewer answers with y or n; `back` is shown again on n.
@@ -372,6 +377,16 @@ pub struct App {
     /// A job running on the worker (analysis, import, apply), by what it
     /// is about.
     pub busy: Option<String>,
+    /// The providers configured (config.toml); `builtin` is always there.
+    pub providers: std::sync::Arc<crate::providers::Config>,
+    /// The provider `A` analyses with.
+    pub provider: String,
+    /// Protocols the reviewer agreed to send to a remote provider, this session.
+    pub remote_allowed: BTreeSet<String>,
+    /// The title of the protocol a running analysis is about.
+    pub analysing: Option<String>,
+    /// Set to stop the running model analysis (shared with the worker).
+    pub cancel: std::sync::Arc<std::sync::atomic::AtomicBool>,
     pub loaded: bool,
     /// Quit was asked for while writes were still waiting.
     pub quitting: bool,
@@ -403,6 +418,11 @@ impl App {
             limits: Cell::new(ScrollLimits::default()),
             status: None,
             busy: None,
+            providers: std::sync::Arc::new(crate::providers::Config::default()),
+            provider: "builtin".to_owned(),
+            remote_allowed: BTreeSet::new(),
+            analysing: None,
+            cancel: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
             loaded: false,
             quitting: false,
             quit: false,
@@ -530,18 +550,32 @@ impl App {
             self.view = None;
             return Ok(());
         };
-        self.view = self.store.latest_analysis(&id, 20)?.map(|latest| {
-            let sections = section_tallies(latest.analysis.results.as_ref());
-            // Progress moves with every decision, so fetch_queue (which
-            // always follows) reads it.
-            AnalysisView {
-                analysis: latest.analysis,
-                history: latest.history,
-                sections,
-                progress: ReviewProgress::default(),
-                lineage: latest.lineage,
+        self.view = match self.store.latest_analysis(&id, 20)? {
+            None => None,
+            Some(latest) => {
+                let sections = section_tallies(latest.analysis.results.as_ref());
+                let agreement = self
+                    .store
+                    .latest_by_another_provider(&id, &latest.analysis.provider)?
+                    .map(|other| {
+                        let (agree, _) = crate::analysis::agreement::compare(
+                            latest.analysis.results.as_ref(),
+                            other.results.as_ref(),
+                        );
+                        (other.provider, agree)
+                    });
+                // Progress moves with every decision, so fetch_queue (which
+                // always follows) reads it.
+                Some(AnalysisView {
+                    analysis: latest.analysis,
+                    history: latest.history,
+                    sections,
+                    progress: ReviewProgress::default(),
+                    lineage: latest.lineage,
+                    agreement,
+                })
             }
-        });
+        };
         Ok(())
     }
 

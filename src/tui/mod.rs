@@ -32,13 +32,19 @@ const POLL: Duration = Duration::from_millis(250);
 /// While an analysis runs, its result is looked for this often.
 const BUSY_POLL: Duration = Duration::from_millis(50);
 
-pub fn run(store: Store) -> std::io::Result<()> {
+pub fn run(store: Store, providers: crate::providers::Config) -> std::io::Result<()> {
     keymap::validate().map_err(std::io::Error::other)?;
     let (mut terminal, _guard) = terminal::init()?;
     let (events, incoming) = channel();
-    let worker = worker::Worker::spawn(store.clone(), events.clone());
-    let writer = writer::Writer::spawn(store.clone(), events);
-    let mut app = App::new(store, theme::Theme::from_env());
+    let mut app = App::new(store.clone(), theme::Theme::from_env());
+    app.providers = std::sync::Arc::new(providers);
+    let setup = worker::Setup {
+        providers: app.providers.clone(),
+        cancel: app.cancel.clone(),
+        events: None,
+    };
+    let worker = worker::Worker::spawn(store.clone(), events.clone(), setup);
+    let writer = writer::Writer::spawn(store, events);
     let size = terminal.size()?;
     app.size = Some((size.width, size.height));
     // Paint first, query second: the frame appears before any data.
@@ -64,8 +70,8 @@ pub fn run(store: Store) -> std::io::Result<()> {
                             terminal::suspend(&mut terminal)?;
                             app.dirty = true;
                         }
-                        Effect::Analyse(id) => {
-                            started(&mut app, worker.run(worker::Job::Analyse(id)))
+                        Effect::Analyse(job) => {
+                            started(&mut app, worker.run(worker::Job::Analyse(job)))
                         }
                         Effect::Import(path) => {
                             started(&mut app, worker.run(worker::Job::Import(path)))

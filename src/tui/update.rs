@@ -7,7 +7,7 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui_textarea::TextArea;
 
-use super::action::{Action, Event, ImportReport, WriteFailure};
+use super::action::{Action, AnalyseJob, Event, ImportReport, WriteFailure};
 use super::app::{
     App, Change, Confirm, DiffLine, EditKind, Editor, Mode, OnYes, Pane, PendingWrite, UndoStep,
     VersionsView,
@@ -24,7 +24,7 @@ type Result<T = Option<Effect>> = crate::store::Result<T>;
 pub enum Effect {
     Suspend,
     /// Run an analysis of this protocol on the worker.
-    Analyse(String),
+    Analyse(AnalyseJob),
     /// Import this file on the worker.
     Import(std::path::PathBuf),
     /// Write the protocol's decisions into a new version, on the worker.
@@ -48,11 +48,18 @@ pub fn update(app: &mut App, event: Event) -> Option<Effect> {
             app.size = Some((w, h));
             Ok(())
         }
+        Event::AnalysisProgress(progress) => {
+            if let Some(title) = &app.analysing {
+                app.busy = Some(format!("analysing {title} · {progress} · Esc cancels"));
+            }
+            Ok(())
+        }
         Event::Analysed {
             protocol_id,
             result,
         } => {
             app.busy = None;
+            app.analysing = None;
             match result {
                 Ok(outcome) => {
                     // The decisions undo would take back now live on the
@@ -192,6 +199,10 @@ fn act(app: &mut App, action: Action) -> Result {
         (_, Action::FocusScores) => focus(app, Pane::Scores),
         (_, Action::FocusQueue) => focus(app, Pane::Queue),
         (_, Action::Analyse) => Ok(analyse(app)),
+        (_, Action::CycleProvider) => {
+            cycle_provider(app);
+            Ok(None)
+        }
         (_, Action::Import) => {
             app.mode = Mode::Import(String::new());
             Ok(None)
@@ -285,6 +296,10 @@ fn confirmed(app: &mut App) -> Result {
         OnYes::DiscardEdit => {
             app.info("Edit discarded; nothing saved");
             Ok(None)
+        }
+        OnYes::AnalyseRemote { protocol_id } => {
+            app.remote_allowed.insert(protocol_id.clone());
+            Ok(start_analysis(app, protocol_id, true))
         }
     }
 }
@@ -592,6 +607,11 @@ fn open_in_scores(app: &mut App) -> Result {
 }
 
 fn back(app: &mut App) -> Result {
+    if app.analysing.is_some() && app.provider != "builtin" {
+        app.cancel.store(true, std::sync::atomic::Ordering::Relaxed);
+        app.info("Cancelling the analysis (after the request in flight); it will be recorded as failed: cancelled");
+        return Ok(None);
+    }
     if app.focus == Pane::Scores && app.scores.item.is_some() {
         app.scores.item = None;
         return Ok(None);
@@ -611,10 +631,74 @@ fn analyse(app: &mut App) -> Option<Effect> {
         app.info(format!("Busy {busy}; one job at a time"));
         return None;
     }
+    if let Some(p) = app.providers.get(&app.provider)
+        && p.is_remote()
+        && !p.allow_remote
+        && !app.remote_allowed.contains(&id)
+    {
+        app.mode = Mode::Confirm(Box::new(Confirm {
+            question: format!(
+                "{} is at {}, not on this machine: send passages of «{}» there? y sends them (this protocol, this session), n keeps them here.",
+                p.name,
+                crate::providers::remote::host_of(&p.base_url).unwrap_or_default(),
+                title_of(app, &id)
+            ),
+            on_yes: OnYes::AnalyseRemote { protocol_id: id },
+            back: Mode::Normal,
+        }));
+        return None;
+    }
+    let allowed = app.remote_allowed.contains(&id);
+    start_analysis(app, id, allowed)
+}
+
+fn start_analysis(app: &mut App, id: String, allow_remote: bool) -> Option<Effect> {
     let title = title_of(app, &id);
     app.busy = Some(format!("analysing {title}"));
-    app.info(format!("Analysing {title}…"));
-    Some(Effect::Analyse(id))
+    app.analysing = Some(title.clone());
+    app.cancel
+        .store(false, std::sync::atomic::Ordering::Relaxed);
+    if app.provider == "builtin" {
+        app.info(format!("Analysing {title}…"));
+    } else {
+        app.info(format!(
+            "Analysing {title} with {}… (Esc cancels)",
+            app.provider
+        ));
+    }
+    Some(Effect::Analyse(AnalyseJob {
+        protocol_id: id,
+        provider: app.provider.clone(),
+        allow_remote,
+    }))
+}
+
+/// The next provider for `A`: builtin, then each configured one.
+fn cycle_provider(app: &mut App) {
+    let names = app.providers.names();
+    let at = names.iter().position(|n| *n == app.provider).unwrap_or(0);
+    app.provider = names[(at + 1) % names.len()].clone();
+    let about = match app.providers.get(&app.provider) {
+        Some(p) => format!(
+            "{} {} · {}",
+            p.kind.as_str(),
+            p.model,
+            if p.is_remote() {
+                if p.allow_remote {
+                    "remote, allowed"
+                } else {
+                    "remote: asks before sending"
+                }
+            } else {
+                "this machine"
+            }
+        ),
+        None if names.len() == 1 => {
+            "offline; configure model providers in config.toml (see README)".to_owned()
+        }
+        None => "offline".to_owned(),
+    };
+    app.info(format!("A analyses with {} ({about})", app.provider));
 }
 
 // ---- import ----

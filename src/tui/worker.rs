@@ -3,18 +3,22 @@
 //! events. One at a time.
 
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::thread;
 
-use super::action::{Event, ImportReport};
+use super::action::{AnalyseJob, Event, ImportReport};
 use crate::analysis::GuidelineChoice;
-use crate::jobs::analyze::{self, Request};
+use crate::jobs::analyze::{self, Options, Request};
 use crate::jobs::apply::{self, ApplyOptions};
 use crate::jobs::import::{ImportOptions, Outcome, import_file};
+use crate::providers::Config;
+use crate::providers::grounded::Progress;
 use crate::store::Store;
 
 pub enum Job {
-    Analyse(String),
+    Analyse(AnalyseJob),
     Import(PathBuf),
     Apply {
         protocol_id: String,
@@ -81,15 +85,52 @@ fn apply(store: &Store, protocol_id: &str, allow_placeholders: bool) -> Result<S
     ))
 }
 
-/// Do one job and say how it went (the worker thread's whole work, and
-/// what tests run to stand in for it).
+/// What analyses on the worker need beyond the store: the configured
+/// providers, the cancel flag the interface sets (Esc), and where progress
+/// goes.
+#[derive(Clone, Default)]
+pub struct Setup {
+    pub providers: Arc<Config>,
+    pub cancel: Arc<AtomicBool>,
+    pub events: Option<Sender<Event>>,
+}
+
+/// Do one job and say how it went (what tests run to stand in for the
+/// worker thread), with no model providers.
 pub fn perform(store: &Store, job: Job) -> Event {
+    perform_with(store, job, &Setup::default())
+}
+
+/// Do one job and say how it went: the worker thread's whole work.
+pub fn perform_with(store: &Store, job: Job, setup: &Setup) -> Event {
     match job {
-        Job::Analyse(protocol_id) => {
+        Job::Analyse(job) => {
+            let protocol_id = job.protocol_id.clone();
+            let progress = setup.events.clone().map(|events| {
+                let events = std::sync::Mutex::new(events);
+                Arc::new(move |p: &Progress| {
+                    let text = format!(
+                        "section {}/{} · {} tokens · ${:.4}",
+                        p.done,
+                        p.total,
+                        p.input_tokens + p.output_tokens,
+                        p.cost
+                    );
+                    if let Ok(tx) = events.lock() {
+                        let _ = tx.send(Event::AnalysisProgress(text));
+                    }
+                }) as analyze::ProgressFn
+            });
             let request = Request {
-                protocol_id: protocol_id.clone(),
-                provider: "builtin".into(),
+                protocol_id: job.protocol_id,
+                provider: job.provider,
                 guideline: GuidelineChoice::Auto,
+                options: Options {
+                    config: setup.providers.clone(),
+                    allow_remote: job.allow_remote,
+                    progress,
+                    cancel: setup.cancel.clone(),
+                },
             };
             let result = caught(|| {
                 analyze::run(store, &request)
@@ -119,13 +160,14 @@ fn caught<T>(job: impl FnOnce() -> Result<T, String>) -> Result<T, String> {
 }
 
 impl Worker {
-    pub fn spawn(store: Store, events: Sender<Event>) -> Worker {
+    pub fn spawn(store: Store, events: Sender<Event>, mut setup: Setup) -> Worker {
         let (requests, incoming): (Sender<Job>, Receiver<Job>) = channel();
+        setup.events = Some(events.clone());
         thread::Builder::new()
             .name("protoscribe-worker".into())
             .spawn(move || {
                 for job in incoming {
-                    let event = perform(&store, job);
+                    let event = perform_with(&store, job, &setup);
                     // The interface may be gone; then nobody needs the answer.
                     if events.send(event).is_err() {
                         break;

@@ -54,6 +54,40 @@ impl Store {
         })
     }
 
+    /// The newest completed analysis of a protocol by another provider
+    /// than `provider` (the most recently used such provider), if any: what
+    /// the Scores pane compares the latest analysis with.
+    pub fn latest_by_another_provider(
+        &self,
+        protocol_id: &str,
+        provider: &str,
+    ) -> Result<Option<Analysis>> {
+        self.read(|conn| {
+            let Some(other) = analyses::providers_of(conn, protocol_id)?
+                .into_iter()
+                .find(|p| p != provider)
+            else {
+                return Ok(None);
+            };
+            analyses::latest_completed_by(conn, protocol_id, &other)
+        })
+    }
+
+    /// The newest completed analysis of a protocol by one provider.
+    pub fn latest_completed_by(
+        &self,
+        protocol_id: &str,
+        provider: &str,
+    ) -> Result<Option<Analysis>> {
+        self.read(|conn| analyses::latest_completed_by(conn, protocol_id, provider))
+    }
+
+    /// The providers with a completed analysis of a protocol, most recently
+    /// used first.
+    pub fn providers_of(&self, protocol_id: &str) -> Result<Vec<String>> {
+        self.read(|conn| analyses::providers_of(conn, protocol_id))
+    }
+
     /// How far review of one analysis has got.
     pub fn analysis_progress(&self, analysis_id: &str) -> Result<ReviewProgress> {
         self.read(|conn| stats::analysis_progress(conn, analysis_id))

@@ -66,6 +66,20 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, d: &Dashboard, area: Rect) {
                 width,
             )));
         }
+        // A model provider's cost, on a line of its own.
+        if p.input_tokens + p.output_tokens > 0 {
+            let latency = p
+                .median_latency_ms
+                .map(|ms| format!("median {:.1} s · ", ms as f64 / 1000.0))
+                .unwrap_or_default();
+            lines.push(Line::raw(text::fit(
+                &format!(
+                    "            {latency}{} tokens in, {} out · ${:.4}",
+                    p.input_tokens, p.output_tokens, p.cost
+                ),
+                width,
+            )));
+        }
     }
     if d.providers.is_empty() {
         lines.push(Line::raw("  none yet"));

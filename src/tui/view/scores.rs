@@ -49,6 +49,20 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
                 .unwrap_or_default(),
             a.duration().map(seconds).unwrap_or_default()
         )),
+        Span::raw(
+            view.agreement
+                .as_ref()
+                .map(|(other, g)| {
+                    format!(
+                        "  vs {}: {:.0}% agree, κ {}",
+                        text::fit(other, 12),
+                        g.rate * 100.0,
+                        g.kappa
+                            .map_or_else(|| "—".to_owned(), |k| format!("{k:.2}"))
+                    )
+                })
+                .unwrap_or_default(),
+        ),
     ]));
     frame.render_widget(Paragraph::new(top), bars);
     let focused = app.focus == Pane::Scores && matches!(app.mode, Mode::Normal);
