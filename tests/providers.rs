@@ -1049,3 +1049,146 @@ fn a_remote_provider_goes_through_the_proxy_and_a_local_one_never_does() {
     assert_eq!(proxy.requests(), before, "local text went to the proxy");
     assert!(server.requests() > 0);
 }
+
+/// A TLS server on 127.0.0.1 whose certificate is signed by a CA of the
+/// test's own, as a research server's internal CA would be: `openssl
+/// s_server`, answering any request with a page.
+struct TlsServer {
+    child: std::process::Child,
+    port: u16,
+    ca: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for TlsServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn tls_server() -> TlsServer {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |name: &str| dir.path().join(name);
+    let openssl = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .expect("openssl is installed");
+        assert!(out.status.success(), "openssl {args:?}: {out:?}");
+    };
+    openssl(&[
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=ProtoScribe test CA",
+        "-keyout",
+        "ca.key",
+        "-out",
+        "ca.pem",
+    ]);
+    openssl(&[
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        "server.key",
+        "-out",
+        "server.csr",
+    ]);
+    std::fs::write(p("san.ext"), "subjectAltName=IP:127.0.0.1,DNS:localhost\n").unwrap();
+    openssl(&[
+        "x509",
+        "-req",
+        "-in",
+        "server.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "san.ext",
+        "-out",
+        "server.pem",
+    ]);
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = std::process::Command::new("openssl")
+        .args(["s_server", "-quiet", "-www", "-accept"])
+        .arg(port.to_string())
+        .args(["-cert", "server.pem", "-key", "server.key"])
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(started.elapsed().as_secs() < 10, "s_server did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    TlsServer {
+        child,
+        port,
+        ca: p("ca.pem"),
+        _dir: dir,
+    }
+}
+
+#[test]
+fn an_institutions_own_ca_is_trusted_through_ssl_cert_file_and_not_otherwise() {
+    let server = tls_server();
+    let config = format!(
+        "[providers.internal]\nkind = \"openai\"\nmodel = \"m\"\nbase_url = \"https://127.0.0.1:{}/v1\"\ntimeout = 5\nretries = 0\n",
+        server.port
+    );
+    let (s, _) = sandbox(&config);
+    let check = |ca: Option<&std::path::Path>| {
+        let mut cmd = s.command();
+        cmd.arg("--config")
+            .arg(s.path("config.toml"))
+            .args(["providers", "check"]);
+        match ca {
+            Some(ca) => cmd.env("SSL_CERT_FILE", ca),
+            None => cmd.env_remove("SSL_CERT_FILE"),
+        };
+        let out = cmd.output().unwrap();
+        format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    };
+    let untrusted = check(None);
+    let line = |text: &str| {
+        text.lines()
+            .find(|l| l.starts_with("internal"))
+            .unwrap_or_default()
+            .to_lowercase()
+    };
+    assert!(
+        line(&untrusted).contains("certificate") || line(&untrusted).contains("unknownissuer"),
+        "without the CA the handshake fails on the certificate: {untrusted}"
+    );
+    let trusted = check(Some(&server.ca));
+    assert!(
+        !line(&trusted).contains("certificate") && !line(&trusted).contains("unknownissuer"),
+        "with SSL_CERT_FILE the certificate is trusted: {trusted}"
+    );
+}

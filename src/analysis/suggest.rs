@@ -268,6 +268,7 @@ mod tests {
             empty_heading: None,
             not_applicable: None,
             deferral: None,
+            candidates: Vec::new(),
         };
         let s = from_verdict(&verdict, &doc, &Facts::default()).expect("a suggestion");
         assert!(

@@ -1,7 +1,7 @@
 //! JSON over HTTP with a blocking client (ureq, TLS through rustls): one
 //! agent per provider with its timeout, the proxy from `HTTPS_PROXY` /
 //! `NO_PROXY` for remote providers (never for one on this machine), root
-//! certificates from `SSL_CERT_FILE` when set, and retries
+//! certificates from the system's store plus `SSL_CERT_FILE` when set, and retries
 //! with exponential backoff and jitter on 429, 5xx and lost connections,
 //! honouring `Retry-After` (capped).
 
@@ -240,17 +240,33 @@ pub fn backoff(attempt: u32) -> Duration {
     base.mul_f64(1.0 + jitter)
 }
 
-/// The system's roots plus, when `SSL_CERT_FILE` names a PEM file, the
-/// certificates in it (research servers often add their own CA).
+/// The system's root certificates (Debian's /etc/ssl/certs, where an
+/// institution's own CA is installed with update-ca-certificates), plus
+/// the certificates of the PEM file `SSL_CERT_FILE` names, added to them
+/// rather than replacing them. `None` (ureq's compiled-in Mozilla roots)
+/// only when neither gives a certificate.
 fn tls_config() -> Option<ureq::tls::TlsConfig> {
-    let path = std::env::var_os("SSL_CERT_FILE")?;
-    let pem = std::fs::read(path).ok()?;
-    let certs: Vec<ureq::tls::Certificate<'static>> = ureq::tls::parse_pem(&pem)
-        .filter_map(|item| match item {
-            Ok(ureq::tls::PemItem::Certificate(c)) => Some(c),
+    let mut certs: Vec<ureq::tls::Certificate<'static>> = Vec::new();
+    // rustls-native-certs reads SSL_CERT_FILE *instead of* the system store
+    // when it is set: read the store without it, then the file on its own.
+    let extra = std::env::var_os("SSL_CERT_FILE");
+    let system = match &extra {
+        Some(_) => native_certs_without_ssl_cert_file(),
+        None => rustls_native_certs::load_native_certs().certs,
+    };
+    certs.extend(
+        system
+            .iter()
+            .map(|c| ureq::tls::Certificate::from_der(c.as_ref()).to_owned()),
+    );
+    if let Some(path) = extra
+        && let Ok(pem) = std::fs::read(path)
+    {
+        certs.extend(ureq::tls::parse_pem(&pem).filter_map(|item| match item {
+            Ok(ureq::tls::PemItem::Certificate(c)) => Some(c.to_owned()),
             _ => None,
-        })
-        .collect();
+        }));
+    }
     if certs.is_empty() {
         return None;
     }
@@ -259,6 +275,31 @@ fn tls_config() -> Option<ureq::tls::TlsConfig> {
             .root_certs(ureq::tls::RootCerts::new_with_certs(&certs))
             .build(),
     )
+}
+
+/// The system store's certificates, read from the usual bundle files, so
+/// that `SSL_CERT_FILE` adds to them.
+fn native_certs_without_ssl_cert_file() -> Vec<rustls::pki_types::CertificateDer<'static>> {
+    const BUNDLES: &[&str] = &[
+        "/etc/ssl/certs/ca-certificates.crt",
+        "/etc/pki/tls/certs/ca-bundle.crt",
+        "/etc/ssl/ca-bundle.pem",
+        "/etc/ssl/cert.pem",
+    ];
+    BUNDLES
+        .iter()
+        .find_map(|p| std::fs::read(p).ok())
+        .map(|pem| {
+            ureq::tls::parse_pem(&pem)
+                .filter_map(|item| match item {
+                    Ok(ureq::tls::PemItem::Certificate(c)) => {
+                        Some(rustls::pki_types::CertificateDer::from(c.der().to_vec()))
+                    }
+                    _ => None,
+                })
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 #[cfg(test)]

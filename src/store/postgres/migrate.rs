@@ -38,6 +38,11 @@ pub const MIGRATIONS: &[Migration] = &[
             "../../../migrations/postgres/0005_export_checksums_interrupted_imports.sql"
         ),
     },
+    Migration {
+        version: 6,
+        name: "0006_providers",
+        sql: include_str!("../../../migrations/postgres/0006_providers.sql"),
+    },
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].version;
