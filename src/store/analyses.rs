@@ -61,7 +61,7 @@ pub struct ProviderMetrics {
     pub success_rate: f64,
 }
 
-const COLUMNS: &str = "id, protocol_id, provider, analysis_type, status, results, overall_score, consort_score, spirit_score, error_message, created_at, completed_at";
+pub(crate) const COLUMNS: &str = "id, protocol_id, provider, analysis_type, status, results, overall_score, consort_score, spirit_score, error_message, created_at, completed_at";
 
 impl Analysis {
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Analysis> {
