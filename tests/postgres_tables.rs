@@ -428,6 +428,27 @@ fn hostile_search_text_is_literal_and_never_an_error() {
 }
 
 #[test]
+fn a_huge_text_is_still_found_by_the_words_at_its_head() {
+    let mut c = pg();
+    // More distinct words than one tsvector holds: its head is indexed
+    // without positions (see migrations/postgres/0002_search.sql).
+    let huge: String = std::iter::once("variable dose_mg recorded ".to_owned())
+        .chain((0..150_000).map(|i| format!("w{i:x}q ")))
+        .collect();
+    protocols::create(&mut c, &new_protocol("Huge", &huge)).unwrap();
+    protocols::create(&mut c, &new_protocol("Small", "dose and mg apart")).unwrap();
+    assert_eq!(search_titles(&mut c, "dose_mg"), ["Huge"]);
+    assert_eq!(search_titles(&mut c, "recorded w10q"), ["Huge"]);
+    assert_eq!(search_titles_sorted(&mut c, "dose mg"), ["Huge", "Small"]);
+}
+
+fn search_titles_sorted(c: &mut postgres::Client, query: &str) -> Vec<String> {
+    let mut titles = search_titles(c, query);
+    titles.sort();
+    titles
+}
+
+#[test]
 fn search_follows_updates_and_deletes() {
     let mut c = pg();
     let id = protocols::create(&mut c, &new_protocol("T", "before"))
@@ -1044,6 +1065,108 @@ fn concurrent_decisions_never_overwrite_each_other_silently() {
     assert_eq!(suggestions::get(&mut c, &id).unwrap().revision, 1);
     assert_eq!(stats::analysis_progress(&mut c, &aid).unwrap().pending, 0);
     assert_eq!(stats::review_progress(&mut c).unwrap().total, 1);
+}
+
+/// An earlier suggestion, its protocol's id, and a second analysis to
+/// carry it into.
+fn decided_once(c: &mut postgres::Client) -> (String, String, String) {
+    let (pid, _) = analysed(c, "T", 1);
+    let old = suggestions::all_ids(c).unwrap().remove(0);
+    let second = analyses::create(c, &new_analysis(&pid, "builtin")).unwrap();
+    (pid, old, second.id)
+}
+
+fn carrying(from: &protoscribe::store::suggestions::Suggestion) -> NewSuggestion {
+    NewSuggestion {
+        carried: Some(Carried {
+            from: from.id.clone(),
+            decision: from.decision(),
+            applied_version: from.applied_version,
+            found_again: true,
+            replaces: vec![from.id.clone()],
+        }),
+        ..suggestion(from.kind, from.priority, from.confidence)
+    }
+}
+
+#[test]
+fn a_decision_racing_a_carry_over_is_refused_with_the_current_suggestion() {
+    let url = fresh_database();
+    let mut c = pg_at(&url);
+    let (_, old, second) = decided_once(&mut c);
+    let read = suggestions::get(&mut c, &old).unwrap();
+    let mut analysing = Target::parse(&url).unwrap().connect().unwrap();
+    let mut tx = analysing.transaction().unwrap();
+    let new = suggestions::insert_many(&mut tx, &second, &[carrying(&read)]).unwrap();
+    // Another machine decides on the earlier suggestion meanwhile: it waits
+    // for the analysis, then is pointed to the suggestion that replaced it.
+    let deciding = {
+        let (url, old) = (url.clone(), old.clone());
+        std::thread::spawn(move || {
+            let mut c = Target::parse(&url).unwrap().connect().unwrap();
+            let accept = Decision {
+                status: SuggestionStatus::Accepted,
+                user_comment: None,
+                modified_content: None,
+            };
+            suggestions::decide(&mut c, &old, &accept, Expect::Revision(0))
+        })
+    };
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    tx.commit().unwrap();
+    let err = deciding.join().unwrap().unwrap_err();
+    match err {
+        StoreError::Superseded { current, .. } => assert_eq!(current, new[0]),
+        other => panic!("{other}"),
+    }
+    assert_eq!(
+        suggestions::get(&mut c, &new[0]).unwrap().status,
+        SuggestionStatus::Pending
+    );
+}
+
+#[test]
+fn a_carry_over_racing_a_decision_is_retried_instead_of_dropping_it() {
+    let url = fresh_database();
+    let mut c = pg_at(&url);
+    let (_, old, second) = decided_once(&mut c);
+    let read = suggestions::get(&mut c, &old).unwrap();
+    let mut reviewer = Target::parse(&url).unwrap().connect().unwrap();
+    let mut tx = reviewer.transaction().unwrap();
+    let accept = Decision {
+        status: SuggestionStatus::Accepted,
+        user_comment: Some("mine".into()),
+        modified_content: None,
+    };
+    suggestions::decide(&mut tx, &old, &accept, Expect::Revision(0)).unwrap();
+    // The analysis read the suggestion before the decision: carrying its
+    // stale copy over would lose the decision.
+    let analysing = {
+        let (url, second, read) = (url.clone(), second.clone(), read.clone());
+        std::thread::spawn(move || {
+            let mut c = Target::parse(&url).unwrap().connect().unwrap();
+            let mut tx = c.transaction().unwrap();
+            let result = suggestions::insert_many(&mut tx, &second, &[carrying(&read)]);
+            if result.is_ok() {
+                tx.commit().unwrap();
+            }
+            result
+        })
+    };
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    tx.commit().unwrap();
+    let err = analysing.join().unwrap().unwrap_err();
+    assert!(matches!(err, StoreError::Retry(_)), "{err}");
+    let now = suggestions::get(&mut c, &old).unwrap();
+    assert_eq!(now.status, SuggestionStatus::Accepted);
+    assert_eq!(now.superseded_by, None);
+    // Read again, the carry-over goes through with the decision.
+    let new = suggestions::insert_many(&mut c, &second, &[carrying(&now)]).unwrap();
+    let carried = suggestions::get(&mut c, &new[0]).unwrap();
+    assert_eq!(carried.user_comment.as_deref(), Some("mine"));
+    // A second analysis carrying the same suggestion over is retried too.
+    let err = suggestions::insert_many(&mut c, &second, &[carrying(&now)]).unwrap_err();
+    assert!(matches!(err, StoreError::Retry(_)), "{err}");
 }
 
 #[test]

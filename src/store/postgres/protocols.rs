@@ -294,7 +294,14 @@ pub fn update(
 /// Delete a protocol; its analyses, suggestions, versions and exports go
 /// with it (ON DELETE CASCADE). Call inside a transaction so the counts
 /// reported are the rows removed.
+///
+/// The protocol's row is locked first: a row added under it by another
+/// machine meanwhile waits for the delete (and then finds no protocol), so
+/// the counts are exact, as under SQLite's write lock.
 pub fn delete(client: &mut impl GenericClient, id: &str) -> Result<Deleted> {
+    client
+        .query_opt("SELECT 1 FROM protocols WHERE id = $1 FOR UPDATE", &[&id])
+        .map_err(sql::error)?;
     let mut count = |statement: &str| -> Result<u64> {
         let row = client.query_one(statement, &[&id]).map_err(sql::error)?;
         Ok(sql::count(sql::get(&row, 0)?))

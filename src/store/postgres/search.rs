@@ -2,16 +2,19 @@
 //! `store::search` does on SQLite: no user text ever reaches a query
 //! language (tsquery's `&`, `|`, `!`, `<->`, `:*`, nor LIKE's `%` and `_`).
 //!
-//! A query is split into whitespace-separated words, as on SQLite. A word
-//! with letters or digits must occur as a phrase in the protocol's
-//! `search` vector (`phraseto_tsquery('simple', word)`: the words are read
-//! by the same parser that built the index, and taken as plain text). A
-//! word that also holds other characters must appear verbatim in the
-//! title, description or text, ASCII letters compared case-insensitively
-//! (as SQLite's `protoscribe_has_all`). A word whose letters give the
-//! parser nothing to index (a word longer than PostgreSQL indexes) must
-//! appear in the text instead, case-insensitively, so it never matches
-//! everything. Matches are ranked by `ts_rank`, then newest first.
+//! A query is split into whitespace-separated words, as on SQLite. Every
+//! lexeme of a word with letters or digits must be in the protocol's
+//! `search` vector (`plainto_tsquery('simple', word)`: the word is read by
+//! the same parser that built the index, and taken as plain text). A word
+//! that also holds other characters must appear verbatim in the title,
+//! description or text, ASCII letters compared case-insensitively (as
+//! SQLite's `protoscribe_has_all`); only such a word can have several
+//! lexemes, so their order is held by the verbatim match, not by a phrase
+//! operator that the positionless vector of a huge text could never
+//! satisfy. A word whose letters give the parser nothing to index (longer
+//! than PostgreSQL indexes) must appear in the text instead,
+//! case-insensitively, so it never matches everything. Matches are ranked
+//! by `ts_rank`, then newest first.
 
 use postgres::GenericClient;
 use postgres::types::ToSql;
@@ -67,23 +70,23 @@ impl Query {
         }
         let rows = client
             .query(
-                "SELECT u.w, phraseto_tsquery('simple', u.w)::text
+                "SELECT u.w, plainto_tsquery('simple', u.w)::text
                  FROM unnest($1::text[]) WITH ORDINALITY AS u(w, n) ORDER BY u.n",
                 &[&self.words],
             )
             .map_err(sql::error)?;
-        let mut phrases = Vec::new();
+        let mut each = Vec::new();
         for row in &rows {
             let word: String = sql::get(row, 0)?;
-            let phrase: String = sql::get(row, 1)?;
-            if phrase.trim().is_empty() {
+            let lexemes: String = sql::get(row, 1)?;
+            if lexemes.trim().is_empty() {
                 prepared.loose.push(word);
             } else {
-                phrases.push(format!("({phrase})"));
+                each.push(format!("({lexemes})"));
             }
         }
-        if !phrases.is_empty() {
-            prepared.tsquery = Some(phrases.join(" & "));
+        if !each.is_empty() {
+            prepared.tsquery = Some(each.join(" & "));
         }
         Ok(prepared)
     }
@@ -92,7 +95,7 @@ impl Query {
 /// A query as the server reads it, ready to become SQL.
 #[derive(Clone, Debug)]
 pub struct Prepared {
-    /// Every phrase, ANDed, as tsquery text the server wrote itself.
+    /// Every word's lexemes, ANDed, as tsquery text the server wrote itself.
     tsquery: Option<String>,
     /// Words with letters that the index cannot hold.
     loose: Vec<String>,

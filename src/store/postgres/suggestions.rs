@@ -8,7 +8,7 @@ use serde_json::json;
 use super::sql::{self, Where};
 use crate::store::error::{Result, StoreError};
 use crate::store::suggestions::{
-    COLUMNS, Decision, Expect, Lineage, NewSuggestion, Suggestion, SuggestionFilter, check,
+    COLUMNS, Carried, Decision, Expect, Lineage, NewSuggestion, Suggestion, SuggestionFilter, check,
 };
 use crate::store::{Page, SuggestionStatus, ids};
 
@@ -77,6 +77,9 @@ pub fn insert_many(
     let mut created = Vec::with_capacity(new.len());
     for s in new {
         check(s)?;
+        if let Some(carried) = &s.carried {
+            still_as_read(client, carried)?;
+        }
         let id = ids::new_id(ids::SUGGESTION);
         let (status, comment, modified, applied, metadata, updated) = match &s.carried {
             Some(c) => (
@@ -337,6 +340,46 @@ pub fn successor(client: &mut impl GenericClient, id: &str) -> Result<Option<Str
         Some(row) => sql::get(&row, 0),
         None => Ok(None),
     }
+}
+
+/// Lock the suggestions a carried decision replaces and make sure they
+/// are still what the caller read: none carried over by another analysis,
+/// the decision unchanged. SQLite's write lock guarantees that for the
+/// whole analysis; here another machine may have decided or analysed
+/// since, and carrying over then would silently drop its work, so that is
+/// `Retry` (read again and carry again). Locked in id order, so two
+/// writers never wait on each other in a circle.
+fn still_as_read(client: &mut impl GenericClient, carried: &Carried) -> Result<()> {
+    let rows = client
+        .query(
+            "SELECT id, status, user_comment, modified_content, applied_version, superseded_by
+             FROM suggestions WHERE id = ANY($1) ORDER BY id COLLATE \"C\" FOR UPDATE",
+            &[&carried.replaces],
+        )
+        .map_err(sql::error)?;
+    for row in &rows {
+        let id: String = sql::get(row, 0)?;
+        let superseded_by: Option<String> = sql::get(row, 5)?;
+        if let Some(by) = superseded_by {
+            return Err(StoreError::Retry(format!(
+                "suggestion {id} was carried over to {by} by another analysis of its protocol"
+            )));
+        }
+        if id == carried.from {
+            let now = Decision {
+                status: sql::vocab(row, 1)?,
+                user_comment: sql::get(row, 2)?,
+                modified_content: sql::get(row, 3)?,
+            };
+            let applied: Option<i64> = sql::get(row, 4)?;
+            if now != carried.decision || applied != carried.applied_version {
+                return Err(StoreError::Retry(format!(
+                    "suggestion {id} was decided on while its decision was being carried over"
+                )));
+            }
+        }
+    }
+    Ok(())
 }
 
 fn supersede(client: &mut impl GenericClient, earlier: &[String], by: &str) -> Result<()> {
