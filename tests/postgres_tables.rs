@@ -1607,6 +1607,36 @@ fn scenario(mut db: Db) -> Vec<(String, Value)> {
         "   ",
         "nothing here",
         "of",
+        // tests/store.rs's hostile queries, and tsquery's own operators.
+        "\"",
+        "\"\"",
+        "*",
+        "a*",
+        "NEAR(a b)",
+        "OR",
+        "AND",
+        "NOT",
+        "-",
+        "title:x",
+        "(",
+        ")",
+        "^",
+        "{a b}:c",
+        "%_%",
+        "\\",
+        "\u{0}",
+        "aspirin \u{0}",
+        "aspirin:*",
+        "!aspirin",
+        "aspirin | statins",
+        "aspirin & daily",
+        "aspirin <-> daily",
+        "-aspirin",
+        "aspirin,",
+        "ASPIRIN;",
+        "recorded.",
+        &"x".repeat(10_000),
+        &"aspirin ".repeat(300),
     ] {
         let filter = ProtocolFilter {
             search: Some(query.into()),
@@ -1618,7 +1648,7 @@ fn scenario(mut db: Db) -> Vec<(String, Value)> {
         titles.sort();
         let count = on!(db, protocols::count(&filter)).unwrap();
         seen.note(
-            &format!("search {query:?}"),
+            &format!("search {:?}", query.chars().take(40).collect::<String>()),
             json!({"titles": titles, "count": count, "first_of_several": (titles.len() > 1 && query == "aspirin").then_some(first)}),
         );
     }
@@ -1649,6 +1679,10 @@ fn scenario(mut db: Db) -> Vec<(String, Value)> {
         let n = on!(db, protocols::count(&filter)).unwrap();
         seen.note(&format!("count {status:?}"), json!(n));
     }
+    let r = on!(db, protocols::get("proto_\u{0}"));
+    seen.note_result("get NUL", r, |p| p.to_json(false));
+    let r = on!(db, protocols::find_by_sha256("\u{0}"));
+    seen.note_result("sha256 NUL", r, |p| json!(p.is_some()));
     let r = on!(db, protocols::position_newest_first(&pid));
     seen.note_result("position", r, |p| json!(p));
     let r = on!(db, protocols::find_by_sha256("sha-Statins"));
@@ -1790,6 +1824,10 @@ fn scenario(mut db: Db) -> Vec<(String, Value)> {
         },
         SuggestionFilter {
             status: Some(SuggestionStatus::Pending),
+            ..Default::default()
+        },
+        SuggestionFilter {
+            section: Some("Eth\u{0}ics".into()),
             ..Default::default()
         },
     ]

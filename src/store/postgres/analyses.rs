@@ -61,6 +61,9 @@ pub fn create(client: &mut impl GenericClient, new: &NewAnalysis) -> Result<Anal
 }
 
 pub fn find(client: &mut impl GenericClient, id: &str) -> Result<Option<Analysis>> {
+    if sql::never_stored(id) {
+        return Ok(None);
+    }
     client
         .query_opt(
             &format!("SELECT {COLUMNS} FROM analyses WHERE id = $1"),

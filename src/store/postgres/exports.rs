@@ -66,6 +66,9 @@ pub fn create(client: &mut impl GenericClient, new: &NewExport) -> Result<Export
 }
 
 pub fn get(client: &mut impl GenericClient, id: &str) -> Result<Export> {
+    if sql::never_stored(id) {
+        return Err(not_found(id));
+    }
     client
         .query_opt(
             &format!("SELECT {COLUMNS} FROM exports WHERE id = $1"),

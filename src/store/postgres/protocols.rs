@@ -66,6 +66,9 @@ pub fn create(client: &mut impl GenericClient, new: &NewProtocol) -> Result<Prot
 }
 
 pub fn find(client: &mut impl GenericClient, id: &str) -> Result<Option<Protocol>> {
+    if sql::never_stored(id) {
+        return Ok(None);
+    }
     client
         .query_opt(
             &format!("SELECT {INFO_COLUMNS}, content FROM protocols WHERE id = $1"),
@@ -87,6 +90,9 @@ pub fn find_by_sha256(
     client: &mut impl GenericClient,
     sha256: &str,
 ) -> Result<Option<ProtocolInfo>> {
+    if sql::never_stored(sha256) {
+        return Ok(None);
+    }
     client
         .query_opt(
             &format!(
@@ -187,8 +193,9 @@ pub fn count(client: &mut impl GenericClient, filter: &ProtocolFilter) -> Result
     Ok(sql::count(sql::get(&row, 0)?))
 }
 
-/// The WHERE and ORDER BY of a search over protocols `p`.
+/// The joins, WHERE and ORDER BY of a search over protocols `p`.
 struct Search {
+    /// What follows `FROM protocols p`.
     where_sql: String,
     params: Vec<Box<dyn ToSql + Sync>>,
     order: String,
@@ -217,18 +224,18 @@ fn search_where(
         params.push(Box::new(status.to_owned()));
         clauses.push("p.status = $1".to_owned());
     }
-    let (more, owned, order) = prepared.conditions(params.len() + 1);
-    clauses.extend(more);
-    params.extend(owned);
+    let found = prepared.conditions(params.len() + 1);
+    clauses.extend(found.clauses);
+    params.extend(found.params);
     let where_sql = if clauses.is_empty() {
-        String::new()
+        found.join
     } else {
-        format!("WHERE {}", clauses.join(" AND "))
+        format!("{} WHERE {}", found.join, clauses.join(" AND "))
     };
     Ok(Some(Search {
         where_sql,
         params,
-        order,
+        order: found.order,
     }))
 }
 

@@ -113,37 +113,67 @@ impl Prepared {
         self.impossible
     }
 
-    /// Conditions on protocols `p`, their parameters numbered from
-    /// `first`, and the ORDER BY that ranks the matches.
-    pub fn conditions(&self, first: usize) -> (Vec<String>, Vec<Box<dyn ToSql + Sync>>, String) {
-        let mut clauses = Vec::new();
-        let mut params: Vec<Box<dyn ToSql + Sync>> = Vec::new();
-        let mut order = "p.created_at DESC".to_owned();
+    /// What a search adds to `FROM protocols p`: a join, conditions
+    /// (their parameters numbered from `first`), and the ORDER BY that
+    /// ranks the matches.
+    pub fn conditions(&self, first: usize) -> Conditions {
+        let mut found = Conditions {
+            join: String::new(),
+            clauses: Vec::new(),
+            params: Vec::new(),
+            order: "p.created_at DESC".to_owned(),
+        };
+        let next = |found: &mut Conditions, param: Box<dyn ToSql + Sync>| {
+            found.params.push(param);
+            first + found.params.len() - 1
+        };
         if let Some(tsquery) = &self.tsquery {
-            params.push(Box::new(tsquery.clone()));
-            let n = first + params.len() - 1;
-            clauses.push(format!("p.search @@ ${n}::text::tsquery"));
-            order = format!("ts_rank(p.search, ${n}::text::tsquery) DESC, p.created_at DESC");
+            let n = next(&mut found, Box::new(tsquery.clone()));
+            found
+                .clauses
+                .push(format!("p.search @@ ${n}::text::tsquery"));
+            found.order = format!("ts_rank(p.search, ${n}::text::tsquery) DESC, p.created_at DESC");
         }
+        // The protocol's text is folded once per candidate (OFFSET 0 keeps
+        // the planner from copying the expression into every word's test),
+        // then each word is one search through it.
+        let mut folded = Vec::new();
         if !self.loose.is_empty() {
-            params.push(Box::new(self.loose.clone()));
-            let n = first + params.len() - 1;
-            clauses.push(format!(
+            folded.push(format!("lower({BODY}) AS lowered"));
+            let n = next(&mut found, Box::new(self.loose.clone()));
+            found.clauses.push(format!(
                 "NOT EXISTS (SELECT 1 FROM unnest(${n}::text[]) w
-                             WHERE strpos(lower({BODY}), lower(w)) = 0)"
+                             WHERE strpos(f.lowered, lower(w)) = 0)"
             ));
         }
         if !self.literals.is_empty() {
-            params.push(Box::new(self.literals.clone()));
-            let n = first + params.len() - 1;
-            clauses.push(format!(
+            folded.push(format!(
+                "translate({BODY}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz') AS ascii_folded"
+            ));
+            let n = next(&mut found, Box::new(self.literals.clone()));
+            found.clauses.push(format!(
                 "NOT EXISTS (SELECT 1 FROM unnest(${n}::text[]) w
-                             WHERE strpos(translate({BODY}, 'ABCDEFGHIJKLMNOPQRSTUVWXYZ',
-                                                     'abcdefghijklmnopqrstuvwxyz'), w) = 0)"
+                             WHERE strpos(f.ascii_folded, w) = 0)"
             ));
         }
-        (clauses, params, order)
+        if !folded.is_empty() {
+            found.join = format!(
+                "CROSS JOIN LATERAL (SELECT {} OFFSET 0) AS f",
+                folded.join(", ")
+            );
+        }
+        found
     }
+}
+
+/// What a search adds to a query over protocols `p`.
+pub struct Conditions {
+    /// Joined after `FROM protocols p` (or nothing).
+    pub join: String,
+    /// ANDed into the WHERE clause.
+    pub clauses: Vec<String>,
+    pub params: Vec<Box<dyn ToSql + Sync>>,
+    pub order: String,
 }
 
 #[cfg(test)]

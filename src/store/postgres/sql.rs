@@ -81,6 +81,13 @@ pub fn vocab<T: FromStr<Err = String>>(row: &Row, idx: usize) -> Result<T> {
     })
 }
 
+/// Whether no PostgreSQL text can hold `text` (it has a NUL character):
+/// looked up, it is simply not there, as SQLite would answer, instead of
+/// an error from the server.
+pub fn never_stored(text: &str) -> bool {
+    text.contains('\0')
+}
+
 /// A count read from the server (never negative).
 pub fn count(n: i64) -> u64 {
     n.max(0) as u64
@@ -118,12 +125,19 @@ impl Where {
         Where::default()
     }
 
-    /// `column = value`, when there is a value.
+    /// `column = value`, when there is a value. A value no PostgreSQL
+    /// text can equal (one holding NUL) matches nothing, as on SQLite,
+    /// instead of failing the statement.
     pub fn eq(mut self, column: &'static str, value: Option<impl Into<String>>) -> Where {
         if let Some(value) = value {
-            self.values.push(value.into());
-            self.clauses
-                .push(format!("{column} = ${}", self.values.len()));
+            let value = value.into();
+            if never_stored(&value) {
+                self.clauses.push("false".to_owned());
+            } else {
+                self.values.push(value);
+                self.clauses
+                    .push(format!("{column} = ${}", self.values.len()));
+            }
         }
         self
     }
@@ -168,6 +182,9 @@ mod tests {
         assert_eq!(w.params(&[&5i64]).len(), 3);
         assert_eq!(w.next(1), 3);
         assert_eq!(Where::new().sql(), "");
+        let nul = Where::new().eq("a", Some("x\0")).eq("b", Some("y"));
+        assert_eq!(nul.sql(), "WHERE false AND b = $1");
+        assert_eq!(nul.params(&[]).len(), 1);
     }
 
     #[test]

@@ -149,6 +149,9 @@ pub fn create(
 }
 
 pub fn find(client: &mut impl GenericClient, id: &str) -> Result<Option<Suggestion>> {
+    if sql::never_stored(id) {
+        return Ok(None);
+    }
     client
         .query_opt(
             &format!("SELECT {COLUMNS} FROM suggestions WHERE id = $1"),

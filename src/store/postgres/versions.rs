@@ -93,6 +93,12 @@ pub fn create(
 }
 
 pub fn get(client: &mut impl GenericClient, id: &str) -> Result<ProtocolVersion> {
+    if sql::never_stored(id) {
+        return Err(StoreError::NotFound {
+            kind: "version",
+            id: id.to_owned(),
+        });
+    }
     client
         .query_opt(
             &format!("SELECT {COLUMNS} FROM protocol_versions WHERE id = $1"),
