@@ -82,7 +82,7 @@ pub struct ProviderMetrics {
     pub cost: f64,
 }
 
-const COLUMNS: &str = "id, protocol_id, provider, analysis_type, status, results, overall_score, consort_score, spirit_score, error_message, created_at, completed_at, model, prompt_version, input_tokens, output_tokens, cost, latency_ms, unverified_answers, provider_metadata";
+pub(crate) const COLUMNS: &str = "id, protocol_id, provider, analysis_type, status, results, overall_score, consort_score, spirit_score, error_message, created_at, completed_at, model, prompt_version, input_tokens, output_tokens, cost, latency_ms, unverified_answers, provider_metadata";
 
 fn to_u64(v: Option<i64>) -> Option<u64> {
     v.map(|n| n.max(0) as u64)

@@ -68,6 +68,13 @@ pub enum StoreError {
     #[error("{0}")]
     Server(String),
 
+    /// PostgreSQL gave up a transaction because another one changed the
+    /// same rows at the same moment (serialization failure 40001, deadlock
+    /// 40P01): nothing was written, and running the whole unit again is
+    /// expected to succeed.
+    #[error("{0}: another writer changed the same rows at the same moment; try again")]
+    Retry(String),
+
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 

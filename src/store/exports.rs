@@ -35,7 +35,7 @@ pub struct NewExport {
     pub expires_at: Option<String>,
 }
 
-const COLUMNS: &str = "id, protocol_id, format, file_path, export_options, status, error_message, file_size, created_at, completed_at, expires_at, file_sha256";
+pub(crate) const COLUMNS: &str = "id, protocol_id, format, file_path, export_options, status, error_message, file_size, created_at, completed_at, expires_at, file_sha256";
 
 impl Export {
     fn from_row(row: &Row<'_>) -> rusqlite::Result<Export> {

@@ -69,7 +69,7 @@ pub struct ProtocolFilter {
 pub const TITLE_MAX: usize = 255;
 
 /// Columns of `ProtocolInfo`, in the order `from_row` reads them.
-const INFO_COLUMNS: &str =
+pub(crate) const INFO_COLUMNS: &str =
     "id, title, status, file_path, file_size, created_at, updated_at, description, metadata";
 
 impl ProtocolInfo {
@@ -121,7 +121,7 @@ impl Protocol {
     }
 }
 
-fn check_title(title: &str) -> Result<()> {
+pub(crate) fn check_title(title: &str) -> Result<()> {
     if title.trim().is_empty() {
         return Err(StoreError::Invalid(
             "a protocol needs a non-empty title".into(),

@@ -150,7 +150,7 @@ pub enum Expect {
 
 pub const SECTION_MAX: usize = 100;
 
-const COLUMNS: &str = "id, analysis_id, section, type, content, confidence, priority, status, user_comment, modified_content, guideline_reference, rationale, created_at, updated_at, finding_key, suggested_text, revision, applied_version, metadata, superseded_by";
+pub(crate) const COLUMNS: &str = "id, analysis_id, section, type, content, confidence, priority, status, user_comment, modified_content, guideline_reference, rationale, created_at, updated_at, finding_key, suggested_text, revision, applied_version, metadata, superseded_by";
 
 /// The review order, said once for the queue, the command line and the
 /// README: critical findings first, then priority high to low, then the
@@ -158,7 +158,7 @@ const COLUMNS: &str = "id, analysis_id, section, type, content, confidence, prio
 pub const REVIEW_ORDER_TEXT: &str =
     "critical findings first, then priority high to low, then confidence high to low";
 
-const REVIEW_ORDER: &str = "CASE type WHEN 'critical' THEN 0 ELSE 1 END,
+pub(crate) const REVIEW_ORDER: &str = "CASE type WHEN 'critical' THEN 0 ELSE 1 END,
     CASE priority WHEN 'high' THEN 0 WHEN 'medium' THEN 1 ELSE 2 END,
     confidence DESC, id";
 
@@ -273,7 +273,7 @@ fn not_found(id: &str) -> StoreError {
     }
 }
 
-fn check(new: &NewSuggestion) -> Result<()> {
+pub(crate) fn check(new: &NewSuggestion) -> Result<()> {
     if !(0.0..=1.0).contains(&new.confidence) {
         return Err(StoreError::Invalid(format!(
             "confidence must be between 0 and 1, not {}",

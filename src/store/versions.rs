@@ -18,7 +18,7 @@ pub struct ProtocolVersion {
     pub created_at: String,
 }
 
-const COLUMNS: &str =
+pub(crate) const COLUMNS: &str =
     "id, protocol_id, version_number, content, change_summary, created_by, created_at";
 
 impl ProtocolVersion {
