@@ -1190,3 +1190,34 @@ print(json.dumps({"items": items} if "Sentences:" not in request["user"] else {"
     assert!(text.contains("vs builtin: "), "{text}");
     assert!(text.contains("agree, κ "), "{text}");
 }
+
+#[test]
+fn a_model_analysis_shows_its_progress_and_how_to_cancel_at_80_columns() {
+    let (_dir, store) = sample_store();
+    let mut app = app(&store);
+    with_providers(
+        &mut app,
+        "[providers.script]\nkind = \"command\"\ncommand = [\"python3\", \"-c\", \"print('{}')\"]\n",
+    );
+    act(&mut app, Action::CycleProvider);
+    let Some(Effect::Analyse(_)) = act(&mut app, Action::Analyse) else {
+        panic!("no analysis started")
+    };
+    update::update(
+        &mut app,
+        Event::AnalysisProgress("4/12 sections · 2988 tok · $0.0007".into()),
+    );
+    let shown = screen(&app, 80, 24);
+    let lines: Vec<&str> = shown.lines().collect();
+    assert!(lines[0].contains("4/12 sections"), "header: {}", lines[0]);
+    let status = lines
+        .iter()
+        .find(|l| l.contains("Analysing with script"))
+        .unwrap_or_else(|| panic!("no status line:\n{shown}"));
+    assert!(
+        status.contains("4/12 sections")
+            && status.contains("$0.0007")
+            && status.contains("Esc cancels"),
+        "{status}"
+    );
+}

@@ -153,7 +153,10 @@ fn a_reviewer_accepts_and_rejects_and_the_store_keeps_it() {
     tmux.send(&["j", "m", "End", " Shorter.", "C-s"]);
     tmux.wait_for("1 modified");
     tmux.send(&["q"]);
-    let after = tmux.wait_for("EXITED=0");
+    tmux.wait_for("EXITED=0");
+    // stty prints after the exit line: wait for its output, not just the
+    // line before it (on a loaded machine the two are apart).
+    let after = tmux.wait_for("icanon");
     // The terminal is back in cooked mode with echo (stty shows no '-icanon').
     assert!(
         after.contains(" icanon") && !after.contains("-icanon"),

@@ -146,7 +146,13 @@ impl Config {
         })?;
         let mut providers = BTreeMap::new();
         for (name, p) in &raw.providers {
-            providers.insert(name.clone(), check(name, p.clone())?);
+            let checked = check(name, p.clone()).map_err(|(field, what)| {
+                ConfigError(match field.and_then(|f| line_of(text, name, f)) {
+                    Some(n) => format!("line {n}: providers.{name}: {what}"),
+                    None => format!("providers.{name}: {what}"),
+                })
+            })?;
+            providers.insert(name.clone(), checked);
         }
         for p in providers.values() {
             for f in &p.fallback {
@@ -182,8 +188,33 @@ impl Config {
     }
 }
 
-fn check(name: &str, p: RawProvider) -> Result<ProviderConfig, ConfigError> {
-    let bad = |what: String| ConfigError(format!("providers.{name}: {what}"));
+/// A provider table's error: the field it is about (to name its line),
+/// and what is wrong.
+type FieldError = (Option<&'static str>, String);
+
+/// The line of `field = …` in the `[providers.NAME]` table of `text`.
+fn line_of(text: &str, name: &str, field: &str) -> Option<usize> {
+    let header = format!("[providers.{name}]");
+    let mut inside = false;
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.starts_with('[') {
+            inside = line.replace(' ', "") == header.replace(' ', "");
+            continue;
+        }
+        if inside
+            && let Some(rest) = line.strip_prefix(field)
+            && rest.trim_start().starts_with('=')
+        {
+            return Some(n + 1);
+        }
+    }
+    None
+}
+
+fn check(name: &str, p: RawProvider) -> Result<ProviderConfig, FieldError> {
+    let bad = |what: String| (None, what);
+    let bad_field = |field: &'static str, what: String| (Some(field), what);
     if name == "builtin" {
         return Err(bad(
             "'builtin' is the offline analyzer and cannot be configured; pick another name".into(),
@@ -202,7 +233,8 @@ fn check(name: &str, p: RawProvider) -> Result<ProviderConfig, ConfigError> {
         (_, Some(m)) if !m.trim().is_empty() => m,
         (Kind::Command, _) => "command".to_owned(),
         _ => {
-            return Err(bad(
+            return Err(bad_field(
+                "model",
                 "needs model = \"…\" (the model's name at the endpoint)".into(),
             ));
         }
@@ -211,21 +243,28 @@ fn check(name: &str, p: RawProvider) -> Result<ProviderConfig, ConfigError> {
     let base_url = match p.kind {
         Kind::Command => {
             if command.is_empty() || command[0].trim().is_empty() {
-                return Err(bad(
+                return Err(bad_field(
+                    "command",
                     "kind = \"command\" needs command = [\"program\", \"arg\", …]".into(),
                 ));
             }
             if p.base_url.is_some() {
-                return Err(bad("a command provider has no base_url".into()));
+                return Err(bad_field(
+                    "base_url",
+                    "a command provider has no base_url".into(),
+                ));
             }
             String::new()
         }
         kind => {
             if !command.is_empty() {
-                return Err(bad(format!(
-                    "command = […] is only for kind = \"command\", not \"{}\"",
-                    kind.as_str()
-                )));
+                return Err(bad_field(
+                    "command",
+                    format!(
+                        "command = […] is only for kind = \"command\", not \"{}\"",
+                        kind.as_str()
+                    ),
+                ));
             }
             let url = p.base_url.unwrap_or_else(|| match kind {
                 Kind::Anthropic => "https://api.anthropic.com".to_owned(),
@@ -233,9 +272,13 @@ fn check(name: &str, p: RawProvider) -> Result<ProviderConfig, ConfigError> {
             });
             let url = url.trim_end_matches('/').to_owned();
             if super::remote::host_of(&url).is_none() {
-                return Err(bad(format!(
-                    "base_url '{url}' is not an http:// or https:// URL with a host"
-                )));
+                return Err(bad_field(
+                    "base_url",
+                    format!(
+                        "base_url '{}' is not an http:// or https:// URL with a host",
+                        crate::sanitize::mask_passwords(&url)
+                    ),
+                ));
             }
             url
         }
@@ -243,19 +286,25 @@ fn check(name: &str, p: RawProvider) -> Result<ProviderConfig, ConfigError> {
     if let Some(env) = &p.api_key_env
         && (env.is_empty() || !env.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
     {
-        return Err(bad(format!(
-            "api_key_env names an environment variable (like OPENAI_API_KEY), not '{env}'; the key itself never goes in this file"
-        )));
+        // Never echo the value: it is often the key itself, pasted in.
+        return Err(bad_field(
+            "api_key_env",
+            "api_key_env names an environment variable (letters, digits and '_', like OPENAI_API_KEY), and what is there is not one; the key itself never goes in this file".into(),
+        ));
     }
     let timeout = p.timeout.unwrap_or(DEFAULT_TIMEOUT_SECS);
     if !(timeout.is_finite() && timeout > 0.0 && timeout <= 3600.0) {
-        return Err(bad(
-            "timeout is in seconds, more than 0 and at most 3600".into()
+        return Err(bad_field(
+            "timeout",
+            "timeout is in seconds, more than 0 and at most 3600".into(),
         ));
     }
     let max_concurrency = p.max_concurrency.unwrap_or(DEFAULT_CONCURRENCY);
     if !(1..=32).contains(&max_concurrency) {
-        return Err(bad("max_concurrency is from 1 to 32".into()));
+        return Err(bad_field(
+            "max_concurrency",
+            "max_concurrency is from 1 to 32".into(),
+        ));
     }
     for (field, v) in [
         ("price_input_per_mtok", p.price_input_per_mtok),
@@ -264,18 +313,22 @@ fn check(name: &str, p: RawProvider) -> Result<ProviderConfig, ConfigError> {
         if let Some(v) = v
             && !(v.is_finite() && v >= 0.0)
         {
-            return Err(bad(format!(
-                "{field} is a price (0 or more) per million tokens"
-            )));
+            return Err(bad_field(
+                field,
+                format!("{field} is a price (0 or more) per million tokens"),
+            ));
         }
     }
     let retries = p.retries.unwrap_or(DEFAULT_RETRIES);
     if retries > 10 {
-        return Err(bad("retries is at most 10".into()));
+        return Err(bad_field("retries", "retries is at most 10".into()));
     }
     let max_output_tokens = p.max_output_tokens.unwrap_or(DEFAULT_MAX_OUTPUT);
     if max_output_tokens == 0 {
-        return Err(bad("max_output_tokens must be more than 0".into()));
+        return Err(bad_field(
+            "max_output_tokens",
+            "max_output_tokens must be more than 0".into(),
+        ));
     }
     Ok(ProviderConfig {
         name: name.to_owned(),
@@ -363,6 +416,33 @@ fallback = ["builtin"]
         assert!(e.0.starts_with("line "), "{e}");
         assert!(e.0.contains("api_key"), "{e}");
         assert!(!e.0.contains('\n'));
+    }
+
+    #[test]
+    fn a_bad_value_names_its_line() {
+        let e = Config::parse(
+            "[providers.a]\nkind = \"openai\"\nmodel = \"m\"\n\n[providers.local]\nkind = \"openai\"\nmodel = \"fake\"\ntimeout = -5\n",
+        )
+        .unwrap_err();
+        assert!(
+            e.0.starts_with("line 8: providers.local: timeout"),
+            "{}",
+            e.0
+        );
+    }
+
+    #[test]
+    fn a_key_pasted_as_the_variables_name_is_never_repeated() {
+        let e = Config::parse(
+            "[providers.local]\nkind = \"openai\"\nmodel = \"m\"\napi_key_env = \"sk-HOSTILEKEY-abcdef123456\"\n",
+        )
+        .unwrap_err();
+        assert!(!e.0.contains("HOSTILEKEY"), "{}", e.0);
+        assert!(
+            e.0.starts_with("line 4: providers.local: api_key_env"),
+            "{}",
+            e.0
+        );
     }
 
     #[test]

@@ -49,8 +49,14 @@ pub fn update(app: &mut App, event: Event) -> Option<Effect> {
             Ok(())
         }
         Event::AnalysisProgress(progress) => {
-            if let Some(title) = &app.analysing {
-                app.busy = Some(format!("analysing {title} · {progress} · Esc cancels"));
+            // What changes goes first and the title last, so a narrow
+            // screen cuts the title, never the progress or how to cancel.
+            if let Some(title) = app.analysing.clone() {
+                app.busy = Some(format!("{progress} · {title}"));
+                app.info(format!(
+                    "Analysing with {}: {progress} · Esc cancels · {title}",
+                    app.provider
+                ));
             }
             Ok(())
         }
@@ -662,7 +668,7 @@ fn start_analysis(app: &mut App, id: String, allow_remote: bool) -> Option<Effec
         app.info(format!("Analysing {title}…"));
     } else {
         app.info(format!(
-            "Analysing {title} with {}… (Esc cancels)",
+            "Analysing with {} (Esc cancels): {title}",
             app.provider
         ));
     }

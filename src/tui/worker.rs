@@ -109,8 +109,9 @@ pub fn perform_with(store: &Store, job: Job, setup: &Setup) -> Event {
             let progress = setup.events.clone().map(|events| {
                 let events = std::sync::Mutex::new(events);
                 Arc::new(move |p: &Progress| {
+                    // Short, so that it fits beside the tabs at 80 columns.
                     let text = format!(
-                        "section {}/{} · {} tokens · ${:.4}",
+                        "{}/{} sections · {} tok · ${:.4}",
                         p.done,
                         p.total,
                         p.input_tokens + p.output_tokens,
