@@ -112,14 +112,14 @@ fn print_text(d: &Dashboard) -> Result {
     for (i, p) in d.providers.iter().enumerate() {
         writeln!(
             out,
-            "{} {:<10} {:>8} completed  {:>5.1}% succeeded  overall {:>5.1}  SPIRIT {:>5.1}  CONSORT {:>5.1}{}",
+            "{} {:<10} {:>8} completed  {:>5.1}% succeeded  overall {:>5}  SPIRIT {:>5}  CONSORT {:>5}{}",
             if i == 0 { "Analyses  " } else { "          " },
             output::cell(&p.provider, 10),
             thousands(p.total_analyses),
             p.success_rate,
-            p.avg_overall_score,
-            p.avg_spirit_score,
-            p.avg_consort_score,
+            average(p, p.avg_overall_score),
+            average(p, p.avg_spirit_score),
+            average(p, p.avg_consort_score),
             provider_costs(p)
         )?;
     }
@@ -178,4 +178,14 @@ fn sparkline(values: &[u64]) -> String {
             }
         })
         .collect()
+}
+
+/// An average score as text: "—" for a provider with nothing completed,
+/// whose 0.0 would read as a real score.
+fn average(p: &crate::store::analyses::ProviderMetrics, score: f64) -> String {
+    if p.total_analyses == 0 {
+        "—".to_owned()
+    } else {
+        format!("{score:.1}")
+    }
 }

@@ -53,9 +53,19 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, d: &Dashboard, area: Rect) {
             p.total_analyses,
             p.success_rate,
         );
+        // Nothing completed: no averages (0.0 would read as a score).
+        let average = |score: f64| {
+            if p.total_analyses == 0 {
+                "—".to_owned()
+            } else {
+                format!("{score:.1}")
+            }
+        };
         let scores = format!(
-            " · overall {:.1} · SPIRIT {:.1} · CONSORT {:.1}",
-            p.avg_overall_score, p.avg_spirit_score, p.avg_consort_score
+            " · overall {} · SPIRIT {} · CONSORT {}",
+            average(p.avg_overall_score),
+            average(p.avg_spirit_score),
+            average(p.avg_consort_score)
         );
         if head.chars().count() + scores.chars().count() <= width {
             lines.push(Line::raw(format!("{head}{scores}")));
