@@ -121,6 +121,7 @@ fn checklist_json_quotes_are_the_stored_text_at_their_offsets_and_say_what_is_mi
             quotes += 1;
         }
         assert!(item["missing"].is_array(), "{item}");
+        assert_eq!(item["source"], "builtin", "{item}");
     }
     assert!(quotes > 0);
     let methods = items

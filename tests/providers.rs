@@ -375,6 +375,15 @@ fn good_answers_give_model_verdicts_whose_quotes_are_the_text_at_their_offsets()
         }
     }
     assert!(quoted >= 10, "{quoted}");
+    // checklist --json says which verdicts the model made.
+    let listed: Value = serde_json::from_str(&ok(&s, &["checklist", &id, "--json"])).unwrap();
+    let by_model = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["source"] == "model")
+        .count();
+    assert_eq!(by_model, from_model.len());
     // The clarity finding with a real quote is kept (and its quote is the
     // text at its offsets); the invented one is rejected.
     let clarity = results["clarity"].as_array().unwrap();

@@ -83,6 +83,9 @@ fn checklist_items(results: Option<&Value>) -> Vec<Value> {
                 "missing": i["missing"].as_array().cloned().unwrap_or_default(),
                 "deferred_to": i["deferred_to"],
                 "reason": i["reason"],
+                // Who judged it: "model" (its quote verified) or "builtin";
+                // absent for a builtin analysis, where all are the builtin's.
+                "source": i.get("source").cloned().unwrap_or_else(|| json!("builtin")),
                 "evidence": i["evidence"].as_array().cloned().unwrap_or_default()
                     .iter()
                     .map(|e| json!({"start": e["start"], "end": e["end"], "quote": e["quote"]}))
