@@ -511,6 +511,58 @@ fn the_dashboard_draws_the_figures() {
 }
 
 #[test]
+fn the_dashboard_lists_every_provider_at_80_by_24() {
+    use protoscribe::store::analyses::{self, Completion, NewAnalysis, Usage};
+    let (_dir, store) = sample_store();
+    let protocol = store
+        .protocols(&Default::default(), protoscribe::store::Page::first(1))
+        .unwrap()[0]
+        .id
+        .clone();
+    for provider in ["alpha", "beta", "gamma", "delta", "omega"] {
+        store
+            .write(|tx| {
+                let a = analyses::create(
+                    tx,
+                    &NewAnalysis {
+                        protocol_id: protocol.clone(),
+                        provider: provider.into(),
+                        analysis_type: "comprehensive".into(),
+                    },
+                )?;
+                analyses::record_usage(
+                    tx,
+                    &a.id,
+                    &Usage {
+                        input_tokens: Some(1000),
+                        output_tokens: Some(100),
+                        cost: Some(0.01),
+                        latency_ms: Some(1500),
+                        ..Usage::default()
+                    },
+                )?;
+                analyses::complete(
+                    tx,
+                    &a.id,
+                    &Completion {
+                        results: serde_json::json!({}),
+                        overall_score: Some(80.0),
+                        consort_score: None,
+                        spirit_score: Some(80.0),
+                    },
+                )
+            })
+            .unwrap();
+    }
+    let mut app = app(&store);
+    act(&mut app, Action::Dashboard);
+    let text = screen(&app, 80, 24);
+    for provider in ["builtin", "alpha", "beta", "gamma", "delta", "omega"] {
+        assert!(text.contains(provider), "{provider} missing:\n{text}");
+    }
+}
+
+#[test]
 fn escape_sequences_in_documents_render_inert() {
     let dir = tempfile::tempdir().unwrap();
     let store = Store::open(&dir.path().join("evil.db")).unwrap();

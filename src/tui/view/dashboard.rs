@@ -17,12 +17,6 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, d: &Dashboard, area: Rect) {
         .title(" Dashboard · d or Esc to go back ");
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let [figures, gauge, chart] = Layout::vertical([
-        Constraint::Min(6),
-        Constraint::Length(1),
-        Constraint::Length(9),
-    ])
-    .areas(inner);
     let a = &d.analytics;
     let by_status: Vec<String> = a
         .by_status
@@ -44,7 +38,7 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, d: &Dashboard, area: Rect) {
         )),
         Line::styled("Analyses by provider", theme.title()),
     ];
-    let width = figures.width as usize;
+    let width = inner.width as usize;
     for p in &d.providers {
         // Two lines when one would be cut.
         let head = format!(
@@ -94,6 +88,17 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, d: &Dashboard, area: Rect) {
     if d.providers.is_empty() {
         lines.push(Line::raw("  none yet"));
     }
+    // The figures first, whole if they fit; the chart only in the rows
+    // left over (at 80x24 the providers' lines matter more than bars).
+    let needed = u16::try_from(lines.len()).unwrap_or(u16::MAX);
+    let spare = inner.height.saturating_sub(needed.saturating_add(1));
+    let chart_rows = if spare >= 5 { spare.min(9) } else { 0 };
+    let [figures, gauge, chart] = Layout::vertical([
+        Constraint::Min(1),
+        Constraint::Length(1),
+        Constraint::Length(chart_rows),
+    ])
+    .areas(inner);
     frame.render_widget(Paragraph::new(lines), figures);
     let ratio = if d.review.total > 0 {
         d.review.reviewed() as f64 / d.review.total as f64
@@ -107,6 +112,9 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, d: &Dashboard, area: Rect) {
             .gauge_style(theme.gauge(ratio * 100.0)),
         gauge,
     );
+    if chart_rows == 0 {
+        return;
+    }
     let bars: Vec<Bar<'_>> = d
         .score_histogram
         .iter()
