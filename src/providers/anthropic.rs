@@ -26,17 +26,9 @@ impl Anthropic {
         }
     }
 
+    /// A refused key names the variable it came from.
     fn auth<T>(&self, result: Result<T, CallError>) -> Result<T, CallError> {
-        result.map_err(|e| match e {
-            CallError::Auth {
-                provider, status, ..
-            } => CallError::Auth {
-                provider,
-                status,
-                env: self.config.api_key_env.clone(),
-            },
-            other => other,
-        })
+        result.map_err(|e| e.naming_key_variable(&self.config.api_key_env))
     }
 }
 

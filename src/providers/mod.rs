@@ -76,6 +76,23 @@ pub enum CallError {
 }
 
 impl CallError {
+    /// An authentication failure, told which environment variable held
+    /// the key (never the key).
+    pub fn naming_key_variable(self, env: &Option<String>) -> CallError {
+        match self {
+            CallError::Auth {
+                provider, status, ..
+            } => CallError::Auth {
+                provider,
+                status,
+                env: env.clone(),
+            },
+            other => other,
+        }
+    }
+}
+
+impl CallError {
     /// Worth another attempt: rate limits, server errors, lost connections.
     pub fn is_transient(&self) -> bool {
         match self {
