@@ -120,7 +120,7 @@ mod tests {
             resolve_db(None, &env(None, Some("sqlite:////abs/p.db"))),
             Ok("/abs/p.db".into())
         );
-        assert!(resolve_db(None, &env(None, Some("postgresql://x/y"))).is_err());
+        assert!(resolve_db(None, &env(None, Some("mysql://x/y"))).is_err());
     }
 
     #[test]
