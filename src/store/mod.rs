@@ -1,60 +1,37 @@
-//! The local SQLite store: one module per table, plus the pool, the
+//! The store: a SQLite file (the default) or a PostgreSQL database chosen
+//! by URL, behind one `Store`. One module per table, plus the pool, the
 //! migrations and the figures the dashboard shows. Nothing here knows about
 //! screens or the command line; SQL lives here and only here.
 //!
 //! Callers name what they want: `Store` methods (`api/`, one file per
 //! table: `protocol`, `import_protocol`, `review`, `decide_all`,
 //! `apply_revision`, `report_source`, `backup`, …), `Store::watch` for
-//! other writers' commits, `Store::load` for bulk rows. The table functions
-//! underneath (`protocols::get(conn, id)`, …) take a `Connection`; outside
-//! the store only the callers listed under step 2 below still reach them
-//! through `Store::read`/`write`.
+//! other writers' commits, `Store::load` for bulk rows. None of them knows
+//! which backend it talks to.
 //!
-//! # Plan for PostgreSQL (issue #14)
+//! # Two backends (issue #14)
 //!
-//! Functions that take a rusqlite `Connection` today: every public
-//! function of `protocols`, `analyses`, `suggestions`, `versions`,
-//! `exports` and `stats`; `migrate` (schema version in `PRAGMA
-//! user_version`), `search::register` (an SQL function for FTS5),
-//! `pool` (open, pragmas, WAL), `bulk::Loader`, `watch` (`PRAGMA
-//! data_version`) and `backup` (SQLite's online backup API, files).
-//!
-//! 1. `Store` keeps its methods and holds `enum Backend { Sqlite(pool),
-//!    Postgres(pool) }`; each method matches once and calls
-//!    `sqlite::protocols::get(&conn, id)` or `postgres::protocols::get(&mut
-//!    client, id)` (postgres clients take `&mut`). Row types, filters,
-//!    `NewX` inputs, `Page`, `Expect` and errors stay shared in the table
-//!    modules; only the functions holding SQL split, one file per table per
-//!    backend (`?1` becomes `$1`, `Where` learns the placeholder style).
-//! 2. Before that, the remaining `read`/`write` closures become `Store`
-//!    methods, multi-step ones as units of work that take the pure step as
-//!    an argument, so no caller keeps a connection and `read`/`write` can
-//!    become private to the store. Done for import (`import_protocol`),
-//!    apply (`apply_revision(id, user, |source| plan(…))`), export
-//!    (`report_source` and the export row's moves), backup, the interface
-//!    and the other commands. Still calling `read`/`write` (being edited on
-//!    another branch, so left alone here):
-//!    - `jobs/analyze.rs`: the protocol, the pending analysis, start, fail
-//!      and completion with the carry-over in one transaction; wants
-//!      `complete_analysis(id, |earlier| carry(…))` and friends;
-//!    - `cli/analyze.rs`: a page of protocols, which is `Store::protocols`;
-//!    - `cli/dashboard.rs`: the figures, which is `Store::dashboard`;
-//!    - the tests, for table functions that no operation needs yet
-//!      (`tests/store.rs`: creating analyses and suggestions, versions
-//!      with a given number, raw SQL; `tests/tui.rs`: a three-version setup), and
-//!      `Store::connection` in `tests/store.rs` to check each pooled
-//!      connection's pragmas.
-//!
-//!    When those three files have moved, `read`, `write` and `connection`
-//!    become private as `try_write` already is (the tests then get typed
-//!    setup helpers or a test-only door).
-//! 3. Per backend: `migrate` (numbered files for each, an advisory lock
-//!    instead of `BEGIN IMMEDIATE`), `search` (generated tsvector + GIN and
-//!    `websearch_to_tsquery` instead of FTS5), `watch` (LISTEN/NOTIFY
-//!    instead of `data_version`), `backup` (`pg_dump`), busy/locked
-//!    retries (serialization failures), and error mapping (SQLSTATE
-//!    23503/23505 for the constraint violations mapped today). Timestamps
-//!    stay `String` at the API and convert at the SQL boundary.
+//! - The table functions exist twice with the same names, inputs and
+//!   outputs: `store::<table>` on a rusqlite `Connection`, and
+//!   `store::postgres::<table>` on a `postgres::GenericClient`. Row types,
+//!   filters, `NewX` inputs, `Page`, `Expect` and errors are shared.
+//! - `Tables` (`tables.rs`) has one method per table function
+//!   (`protocols_get` is `protocols::get`), implemented for each backend;
+//!   `Store::read` and `Store::write` hand one to a closure, so each unit
+//!   of work (the operations in `api/`, the analysis job) is written once.
+//!   SQLite reads use one connection and writes one BEGIN IMMEDIATE
+//!   transaction; PostgreSQL reads one REPEATABLE READ READ ONLY
+//!   transaction (one snapshot per unit) and writes one transaction that
+//!   first takes the store's advisory lock, so writers from every machine
+//!   take turns as SQLite's do (a lock not had within the busy timeout is
+//!   `StoreError::Busy`, as on SQLite).
+//! - What differs by backend stays behind `Store`: `watch` (PRAGMA
+//!   data_version, or LISTEN/NOTIFY), `status`, backups (`backup` for a
+//!   file, `dump`/`restore_dump` for `pg_dump`), migrations (on open).
+//! - `read_sqlite`/`write_sqlite`/`connection` hand out SQLite itself, for
+//!   the tests that run raw SQL and the SQLite-only tools (file backups,
+//!   bulk loading for `db synth`); on PostgreSQL they refuse in one
+//!   sentence.
 
 pub mod analyses;
 pub mod api;
