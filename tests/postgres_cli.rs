@@ -310,3 +310,85 @@ fn backup_and_restore_on_postgresql_use_a_verified_dump() {
     place.ok(&["restore", &dump, "--yes"]);
     assert!(place.ok(&["list"]).contains(&id));
 }
+
+#[test]
+fn four_writers_and_a_reader_on_postgresql_never_lose_a_decision() {
+    use protoscribe::store::suggestions::{Expect, Verb};
+    use protoscribe::store::{Page, Store, StoreError, suggestions::SuggestionFilter};
+    let place = Place::postgres();
+    let id = place
+        .ok(&["import", &format!("{FIXTURES}/poor-cbt-insomnia.md")])
+        .trim()
+        .to_owned();
+    place.ok(&["analyze", &id]);
+    let store = Store::open(std::path::Path::new(&place.db)).unwrap();
+    let all = store
+        .suggestions(&SuggestionFilter::default(), Page::first(1000))
+        .unwrap();
+    assert!(all.len() >= 8, "{}", all.len());
+
+    // Two screens decide on one suggestion from the same revision: one
+    // wins, the other is told it changed; never both silently.
+    let contested = all[0].clone();
+    let outcomes: Vec<_> = std::thread::scope(|scope| {
+        let handles: Vec<_> = [Verb::Accept, Verb::Reject]
+            .into_iter()
+            .map(|verb| {
+                let store = store.clone();
+                let id = contested.id.clone();
+                let revision = contested.revision;
+                scope.spawn(move || store.review(&id, &verb, None, Expect::Revision(revision)))
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(
+        outcomes.iter().filter(|o| o.is_ok()).count(),
+        1,
+        "{outcomes:?}"
+    );
+    assert!(
+        outcomes
+            .iter()
+            .any(|o| matches!(o, Err(StoreError::Changed { .. }))),
+        "{outcomes:?}"
+    );
+
+    // Four writers on their own suggestions and a reader, at once.
+    let rest = &all[1..];
+    let done = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let reader = scope.spawn(|| {
+            let mut reads = 0;
+            while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                store.dashboard(30).unwrap();
+                reads += 1;
+            }
+            reads
+        });
+        let writers: Vec<_> = (0..4)
+            .map(|k| {
+                let store = store.clone();
+                scope.spawn(move || {
+                    for s in rest.iter().skip(k).step_by(4) {
+                        store
+                            .review(&s.id, &Verb::Accept, None, Expect::Revision(s.revision))
+                            .unwrap();
+                    }
+                })
+            })
+            .collect();
+        for w in writers {
+            w.join().unwrap();
+        }
+        done.store(true, std::sync::atomic::Ordering::Relaxed);
+        assert!(reader.join().unwrap() > 0);
+    });
+    let tally = store.review_tally().unwrap();
+    assert_eq!(tally.counted, tally.current);
+    let progress = store.dashboard(30).unwrap().review;
+    assert_eq!(progress.pending, 0, "{progress:?}");
+    assert_eq!(progress.accepted + progress.rejected, all.len() as u64);
+    let check = place.ok(&["db", "check"]);
+    assert!(check.contains(": ok ("), "{check}");
+}
