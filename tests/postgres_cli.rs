@@ -392,3 +392,19 @@ fn four_writers_and_a_reader_on_postgresql_never_lose_a_decision() {
     let check = place.ok(&["db", "check"]);
     assert!(check.contains(": ok ("), "{check}");
 }
+
+#[test]
+fn db_exercise_runs_on_postgresql_and_db_synth_says_to_copy_instead() {
+    let place = Place::postgres();
+    place.ok(&["import", &format!("{FIXTURES}/poor-cbt-insomnia.md")]);
+    place.ok(&["analyze", "--all"]);
+    let out = place.ok(&["db", "exercise", "--iterations", "5", "--import-every", "2"]);
+    assert!(out.lines().any(|l| l.starts_with("ok ")), "{out}");
+    place.ok(&["db", "check"]);
+
+    let out = place.run(&["db", "synth", "--protocols", "2"]);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("db copy"), "{err}");
+}

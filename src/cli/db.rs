@@ -176,6 +176,12 @@ fn check_postgres(ctx: &Context) -> Result {
 
 fn synthesize(ctx: &Context, scale: Scale, seed: u64) -> Result {
     let store = ctx.open_or_create()?;
+    if store.is_postgres() {
+        return Err(Error::Usage(format!(
+            "db synth fills a SQLite store file: generate into one (--db FILE), then move it with 'protoscribe db copy --from FILE --to {}'",
+            store.path().display()
+        )));
+    }
     let existing = store.protocol_count(&ProtocolFilter::default())?;
     if existing > 0 {
         return Err(Error::Usage(format!(
