@@ -3,15 +3,18 @@
 //!
 //! `DATABASE_URL` follows SQLAlchemy's rule, as the seed did: three slashes
 //! then a relative path (`sqlite:///protocols.db`), four for an absolute
-//! one (`sqlite:////srv/protocols.db`). Anything else is refused rather
-//! than half-understood, and the URL is quoted with its password masked.
+//! one (`sqlite:////srv/protocols.db`). A `postgres://` or `postgresql://`
+//! URL (there or in `--db`/`PROTOSCRIBE_DB`) names a PostgreSQL store and
+//! is passed on whole, for `Store::open` to recognise. Anything else is
+//! refused rather than half-understood, and the URL is quoted with its
+//! password masked.
 
 use std::path::PathBuf;
 
 #[derive(Debug, thiserror::Error, PartialEq)]
 pub enum PathError {
     #[error(
-        "DATABASE_URL is '{0}', which is not an SQLite file URL (sqlite:///relative/path or sqlite:////absolute/path): ProtoScribe keeps its data in SQLite, so set PROTOSCRIBE_DB or pass --db"
+        "DATABASE_URL is '{0}', which is not an SQLite file URL (sqlite:///relative/path or sqlite:////absolute/path) nor a PostgreSQL one (postgres://USER@HOST/DATABASE): set PROTOSCRIBE_DB or pass --db"
     )]
     NotSqliteUrl(String),
     #[error(
@@ -58,6 +61,9 @@ pub fn resolve_db(flag: Option<PathBuf>, env: &Env) -> Result<PathBuf, PathError
 /// SQLAlchemy's form: `sqlite:///relative.db` or `sqlite:////absolute.db`.
 /// The URL kept in an error has its password masked: it may be a server's.
 fn from_database_url(url: &str) -> Result<PathBuf, PathError> {
+    if crate::store::postgres::is_postgres_url(url) {
+        return Ok(PathBuf::from(url));
+    }
     let masked = || crate::sanitize::mask_passwords(url).into_owned();
     let path = url
         .strip_prefix("sqlite:///")
@@ -114,12 +120,25 @@ mod tests {
             resolve_db(None, &env(None, Some("sqlite:////abs/p.db"))),
             Ok("/abs/p.db".into())
         );
-        assert!(resolve_db(None, &env(None, Some("postgresql://x/y"))).is_err());
+        assert!(resolve_db(None, &env(None, Some("mysql://x/y"))).is_err());
+    }
+
+    #[test]
+    fn database_url_may_name_postgresql() {
+        for url in [
+            "postgres://ana@db/x",
+            "postgresql://ana:s3cret@db/x?sslmode=require",
+        ] {
+            assert_eq!(
+                resolve_db(None, &env(None, Some(url))),
+                Ok(PathBuf::from(url))
+            );
+        }
     }
 
     #[test]
     fn database_url_errors_mask_the_password_and_refuse_options() {
-        let err = resolve_db(None, &env(None, Some("postgresql://ana:s3cret@db/x")))
+        let err = resolve_db(None, &env(None, Some("mysql://ana:s3cret@db/x")))
             .unwrap_err()
             .to_string();
         assert!(

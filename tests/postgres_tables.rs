@@ -2205,7 +2205,7 @@ fn provider_accounting_and_the_answer_cache_match_sqlite() {
     };
     let (pg_protocol, pg_builtin) = analysed(&mut c, "Trial", 2);
     let (sq_protocol, sq_builtin) = store
-        .write(|tx| {
+        .write_sqlite(|tx| {
             let p = protoscribe::store::protocols::create(tx, &new_protocol("Trial", "Text."))?;
             let a = protoscribe::store::analyses::create(tx, &new_analysis(&p.id, "builtin"))?;
             protoscribe::store::analyses::complete(
@@ -2239,7 +2239,7 @@ fn provider_accounting_and_the_answer_cache_match_sqlite() {
         .unwrap();
         pg_ids.push(a.id);
         let id = store
-            .write(|tx| {
+            .write_sqlite(|tx| {
                 let a =
                     protoscribe::store::analyses::create(tx, &new_analysis(&sq_protocol, "local"))?;
                 protoscribe::store::analyses::record_usage(tx, &a.id, &usage(latency))?;
@@ -2273,7 +2273,7 @@ fn provider_accounting_and_the_answer_cache_match_sqlite() {
     );
     let pg_metrics = analyses::performance_metrics(&mut c).unwrap();
     let sq_metrics = store
-        .read(protoscribe::store::analyses::performance_metrics)
+        .read_sqlite(protoscribe::store::analyses::performance_metrics)
         .unwrap();
     assert_eq!(format!("{pg_metrics:?}"), format!("{sq_metrics:?}"));
     let local = pg_metrics.iter().find(|m| m.provider == "local").unwrap();
@@ -2296,14 +2296,16 @@ fn provider_accounting_and_the_answer_cache_match_sqlite() {
     pg_cache::put(&mut c, &key, &entry("first")).unwrap();
     pg_cache::put(&mut c, &key, &entry("second")).unwrap();
     store
-        .write(|tx| {
+        .write_sqlite(|tx| {
             sqlite_cache::put(tx, &key, &entry("first"))?;
             sqlite_cache::put(tx, &key, &entry("second"))
         })
         .unwrap();
     assert_eq!(
         pg_cache::get(&mut c, &key).unwrap(),
-        store.read(|conn| sqlite_cache::get(conn, &key)).unwrap()
+        store
+            .read_sqlite(|conn| sqlite_cache::get(conn, &key))
+            .unwrap()
     );
     assert_eq!(pg_cache::count(&mut c).unwrap(), 1);
 }

@@ -61,7 +61,7 @@ fn only_suggestion(store: &Store, analysis_id: &str) -> suggestions::Suggestion 
 /// A protocol with one completed analysis holding `n` suggestions.
 fn analysed(store: &Store, title: &str, n: usize) -> (String, String) {
     store
-        .write(|tx| {
+        .write_sqlite(|tx| {
             let p = protocols::create(tx, &new_protocol(title, "Randomised trial text."))?;
             let a = analyses::create(
                 tx,
@@ -184,7 +184,7 @@ fn a_decision_written_by_hand_moves_the_revision_on() {
     let (_, aid) = analysed(&store, "T", 1);
     let before = only_suggestion(&store, &aid).revision;
     store
-        .write(|tx| Ok(tx.execute("UPDATE suggestions SET status = 'rejected'", [])?))
+        .write_sqlite(|tx| Ok(tx.execute("UPDATE suggestions SET status = 'rejected'", [])?))
         .unwrap();
     assert_eq!(only_suggestion(&store, &aid).revision, before + 1);
 }
@@ -223,7 +223,7 @@ fn every_older_schema_is_upgraded_keeping_its_rows() {
         }
         let store = Store::open(&path).unwrap();
         store
-            .read(|conn| {
+            .read_sqlite(|conn| {
                 assert_eq!(migrate::user_version(conn)?, SCHEMA_VERSION, "from {start}");
                 let found = protocols::list(
                     conn,
@@ -302,7 +302,7 @@ fn two_stores_opening_one_old_file_at_once_migrate_it_once() {
 fn protocols_round_trip_and_update() {
     let (_dir, store) = store();
     store
-        .write(|tx| {
+        .write_sqlite(|tx| {
             let p = protocols::create(tx, &new_protocol("Trial A", "text"))?;
             assert!(p.id.starts_with("proto_") && p.id.len() == "proto_".len() + 16);
             assert_eq!(protocols::get(tx, &p.id)?, p);
@@ -340,7 +340,7 @@ fn protocol_titles_are_checked() {
 fn protocols_list_newest_first_with_status_filter_and_pages() {
     let (_dir, store) = store();
     store
-        .write(|tx| {
+        .write_sqlite(|tx| {
             for i in 0..5 {
                 let mut p = new_protocol(&format!("Trial {i}"), "t");
                 if i % 2 == 0 {
@@ -352,7 +352,7 @@ fn protocols_list_newest_first_with_status_filter_and_pages() {
         })
         .unwrap();
     store
-        .read(|conn| {
+        .read_sqlite(|conn| {
             let all = protocols::list(conn, &ProtocolFilter::default(), Page::default())?;
             let titles: Vec<_> = all.iter().map(|p| p.title.as_str()).collect();
             assert_eq!(
@@ -389,7 +389,7 @@ fn deleting_a_protocol_cascades_to_everything_under_it() {
     let (pid, _) = analysed(&store, "Doomed", 7);
     let (other, _) = analysed(&store, "Kept", 3);
     store
-        .write(|tx| {
+        .write_sqlite(|tx| {
             versions::create_next(tx, &pid, "v1", None, Some("tester"))?;
             exports::create(
                 tx,
@@ -421,7 +421,7 @@ fn deleting_a_protocol_cascades_to_everything_under_it() {
         (1, 1, 3, 0, 0)
     );
     store
-        .read(|conn| {
+        .read_sqlite(|conn| {
             assert_eq!(
                 stats::review_progress(conn)?.total,
                 3,
@@ -439,7 +439,7 @@ fn deleting_a_protocol_cascades_to_everything_under_it() {
 fn analytics_count_recent_status_and_average_size() {
     let (_dir, store) = store();
     store
-        .write(|tx| {
+        .write_sqlite(|tx| {
             protocols::create(tx, &new_protocol("A", &"a".repeat(100)))?;
             protocols::create(tx, &new_protocol("B", &"b".repeat(300)))?;
             tx.execute(
@@ -451,7 +451,7 @@ fn analytics_count_recent_status_and_average_size() {
         })
         .unwrap();
     let a = store
-        .read(|conn| stats::protocol_analytics(conn, 30))
+        .read_sqlite(|conn| stats::protocol_analytics(conn, 30))
         .unwrap();
     assert_eq!(a.total_protocols, 3);
     assert_eq!(a.recent_protocols, 2);
@@ -467,7 +467,7 @@ fn analytics_count_recent_status_and_average_size() {
 fn search_ranks_matches_and_covers_title_description_and_content() {
     let (_dir, store) = store();
     store
-        .write(|tx| {
+        .write_sqlite(|tx| {
             protocols::create(
                 tx,
                 &new_protocol("Aspirin after stroke", "aspirin aspirin aspirin daily"),
@@ -488,7 +488,7 @@ fn search_ranks_matches_and_covers_title_description_and_content() {
 
 fn search_titles(store: &Store, query: &str) -> Vec<String> {
     store
-        .read(|conn| {
+        .read_sqlite(|conn| {
             let filter = ProtocolFilter {
                 search: Some(query.into()),
                 status: None,
@@ -504,7 +504,7 @@ fn search_titles(store: &Store, query: &str) -> Vec<String> {
 fn hostile_search_text_is_literal_and_never_an_error() {
     let (_dir, store) = store();
     store
-        .write(|tx| {
+        .write_sqlite(|tx| {
             protocols::create(tx, &new_protocol("Percent", "response in 50% of patients"))?;
             protocols::create(tx, &new_protocol("Underscore", "variable dose_mg recorded"))?;
             protocols::create(tx, &new_protocol("Quote", "the \"primary\" outcome"))?;
@@ -556,7 +556,7 @@ fn search_follows_updates_and_deletes() {
         .info
         .id;
     store
-        .write(|tx| {
+        .write_sqlite(|tx| {
             protocols::update(
                 tx,
                 &id,
@@ -591,7 +591,7 @@ fn latest_completed_is_the_newest_completion_among_several() {
     let mut completed = Vec::new();
     for score in [50.0, 60.0, 70.0] {
         let a = store
-            .write(|tx| {
+            .write_sqlite(|tx| {
                 let a = analyses::create(tx, &new)?;
                 analyses::start(tx, &a.id)?;
                 analyses::complete(
@@ -608,7 +608,7 @@ fn latest_completed_is_the_newest_completion_among_several() {
     }
     // A newer analysis that failed, and one still running, are not "latest".
     store
-        .write(|tx| {
+        .write_sqlite(|tx| {
             let failed = analyses::create(tx, &new)?;
             analyses::fail(tx, &failed.id, "provider timed out")?;
             analyses::create(tx, &new)?;
@@ -625,7 +625,9 @@ fn latest_completed_is_the_newest_completion_among_several() {
 fn analysis_lifecycle_refuses_impossible_moves() {
     let (_dir, store) = store();
     let (_, aid) = analysed(&store, "T", 0);
-    let err = store.write(|tx| analyses::start(tx, &aid)).unwrap_err();
+    let err = store
+        .write_sqlite(|tx| analyses::start(tx, &aid))
+        .unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err}");
     let a = store.analysis(&aid).unwrap();
     assert_eq!(a.status, AnalysisStatus::Completed);
@@ -637,7 +639,7 @@ fn analyses_by_provider_with_suggestions_and_metrics() {
     let (_dir, store) = store();
     let (pid, aid) = analysed(&store, "T", 4);
     store
-        .write(|tx| {
+        .write_sqlite(|tx| {
             let a = analyses::create(
                 tx,
                 &NewAnalysis {
@@ -651,7 +653,7 @@ fn analyses_by_provider_with_suggestions_and_metrics() {
         })
         .unwrap();
     store
-        .read(|conn| {
+        .read_sqlite(|conn| {
             let builtin = analyses::by_provider(conn, "builtin", 10)?;
             assert_eq!(builtin.len(), 1);
             let (a, s) = analyses::with_suggestions(conn, &aid)?;
@@ -675,7 +677,7 @@ fn analyses_by_provider_with_suggestions_and_metrics() {
             Ok(())
         })
         .unwrap();
-    store.write(|tx| analyses::delete(tx, &aid)).unwrap();
+    store.write_sqlite(|tx| analyses::delete(tx, &aid)).unwrap();
     assert_eq!(common::counts(store.path()).suggestions, 0);
 }
 
@@ -683,7 +685,7 @@ fn analyses_by_provider_with_suggestions_and_metrics() {
 fn an_analysis_for_an_unknown_protocol_is_refused() {
     let (_dir, store) = store();
     let err = store
-        .write(|tx| {
+        .write_sqlite(|tx| {
             analyses::create(
                 tx,
                 &NewAnalysis {
@@ -713,7 +715,7 @@ fn suggestions_list_in_review_order_with_filters() {
     let (_dir, store) = store();
     let (_, aid) = analysed(&store, "T", 0);
     store
-        .write(|tx| {
+        .write_sqlite(|tx| {
             suggestions::insert_many(
                 tx,
                 &aid,
@@ -728,7 +730,7 @@ fn suggestions_list_in_review_order_with_filters() {
         })
         .unwrap();
     store
-        .read(|conn| {
+        .read_sqlite(|conn| {
             let filter = SuggestionFilter {
                 analysis_id: Some(aid.clone()),
                 ..Default::default()
@@ -768,7 +770,7 @@ fn a_decision_records_status_comment_and_modified_content() {
     let (_dir, store) = store();
     let (_, aid) = analysed(&store, "T", 1);
     let s = store
-        .read(|conn| {
+        .read_sqlite(|conn| {
             let filter = SuggestionFilter {
                 analysis_id: Some(aid.clone()),
                 ..Default::default()
@@ -777,7 +779,7 @@ fn a_decision_records_status_comment_and_modified_content() {
         })
         .unwrap();
     let decided = store
-        .write(|tx| {
+        .write_sqlite(|tx| {
             suggestions::decide(
                 tx,
                 &s.id,
@@ -797,12 +799,12 @@ fn a_decision_records_status_comment_and_modified_content() {
         Some("Use central web randomisation.")
     );
     assert!(decided.updated_at.is_some());
-    let progress = store.read(stats::review_progress).unwrap();
+    let progress = store.read_sqlite(stats::review_progress).unwrap();
     assert_eq!((progress.pending, progress.modified), (0, 1));
 
     // Deciding from the stale copy is refused, and the newer decision stays.
     let err = store
-        .write(|tx| {
+        .write_sqlite(|tx| {
             suggestions::decide(
                 tx,
                 &s.id,
@@ -835,7 +837,7 @@ fn modified_without_content_is_refused() {
     let (_, aid) = analysed(&store, "T", 1);
     let id = only_suggestion(&store, &aid).id;
     let err = store
-        .write(|tx| {
+        .write_sqlite(|tx| {
             suggestions::decide(
                 tx,
                 &id,
@@ -856,7 +858,7 @@ fn review_counts_stay_equal_to_the_rows_through_any_changes() {
     let (_dir, store) = store();
     let (pid, aid) = analysed(&store, "T", 40);
     let ids: Vec<String> = store
-        .read(|c| {
+        .read_sqlite(|c| {
             let mut stmt =
                 c.prepare("SELECT id FROM suggestions WHERE analysis_id = ?1 ORDER BY id")?;
             let rows = stmt.query_map([&aid], |r| r.get(0))?;
@@ -872,13 +874,15 @@ fn review_counts_stay_equal_to_the_rows_through_any_changes() {
             modified_content: (status == SuggestionStatus::Modified).then(|| "new".into()),
         };
         store
-            .write(|tx| suggestions::decide(tx, id, &decision, Expect::Anything))
+            .write_sqlite(|tx| suggestions::decide(tx, id, &decision, Expect::Anything))
             .unwrap();
     }
-    store.write(|tx| suggestions::delete(tx, &ids[0])).unwrap();
+    store
+        .write_sqlite(|tx| suggestions::delete(tx, &ids[0]))
+        .unwrap();
     analysed(&store, "Other", 5);
     store
-        .read(|conn| {
+        .read_sqlite(|conn| {
             let p = stats::review_progress(conn)?;
             let actual = |status: &str| -> rusqlite::Result<u64> {
                 conn.query_row(
@@ -904,7 +908,7 @@ fn confidence_outside_zero_to_one_is_refused() {
     let (_dir, store) = store();
     let (_, aid) = analysed(&store, "T", 0);
     let err = store
-        .write(|tx| {
+        .write_sqlite(|tx| {
             suggestions::create(
                 tx,
                 &aid,
@@ -923,7 +927,7 @@ fn versions_number_upwards_and_a_number_is_unique_per_protocol() {
     let (pid, _) = analysed(&store, "T", 0);
     let (other, _) = analysed(&store, "U", 0);
     store
-        .write(|tx| {
+        .write_sqlite(|tx| {
             assert_eq!(
                 versions::create_next(tx, &pid, "one", None, Some("ana"))?.version_number,
                 1
@@ -940,11 +944,11 @@ fn versions_number_upwards_and_a_number_is_unique_per_protocol() {
         })
         .unwrap();
     let err = store
-        .write(|tx| versions::create(tx, &pid, 2, "dup", None, None))
+        .write_sqlite(|tx| versions::create(tx, &pid, 2, "dup", None, None))
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err}");
     store
-        .read(|conn| {
+        .read_sqlite(|conn| {
             let all = versions::list(conn, &pid)?;
             assert_eq!(
                 all.iter().map(|v| v.version_number).collect::<Vec<_>>(),
@@ -987,7 +991,12 @@ fn exports_move_through_their_lifecycle_and_expire() {
     );
     assert!(done.completed_at.is_some());
     assert_eq!(store.exports(Some(&pid), Page::default()).unwrap().len(), 1);
-    assert_eq!(store.read(|conn| exports::count(conn, None)).unwrap(), 1);
+    assert_eq!(
+        store
+            .read_sqlite(|conn| exports::count(conn, None))
+            .unwrap(),
+        1
+    );
     let due = store
         .exports_due_for_expiry(&protoscribe::store::time::now())
         .unwrap();
@@ -1008,14 +1017,14 @@ fn exports_move_through_their_lifecycle_and_expire() {
     ] {
         assert!(json.get(field).is_some(), "{field}");
     }
-    store.write(|tx| exports::delete(tx, &e.id)).unwrap();
+    store.write_sqlite(|tx| exports::delete(tx, &e.id)).unwrap();
 }
 
 #[test]
 fn json_columns_must_hold_valid_json() {
     let (_dir, store) = store();
     let err = store
-        .write(|tx| {
+        .write_sqlite(|tx| {
             tx.execute(
                 "INSERT INTO protocols (id, title, content, metadata, created_at)
                  VALUES ('proto_1', 't', 'c', '{broken', '2020-01-01T00:00:00Z')",
@@ -1041,7 +1050,9 @@ fn the_synthetic_generator_fills_consistent_rows() {
         (c.protocols, c.analyses, c.suggestions),
         (20, 40, written as i64)
     );
-    let d = store.read(|conn| stats::dashboard(conn, 30)).unwrap();
+    let d = store
+        .read_sqlite(|conn| stats::dashboard(conn, 30))
+        .unwrap();
     assert_eq!(d.review.total, written);
     assert!(d.providers.iter().all(|p| p.success_rate > 0.0));
 }

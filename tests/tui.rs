@@ -1072,7 +1072,7 @@ fn any_two_versions_can_be_compared_and_wrapped_lines_keep_their_gutter() {
     let protocol = app.selected_protocol_id().unwrap();
     let long = "A very long added line that certainly wraps at eighty columns because it goes on and on about allocation concealment.";
     store
-        .write(|tx| {
+        .write_sqlite(|tx| {
             let text = protocols::get(tx, &protocol)?.content;
             protoscribe::store::versions::create(tx, &protocol, 1, &text, None, None)?;
             protoscribe::store::versions::create_next(
@@ -1181,7 +1181,7 @@ fn esc_cancels_a_running_model_analysis_which_is_recorded_failed_cancelled() {
     let status = app.status.clone().unwrap();
     assert!(status.text.contains("cancelled"), "{status:?}");
     let failed = store
-        .read(|conn| {
+        .read_sqlite(|conn| {
             Ok(conn.query_row(
                 "SELECT count(*) FROM analyses WHERE status = 'failed' AND error_message = 'cancelled'",
                 [],

@@ -11,7 +11,7 @@ use super::{Context, Error, Result};
 use crate::analysis::GuidelineChoice;
 use crate::jobs::analyze::{self, Options, Outcome, ProgressFn, Request};
 use crate::providers::grounded::Progress;
-use crate::store::protocols::{self, ProtocolFilter};
+use crate::store::protocols::ProtocolFilter;
 use crate::store::{Page, ProtocolStatus, Store, SuggestionType};
 
 #[derive(Debug, clap::Args)]
@@ -155,7 +155,7 @@ fn ready_protocols(store: &Store) -> Result<Vec<String>> {
     let mut ids = Vec::new();
     let mut page = Page::first(500);
     loop {
-        let batch = store.read(|conn| protocols::list(conn, &filter, page))?;
+        let batch = store.read(|conn| conn.protocols_list(&filter, page))?;
         let done = (batch.len() as u64) < page.limit;
         ids.extend(batch.into_iter().map(|p| p.id));
         if done {

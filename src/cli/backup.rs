@@ -36,6 +36,9 @@ pub struct RestoreArgs {
 
 pub fn run_backup(ctx: &Context, args: BackupArgs) -> Result {
     let path = ctx.db_path()?;
+    if super::is_postgres(&path) {
+        return dump(ctx, &args);
+    }
     let dir = args
         .dir
         .clone()
@@ -70,8 +73,76 @@ fn shown(path: &Path) -> String {
     clean(&path.display().to_string(), false).into_owned()
 }
 
+/// `backup` on PostgreSQL: a verified `pg_dump` into `--dir` (default:
+/// `backups/` in the data directory); prints the dump's path.
+fn dump(ctx: &Context, args: &BackupArgs) -> Result {
+    if args.keep_days.is_some() {
+        return Err(Error::Usage(
+            "--keep-days removes old backups of a SQLite store; on PostgreSQL remove old .pgdump files yourself".into(),
+        ));
+    }
+    let dir = match &args.dir {
+        Some(dir) => dir.clone(),
+        None => dirs::data_dir()
+            .map(|d| d.join("protoscribe").join("backups"))
+            .ok_or_else(|| {
+                Error::Usage("no data directory is known for this user: pass --dir".into())
+            })?,
+    };
+    let store = ctx.open_for_reading()?;
+    let dump = store.dump(&dir)?;
+    if !args.quiet {
+        println!(
+            "{} ({}, dump of {}; verified)",
+            shown(&dump.path),
+            output::bytes(dump.size),
+            shown(store.path())
+        );
+    }
+    Ok(())
+}
+
+/// `restore` on PostgreSQL: a .pgdump from `backup` replaces the
+/// database's contents, in one transaction.
+fn restore_dump(ctx: &Context, args: &RestoreArgs) -> Result {
+    let store = ctx.open_for_writing()?;
+    if !args.yes {
+        if !std::io::stdin().is_terminal() {
+            return Err(Error::Usage(
+                "restore replaces the store: pass --yes to confirm when not running on a terminal"
+                    .into(),
+            ));
+        }
+        eprint!(
+            "Replace the contents of {} with {}? [y/N] ",
+            shown(store.path()),
+            shown(&args.file)
+        );
+        let _ = std::io::stderr().flush();
+        let mut answer = String::new();
+        std::io::stdin().lock().read_line(&mut answer)?;
+        if !matches!(answer.trim(), "y" | "Y" | "yes") {
+            eprintln!("Nothing changed.");
+            return Ok(());
+        }
+    }
+    store.restore_dump(&args.file)?;
+    let tally = store.review_tally()?;
+    let protocols = store.protocol_count(&Default::default())?;
+    println!(
+        "restored {} from {} ({protocols} protocols, {} suggestions)",
+        shown(store.path()),
+        shown(&args.file),
+        tally.current
+    );
+    Ok(())
+}
+
 pub fn run_restore(ctx: &Context, args: RestoreArgs) -> Result {
     let path = ctx.db_path()?;
+    if super::is_postgres(&path) {
+        return restore_dump(ctx, &args);
+    }
     // Unpacked where the store lives, and checked, before anything is asked.
     let dir = path
         .parent()

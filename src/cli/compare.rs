@@ -9,7 +9,7 @@ use serde_json::json;
 use super::output::{self, cell, clean};
 use super::{Context, Error, Result};
 use crate::analysis::agreement;
-use crate::store::analyses::{self, Analysis};
+use crate::store::analyses::Analysis;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -26,8 +26,8 @@ pub struct Args {
 
 pub fn run(ctx: &Context, args: Args) -> Result {
     let store = ctx.open_for_reading()?;
-    store.read(|conn| crate::store::protocols::get(conn, &args.id))?;
-    let used = store.read(|conn| analyses::providers_of(conn, &args.id))?;
+    store.read(|conn| conn.protocols_get(&args.id))?;
+    let used = store.read(|conn| conn.analyses_providers_of(&args.id))?;
     let (a, b) = match args.providers.as_slice() {
         [a, b] => (a.clone(), b.clone()),
         [] => {
@@ -56,7 +56,7 @@ pub fn run(ctx: &Context, args: Args) -> Result {
     };
     let latest = |name: &str| -> Result<Analysis> {
         store
-            .read(|conn| analyses::latest_completed_by(conn, &args.id, name))?
+            .read(|conn| conn.analyses_latest_completed_by(&args.id, name))?
             .ok_or_else(|| {
                 Error::Usage(format!(
                     "{} has no completed analysis by '{}': run protoscribe analyze {} --provider {}",

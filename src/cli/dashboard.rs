@@ -6,7 +6,7 @@ use serde_json::{Map, Value, json};
 
 use super::output::{self, thousands};
 use super::{Context, Result};
-use crate::store::stats::{self, Dashboard};
+use crate::store::stats::Dashboard;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -31,7 +31,7 @@ impl Default for Args {
 
 pub fn run(ctx: &Context, args: Args) -> Result {
     let store = ctx.open_for_reading()?;
-    let figures = store.read(|conn| stats::dashboard(conn, args.days))?;
+    let figures = store.read(|conn| conn.stats_dashboard(args.days))?;
     if args.json {
         return Ok(output::print_json(&to_json(&figures))?);
     }

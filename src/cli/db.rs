@@ -127,6 +127,9 @@ fn status(ctx: &Context, json: bool) -> Result {
 
 fn check(ctx: &Context) -> Result {
     let path = ctx.existing_db_path()?;
+    if super::is_postgres(&path) {
+        return check_postgres(ctx);
+    }
     let checked = crate::store::backup::check_database(&path)?;
     let store = ctx.open_for_reading()?;
     let tally = store.review_tally()?;
@@ -148,8 +151,37 @@ fn check(ctx: &Context) -> Result {
     Ok(())
 }
 
+/// `db check` on PostgreSQL: the server keeps its own pages and foreign
+/// keys sound, so what is checked is that the review counts agree.
+fn check_postgres(ctx: &Context) -> Result {
+    let store = ctx.open_for_reading()?;
+    let tally = store.review_tally()?;
+    let shown = output::clean(&store.path().display().to_string(), false).into_owned();
+    if tally.counted != tally.current {
+        return Err(Error::Usage(format!(
+            "{shown}: the review counts say {} suggestions but there are {}; run 'protoscribe db status' and report this",
+            tally.counted, tally.current
+        )));
+    }
+    let status = store.status()?;
+    let count = |t: &str| status.tables.get(t).copied().unwrap_or(0);
+    println!(
+        "{shown}: ok (review counts) · schema {} · {} protocols · {} suggestions",
+        status.schema_version,
+        thousands(count("protocols")),
+        thousands(count("suggestions"))
+    );
+    Ok(())
+}
+
 fn synthesize(ctx: &Context, scale: Scale, seed: u64) -> Result {
     let store = ctx.open_or_create()?;
+    if store.is_postgres() {
+        return Err(Error::Usage(format!(
+            "db synth fills a SQLite store file: generate into one (--db FILE), then move it with 'protoscribe db copy --from FILE --to {}'",
+            store.path().display()
+        )));
+    }
     let existing = store.protocol_count(&ProtocolFilter::default())?;
     if existing > 0 {
         return Err(Error::Usage(format!(

@@ -22,7 +22,18 @@ fn demo_path(ctx: &Context) -> Result<PathBuf> {
     if let Some(path) = ctx.db_flag() {
         return Ok(path.to_owned());
     }
-    let store = ctx.db_path()?;
+    let mut store = ctx.db_path()?;
+    if super::is_postgres(&store) {
+        // A server's database has no folder beside it: the demo is a file
+        // where the default store would be.
+        store = crate::paths::resolve_db(
+            None,
+            &crate::paths::Env {
+                protoscribe_db: None,
+                database_url: None,
+            },
+        )?;
+    }
     let dir = store
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -38,6 +49,8 @@ fn demo_path(ctx: &Context) -> Result<PathBuf> {
 pub fn run(ctx: &Context, _args: Args) -> Result {
     let path = demo_path(ctx)?;
     let store = Store::open(&path)?;
+    // The file, or the URL without its password.
+    let shown = store.path().display().to_string();
     let ids = load_samples(&store)?;
     analyse_new(&store, &ids)?;
     drop(store);
@@ -46,7 +59,7 @@ pub fn run(ctx: &Context, _args: Args) -> Result {
         // The demo stays offline: the builtin analyzer only.
         return super::interface(&path, crate::providers::Config::default());
     }
-    println!("Demo store: {}\n", path.display());
+    println!("Demo store: {shown}\n");
     let demo_ctx = Context {
         db_flag: Some(path.clone()),
         config_flag: None,
@@ -54,10 +67,7 @@ pub fn run(ctx: &Context, _args: Args) -> Result {
     super::list::run(&demo_ctx, super::list::Args::default())?;
     println!();
     super::dashboard::run(&demo_ctx, super::dashboard::Args::default())?;
-    println!(
-        "\nTry: protoscribe --db {} show ID --content",
-        path.display()
-    );
+    println!("\nTry: protoscribe --db {shown} show ID --content");
     Ok(())
 }
 

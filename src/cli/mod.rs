@@ -34,10 +34,11 @@ use crate::store::{Access, Store, StoreError};
     name = "protoscribe",
     version,
     about = "Check clinical-trial protocols against SPIRIT and CONSORT, and triage the suggestions",
-    after_help = "The database is --db PATH, else $PROTOSCRIBE_DB, else $DATABASE_URL (sqlite:///relative/path or sqlite:////absolute/path, as SQLAlchemy reads it), else $XDG_DATA_HOME/protoscribe/protoscribe.db."
+    after_help = "The database is --db PATH, else $PROTOSCRIBE_DB, else $DATABASE_URL (sqlite:///relative/path or sqlite:////absolute/path, as SQLAlchemy reads it; or postgres://USER@HOST:PORT/DB for PostgreSQL), else $XDG_DATA_HOME/protoscribe/protoscribe.db."
 )]
 pub struct Cli {
-    /// The SQLite store to use (`import` creates it if it is not there).
+    /// The store to use: a SQLite file (`import` creates it if it is not
+    /// there) or a PostgreSQL database (postgres://USER@HOST:PORT/DB).
     #[arg(long, global = true, value_name = "PATH")]
     pub db: Option<PathBuf>,
 
@@ -175,7 +176,7 @@ impl Context {
     pub fn open_or_create(&self) -> Result<Store> {
         let path = self.db_path()?;
         let store = Store::open(&path)?;
-        backup::schedule(&path);
+        schedule_backup(&store);
         Ok(store)
     }
 
@@ -185,7 +186,7 @@ impl Context {
     pub fn open_for_writing(&self) -> Result<Store> {
         let path = self.existing_db_path()?;
         let store = Store::open(&path)?;
-        backup::schedule(&path);
+        schedule_backup(&store);
         Ok(store)
     }
 
@@ -194,8 +195,9 @@ impl Context {
     /// rather than refused.
     pub fn open_for_reading(&self) -> Result<Store> {
         let path = self.existing_db_path()?;
-        let read_only =
-            path.is_file() && std::fs::OpenOptions::new().write(true).open(&path).is_err();
+        let read_only = !is_postgres(&path)
+            && path.is_file()
+            && std::fs::OpenOptions::new().write(true).open(&path).is_err();
         let access = if read_only {
             Access::ReadOnly
         } else {
@@ -208,6 +210,10 @@ impl Context {
     /// an empty one (which only importing turns into a store).
     pub fn existing_db_path(&self) -> Result<PathBuf> {
         let path = self.db_path()?;
+        if is_postgres(&path) {
+            // The server says whether the database is there, on opening.
+            return Ok(path);
+        }
         match std::fs::metadata(&path) {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Err(Error::Usage(format!(
                 "no store at {}: check the path, or create one by importing a protocol (protoscribe{} import FILE)",
@@ -232,6 +238,22 @@ impl Context {
     }
 }
 
+/// Whether the store named is a PostgreSQL database (a URL) rather than
+/// a file.
+pub fn is_postgres(path: &std::path::Path) -> bool {
+    path.to_str()
+        .is_some_and(crate::store::postgres::is_postgres_url)
+}
+
+/// Start a scheduled backup if one is due. Scheduled backups copy a store
+/// file; a PostgreSQL server's backups are its operator's (or run
+/// 'protoscribe backup' yourself).
+fn schedule_backup(store: &Store) {
+    if !store.is_postgres() {
+        backup::schedule(store.path());
+    }
+}
+
 /// The analysis a command's ID argument names: the analysis itself, or a
 /// protocol's latest completed one.
 fn completed_analysis(store: &Store, id: &str) -> Result<crate::store::analyses::Analysis> {
@@ -252,7 +274,7 @@ pub fn interface(path: &std::path::Path, providers: crate::providers::Config) ->
         ));
     }
     let store = crate::store::Store::open(path)?;
-    backup::schedule(path);
+    schedule_backup(&store);
     crate::tui::run(store, providers).map_err(Error::Io)
 }
 

@@ -22,11 +22,9 @@ use crate::analysis::GuidelineChoice;
 use crate::analysis::provider::{self as builtin_provider, Input, Output, Provider};
 use crate::providers::grounded::{self, AnswerCache, CacheKey, CachedAnswer, Progress};
 use crate::providers::{self, CallError, Config, ProviderConfig};
-use crate::store::analyses::{self, Analysis, Completion, NewAnalysis, Usage};
-use crate::store::suggestions::{self, NewSuggestion};
-use crate::store::{
-    ProtocolStatus, Store, StoreError, SuggestionType, protocols, provider_cache, time,
-};
+use crate::store::analyses::{Analysis, Completion, NewAnalysis, Usage};
+use crate::store::suggestions::NewSuggestion;
+use crate::store::{ProtocolStatus, Store, StoreError, SuggestionType, provider_cache, time};
 
 /// Reports a model analysis's progress (batches done, tokens, cost).
 pub type ProgressFn = Arc<dyn Fn(&Progress) + Send + Sync>;
@@ -130,7 +128,7 @@ impl AnswerCache for StoreCache<'_> {
             prompt_version: &key.prompt_version,
         };
         self.0
-            .read(|conn| provider_cache::get(conn, &k))
+            .read(|conn| conn.provider_cache_get(&k))
             .ok()
             .flatten()
             .map(|e| CachedAnswer {
@@ -152,7 +150,7 @@ impl AnswerCache for StoreCache<'_> {
             input_tokens: answer.input_tokens,
             output_tokens: answer.output_tokens,
         };
-        let _ = self.0.write(|tx| provider_cache::put(tx, &k, &entry));
+        let _ = self.0.write(|tx| tx.provider_cache_put(&k, &entry));
     }
 }
 
@@ -210,7 +208,7 @@ pub fn run(store: &Store, request: &Request) -> Result<Outcome, AnalyzeError> {
     if let Some(p) = first {
         check_remote(p, options.allow_remote)?;
     }
-    let protocol = store.read(|conn| protocols::get(conn, &request.protocol_id))?;
+    let protocol = store.read(|conn| conn.protocols_get(&request.protocol_id))?;
     if protocol.status != ProtocolStatus::Ready {
         return Err(AnalyzeError::NotReady {
             id: protocol.id.clone(),
@@ -273,8 +271,7 @@ pub fn run(store: &Store, request: &Request) -> Result<Outcome, AnalyzeError> {
                 .join("; ")
         };
         let failed = store.write(|tx| {
-            let row = analyses::create_at(
-                tx,
+            let row = tx.analyses_create_at(
                 &NewAnalysis {
                     protocol_id: protocol.id.clone(),
                     provider: request.provider.clone(),
@@ -282,8 +279,7 @@ pub fn run(store: &Store, request: &Request) -> Result<Outcome, AnalyzeError> {
                 },
                 &created_at,
             )?;
-            analyses::record_usage(
-                tx,
+            tx.analyses_record_usage(
                 &row.id,
                 &Usage {
                     model: first.map(|p| p.model.clone()),
@@ -292,7 +288,7 @@ pub fn run(store: &Store, request: &Request) -> Result<Outcome, AnalyzeError> {
                     ..Usage::default()
                 },
             )?;
-            analyses::fail(tx, &row.id, &message)
+            tx.analyses_fail(&row.id, &message)
         })?;
         return Err(AnalyzeError::Failed {
             id: failed.id,
@@ -444,8 +440,7 @@ fn store_completed(
     // and carried, or waits and then lands on a superseded suggestion,
     // which it is refused (and told where to go instead).
     let (analysis, carried) = store.write(|tx| {
-        let row = analyses::create_at(
-            tx,
+        let row = tx.analyses_create_at(
             &NewAnalysis {
                 protocol_id: protocol_id.to_owned(),
                 provider: produced.provider.clone(),
@@ -453,13 +448,12 @@ fn store_completed(
             },
             created_at,
         )?;
-        analyses::start(tx, &row.id)?;
-        let earlier = suggestions::live_for_protocol(tx, protocol_id)?;
+        tx.analyses_start(&row.id)?;
+        let earlier = tx.suggestions_live_for_protocol(protocol_id)?;
         let (plan, report) = carry::carry(&earlier, fresh);
-        suggestions::insert_many(tx, &row.id, &plan)?;
-        analyses::record_usage(tx, &row.id, &produced.usage)?;
-        let analysis = analyses::complete(
-            tx,
+        tx.suggestions_insert_many(&row.id, &plan)?;
+        tx.analyses_record_usage(&row.id, &produced.usage)?;
+        let analysis = tx.analyses_complete(
             &row.id,
             &Completion {
                 results: output.results.clone(),

@@ -112,7 +112,7 @@ pub(super) fn backup(store: &Store, dir: &Path) -> Result<BackupInfo> {
     let snapshot = temp_in(dir, "snapshot")?;
     // VACUUM INTO reads one consistent snapshot, whatever others write
     // meanwhile, into the empty private file (which keeps its 0600).
-    store.read(|conn| {
+    store.read_sqlite(|conn| {
         conn.execute("VACUUM INTO ?1", [sql_path(snapshot.path())?])?;
         Ok(())
     })?;

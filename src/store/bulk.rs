@@ -139,7 +139,7 @@ impl Store {
     /// Load rows through `f` in one write transaction: all of them or, if
     /// `f` fails, none.
     pub fn load<T>(&self, f: impl FnOnce(&Loader<'_>) -> Result<T>) -> Result<T> {
-        self.write(|tx| f(&Loader { tx }))
+        self.write_sqlite(|tx| f(&Loader { tx }))
     }
 
     /// Refresh the query planner's statistics, which a large load leaves

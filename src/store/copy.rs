@@ -427,7 +427,7 @@ fn select(table: &Table, postgres: bool) -> String {
 impl Side {
     fn each_row(&mut self, table: &Table, f: &mut RowFn<'_>) -> Result<()> {
         match self {
-            Side::Sqlite(store) => store.read(|conn| {
+            Side::Sqlite(store) => store.read_sqlite(|conn| {
                 let mut stmt = conn.prepare(&select(table, false))?;
                 let mut rows = stmt.query([])?;
                 while let Some(row) = rows.next()? {
@@ -461,7 +461,7 @@ impl Side {
     fn review_counts(&mut self) -> Result<Vec<(String, i64)>> {
         const SQL: &str = "SELECT status, count FROM suggestion_status_counts ORDER BY status";
         match self {
-            Side::Sqlite(store) => store.read(|conn| {
+            Side::Sqlite(store) => store.read_sqlite(|conn| {
                 let mut stmt = conn.prepare(SQL)?;
                 let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
                 Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -482,7 +482,7 @@ impl Side {
         f: &mut dyn FnMut(&mut Writer<'_, '_>) -> Result<T>,
     ) -> Result<T> {
         match self {
-            Side::Sqlite(store) => store.write(|tx| f(&mut Writer::Sqlite(tx))),
+            Side::Sqlite(store) => store.write_sqlite(|tx| f(&mut Writer::Sqlite(tx))),
             Side::Postgres(client) => {
                 let mut tx = client.transaction().map_err(postgres::migrate::sql)?;
                 let value = f(&mut Writer::Postgres(&mut tx))?;

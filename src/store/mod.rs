@@ -1,60 +1,37 @@
-//! The local SQLite store: one module per table, plus the pool, the
+//! The store: a SQLite file (the default) or a PostgreSQL database chosen
+//! by URL, behind one `Store`. One module per table, plus the pool, the
 //! migrations and the figures the dashboard shows. Nothing here knows about
 //! screens or the command line; SQL lives here and only here.
 //!
 //! Callers name what they want: `Store` methods (`api/`, one file per
 //! table: `protocol`, `import_protocol`, `review`, `decide_all`,
 //! `apply_revision`, `report_source`, `backup`, …), `Store::watch` for
-//! other writers' commits, `Store::load` for bulk rows. The table functions
-//! underneath (`protocols::get(conn, id)`, …) take a `Connection`; outside
-//! the store only the callers listed under step 2 below still reach them
-//! through `Store::read`/`write`.
+//! other writers' commits, `Store::load` for bulk rows. None of them knows
+//! which backend it talks to.
 //!
-//! # Plan for PostgreSQL (issue #14)
+//! # Two backends (issue #14)
 //!
-//! Functions that take a rusqlite `Connection` today: every public
-//! function of `protocols`, `analyses`, `suggestions`, `versions`,
-//! `exports` and `stats`; `migrate` (schema version in `PRAGMA
-//! user_version`), `search::register` (an SQL function for FTS5),
-//! `pool` (open, pragmas, WAL), `bulk::Loader`, `watch` (`PRAGMA
-//! data_version`) and `backup` (SQLite's online backup API, files).
-//!
-//! 1. `Store` keeps its methods and holds `enum Backend { Sqlite(pool),
-//!    Postgres(pool) }`; each method matches once and calls
-//!    `sqlite::protocols::get(&conn, id)` or `postgres::protocols::get(&mut
-//!    client, id)` (postgres clients take `&mut`). Row types, filters,
-//!    `NewX` inputs, `Page`, `Expect` and errors stay shared in the table
-//!    modules; only the functions holding SQL split, one file per table per
-//!    backend (`?1` becomes `$1`, `Where` learns the placeholder style).
-//! 2. Before that, the remaining `read`/`write` closures become `Store`
-//!    methods, multi-step ones as units of work that take the pure step as
-//!    an argument, so no caller keeps a connection and `read`/`write` can
-//!    become private to the store. Done for import (`import_protocol`),
-//!    apply (`apply_revision(id, user, |source| plan(…))`), export
-//!    (`report_source` and the export row's moves), backup, the interface
-//!    and the other commands. Still calling `read`/`write` (being edited on
-//!    another branch, so left alone here):
-//!    - `jobs/analyze.rs`: the protocol, the pending analysis, start, fail
-//!      and completion with the carry-over in one transaction; wants
-//!      `complete_analysis(id, |earlier| carry(…))` and friends;
-//!    - `cli/analyze.rs`: a page of protocols, which is `Store::protocols`;
-//!    - `cli/dashboard.rs`: the figures, which is `Store::dashboard`;
-//!    - the tests, for table functions that no operation needs yet
-//!      (`tests/store.rs`: creating analyses and suggestions, versions
-//!      with a given number, raw SQL; `tests/tui.rs`: a three-version setup), and
-//!      `Store::connection` in `tests/store.rs` to check each pooled
-//!      connection's pragmas.
-//!
-//!    When those three files have moved, `read`, `write` and `connection`
-//!    become private as `try_write` already is (the tests then get typed
-//!    setup helpers or a test-only door).
-//! 3. Per backend: `migrate` (numbered files for each, an advisory lock
-//!    instead of `BEGIN IMMEDIATE`), `search` (generated tsvector + GIN and
-//!    `websearch_to_tsquery` instead of FTS5), `watch` (LISTEN/NOTIFY
-//!    instead of `data_version`), `backup` (`pg_dump`), busy/locked
-//!    retries (serialization failures), and error mapping (SQLSTATE
-//!    23503/23505 for the constraint violations mapped today). Timestamps
-//!    stay `String` at the API and convert at the SQL boundary.
+//! - The table functions exist twice with the same names, inputs and
+//!   outputs: `store::<table>` on a rusqlite `Connection`, and
+//!   `store::postgres::<table>` on a `postgres::GenericClient`. Row types,
+//!   filters, `NewX` inputs, `Page`, `Expect` and errors are shared.
+//! - `Tables` (`tables.rs`) has one method per table function
+//!   (`protocols_get` is `protocols::get`), implemented for each backend;
+//!   `Store::read` and `Store::write` hand one to a closure, so each unit
+//!   of work (the operations in `api/`, the analysis job) is written once.
+//!   SQLite reads use one connection and writes one BEGIN IMMEDIATE
+//!   transaction; PostgreSQL reads one REPEATABLE READ READ ONLY
+//!   transaction (one snapshot per unit) and writes one transaction that
+//!   first takes the store's advisory lock, so writers from every machine
+//!   take turns as SQLite's do (a lock not had within the busy timeout is
+//!   `StoreError::Busy`, as on SQLite).
+//! - What differs by backend stays behind `Store`: `watch` (PRAGMA
+//!   data_version, or LISTEN/NOTIFY), `status`, backups (`backup` for a
+//!   file, `dump`/`restore_dump` for `pg_dump`), migrations (on open).
+//! - `read_sqlite`/`write_sqlite`/`connection` hand out SQLite itself, for
+//!   the tests that run raw SQL and the SQLite-only tools (file backups,
+//!   bulk loading for `db synth`); on PostgreSQL they refuse in one
+//!   sentence.
 
 pub mod analyses;
 pub mod api;
@@ -73,6 +50,7 @@ pub mod provider_cache;
 pub mod search;
 pub mod stats;
 pub mod suggestions;
+pub mod tables;
 pub mod time;
 pub mod versions;
 mod vocab_sql;
@@ -90,6 +68,8 @@ pub use rusqlite::Connection;
 pub use crate::vocab::*;
 pub use error::{Result, StoreError};
 pub use pool::Access;
+pub use tables::Tables;
+pub use watch::Watch;
 
 /// A page of a list: `limit` rows after skipping `offset`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -118,32 +98,72 @@ impl Default for Page {
     }
 }
 
-/// An open store: its file and a pool of configured connections. Cloning
-/// shares the pool (worker threads take a clone).
+/// An open store: a SQLite file or a PostgreSQL database, and a pool of
+/// configured connections to it. Cloning shares the pool (worker threads
+/// take a clone).
 #[derive(Clone)]
 pub struct Store {
+    /// The file; for PostgreSQL, the URL with its password masked.
     path: PathBuf,
     access: Access,
-    pool: pool::Pool,
+    backend: Backend,
 }
+
+/// Which database the store is, and its pool. Only `Store`'s own methods
+/// look at it; everything else asks `Store`.
+#[derive(Clone)]
+enum Backend {
+    Sqlite(pool::Pool),
+    Postgres {
+        target: Box<postgres::Target>,
+        pool: postgres::Pool,
+    },
+}
+
+/// How many connections a PostgreSQL store keeps at most, like SQLite's.
+const POSTGRES_POOL_SIZE: u32 = 4;
 
 impl Store {
     /// Open (creating if needed, migrating if old) the store at `path` for
-    /// reading and writing.
+    /// reading and writing. A `postgres://` or `postgresql://` URL opens
+    /// that PostgreSQL database instead (migrating it if old).
     pub fn open(path: &Path) -> Result<Store> {
         Store::open_with(path, Access::ReadWrite)
     }
 
     /// Open for the given access. Read-only access never creates, migrates
     /// or writes anything, so a user who may only read the file can still
-    /// look at it.
+    /// look at it. (A PostgreSQL store's permissions are the server's to
+    /// enforce: it is always opened for reading and writing.)
     pub fn open_with(path: &Path, access: Access) -> Result<Store> {
+        if let Some(url) = postgres_url(path) {
+            return Store::open_postgres(url);
+        }
         Store::prepare(path, access).map_err(|e| e.for_path(path))?;
         let pool = pool::build_pool(path, access)?;
         Ok(Store {
             path: path.to_owned(),
             access,
-            pool,
+            backend: Backend::Sqlite(pool),
+        })
+    }
+
+    /// Open the PostgreSQL database at `url`, bringing its schema up to
+    /// date under the advisory lock (so two first starts do not race).
+    pub fn open_postgres(url: &str) -> Result<Store> {
+        let target = postgres::Target::parse(url)?;
+        let pool = target.pool(POSTGRES_POOL_SIZE)?;
+        {
+            let mut client = pool.get()?;
+            postgres::migrate::migrate(&mut client, target.shown())?;
+        }
+        Ok(Store {
+            path: PathBuf::from(target.shown()),
+            access: Access::ReadWrite,
+            backend: Backend::Postgres {
+                target: Box::new(target),
+                pool,
+            },
         })
     }
 
@@ -205,6 +225,8 @@ impl Store {
         Ok(())
     }
 
+    /// The file, or for PostgreSQL the URL with its password masked (for
+    /// messages; never a file to open).
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -213,34 +235,155 @@ impl Store {
         self.access
     }
 
-    /// A pooled connection. Inside the store: `watch` and `bulk` hold one
-    /// across several statements. Outside it only `tests/store.rs` uses it
-    /// (to check each connection's pragmas); it becomes private with
-    /// `read`/`write` (see step 2 of the plan above).
-    pub fn connection(&self) -> Result<pool::PooledConnection> {
-        Ok(self.pool.get()?)
+    /// Whether the store is a PostgreSQL database rather than a file.
+    pub fn is_postgres(&self) -> bool {
+        matches!(self.backend, Backend::Postgres { .. })
     }
 
-    /// Run reads on one connection.
+    /// The PostgreSQL server and database, for the few operations that
+    /// differ by backend (backups, the watch); `None` for SQLite.
+    pub fn postgres_target(&self) -> Option<&postgres::Target> {
+        match &self.backend {
+            Backend::Postgres { target, .. } => Some(target),
+            Backend::Sqlite(_) => None,
+        }
+    }
+
+    /// Where the store is, as messages show it: the file, or the URL
+    /// without its password.
+    pub fn shown(&self) -> String {
+        self.path.display().to_string()
+    }
+
+    fn sqlite_pool(&self) -> Result<&pool::Pool> {
+        match &self.backend {
+            Backend::Sqlite(pool) => Ok(pool),
+            Backend::Postgres { target, .. } => Err(StoreError::Invalid(format!(
+                "{} is a PostgreSQL database, and this works only on a SQLite store file",
+                target.shown()
+            ))),
+        }
+    }
+
+    /// A pooled SQLite connection (an error on PostgreSQL). Inside the
+    /// store: `watch`, `bulk` and `backup` hold one across several
+    /// statements; outside it only `tests/store.rs` uses it (to check each
+    /// connection's pragmas).
+    pub fn connection(&self) -> Result<pool::PooledConnection> {
+        Ok(self.sqlite_pool()?.get()?)
+    }
+
+    /// Run reads as one unit on either backend: on SQLite one connection,
+    /// on PostgreSQL one REPEATABLE READ READ ONLY transaction, so every
+    /// read in the unit sees the same snapshot.
     ///
-    /// For the store's own operations (`api/`). Public only until the last
-    /// callers outside the store move to `Store` methods: `jobs/analyze.rs`,
-    /// `cli/analyze.rs`, `cli/dashboard.rs` and the tests (step 2 of the
-    /// plan above); then it becomes private. Do not add callers: add a
-    /// method in `api/` instead.
-    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let conn = self.connection()?;
+    /// For the store's own operations (`api/`) and the analysis job. Do
+    /// not add callers elsewhere: add a method in `api/` instead.
+    pub fn read<T>(&self, f: impl FnOnce(&mut dyn Tables) -> Result<T>) -> Result<T> {
+        match &self.backend {
+            Backend::Sqlite(pool) => {
+                let run = || {
+                    let conn = pool.get()?;
+                    f(&mut tables::Sqlite(&conn))
+                };
+                run().map_err(|e| e.for_path(&self.path))
+            }
+            Backend::Postgres { .. } => self.read_postgres(|tx| f(tx)),
+        }
+    }
+
+    /// `read` on PostgreSQL alone, handing the transaction itself (an
+    /// error on SQLite): for what only one backend has, such as `db
+    /// status`.
+    pub(crate) fn read_postgres<T>(
+        &self,
+        f: impl FnOnce(&mut ::postgres::Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let Backend::Postgres { pool, .. } = &self.backend else {
+            return Err(StoreError::Invalid(format!(
+                "{} is a SQLite store file, and this works only on PostgreSQL",
+                self.path.display()
+            )));
+        };
+        let mut client = pool.get()?;
+        let mut tx = client
+            .build_transaction()
+            .isolation_level(::postgres::IsolationLevel::RepeatableRead)
+            .read_only(true)
+            .start()
+            .map_err(postgres_error)?;
+        let value = f(&mut tx)?;
+        tx.commit().map_err(postgres_error)?;
+        Ok(value)
+    }
+
+    /// Run writes as one unit, all or nothing, on either backend. SQLite
+    /// takes the write lock up front (BEGIN IMMEDIATE), so a second process
+    /// waits for the busy timeout instead of failing half-way; PostgreSQL
+    /// takes the store's advisory lock first in the transaction, so writers
+    /// from every machine take turns in the same way (and cannot deadlock),
+    /// waiting as long as SQLite would before saying the store is busy.
+    pub fn write<T>(&self, f: impl FnOnce(&mut dyn Tables) -> Result<T>) -> Result<T> {
+        match &self.backend {
+            Backend::Sqlite(_) => self.write_sqlite(|tx| {
+                // A write transaction derefs to its connection; the
+                // transaction itself commits when `f` succeeds.
+                let conn: &Connection = tx;
+                f(&mut tables::Sqlite(conn))
+            }),
+            Backend::Postgres { pool, .. } => self.write_postgres(pool, false, f),
+        }
+    }
+
+    fn write_postgres<T>(
+        &self,
+        pool: &postgres::Pool,
+        at_once: bool,
+        f: impl FnOnce(&mut dyn Tables) -> Result<T>,
+    ) -> Result<T> {
+        let mut client = pool.get()?;
+        let mut tx = client.transaction().map_err(postgres_error)?;
+        if at_once {
+            let got: bool = tx
+                .query_one(
+                    "SELECT pg_try_advisory_xact_lock($1)",
+                    &[&migrate::APPLICATION_ID],
+                )
+                .map_err(postgres_error)?
+                .get(0);
+            if !got {
+                return Err(StoreError::Busy);
+            }
+        } else {
+            tx.batch_execute(&format!(
+                "SET LOCAL lock_timeout = '{}ms'",
+                pool::BUSY_TIMEOUT.as_millis()
+            ))
+            .map_err(postgres_error)?;
+            tx.execute(
+                "SELECT pg_advisory_xact_lock($1)",
+                &[&migrate::APPLICATION_ID],
+            )
+            .map_err(postgres_error)?;
+        }
+        let value = f(&mut tx)?;
+        tx.commit().map_err(postgres_error)?;
+        Ok(value)
+    }
+
+    /// Run reads on one SQLite connection, with SQL of the caller's own.
+    /// For the tests and the SQLite-only tools (backups of the file,
+    /// `db synth`, `db exercise`, bulk loading); an error on PostgreSQL.
+    /// Everything else uses `read`.
+    pub fn read_sqlite<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
+        let conn = self.connection().map_err(|e| e.for_path(&self.path))?;
         f(&conn).map_err(|e| e.for_path(&self.path))
     }
 
-    /// Run writes in one transaction that takes the write lock up front
-    /// (BEGIN IMMEDIATE), so a second process waits for the busy timeout
-    /// instead of failing half-way. All or nothing.
-    ///
-    /// Public only until `jobs/analyze.rs`, `cli/analyze.rs`,
-    /// `cli/dashboard.rs` and the tests move to `Store` methods, like
-    /// `read`; then private. Do not add callers: add a method in `api/`.
-    pub fn write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+    /// `write` on SQLite alone, handing the transaction itself (BEGIN
+    /// IMMEDIATE, committed when `f` succeeds). Like `read_sqlite`: for
+    /// tests and SQLite-only tools.
+    pub fn write_sqlite<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
         if self.access == Access::ReadOnly {
             return Err(StoreError::ReadOnly {
                 path: self.path.clone(),
@@ -262,13 +405,17 @@ impl Store {
     /// `StoreError::Busy` at once if the store is locked, so the interface
     /// can hand the write to a thread that may wait.
     /// Private: the interface asks for `try_decide_all`.
-    fn try_write<T>(&self, f: impl FnOnce(&Transaction<'_>) -> Result<T>) -> Result<T> {
+    fn try_write<T>(&self, f: impl FnOnce(&mut dyn Tables) -> Result<T>) -> Result<T> {
         if self.access == Access::ReadOnly {
             return Err(StoreError::ReadOnly {
                 path: self.path.clone(),
             });
         }
-        let conn = self.connection()?;
+        let pool = match &self.backend {
+            Backend::Sqlite(pool) => pool,
+            Backend::Postgres { pool, .. } => return self.write_postgres(pool, true, f),
+        };
+        let conn = pool.get()?;
         let run = |conn: &Connection| {
             conn.busy_timeout(std::time::Duration::ZERO)?;
             let begun = Transaction::new_unchecked(conn, TransactionBehavior::Immediate);
@@ -276,12 +423,27 @@ impl Store {
             // as every connection does.
             conn.busy_timeout(pool::BUSY_TIMEOUT)?;
             let tx = begun?;
-            let value = f(&tx)?;
+            let value = f(&mut tables::Sqlite(&tx))?;
             tx.commit()?;
             Ok(value)
         };
         run(&conn).map_err(|e: StoreError| e.for_path(&self.path))
     }
+}
+
+/// The URL in `path`, when it names a PostgreSQL database.
+fn postgres_url(path: &Path) -> Option<&str> {
+    path.to_str().filter(|s| postgres::is_postgres_url(s))
+}
+
+/// A PostgreSQL error from the store's own statements (begin, lock,
+/// commit) as the sentence a user can act on: a lock not had in time is
+/// the store being busy, as on SQLite.
+fn postgres_error(error: ::postgres::Error) -> StoreError {
+    if postgres::sql::code(&error) == Some("55P03") {
+        return StoreError::Busy;
+    }
+    postgres::sql::error(error)
 }
 
 /// Run `step` again while it reports the database busy, for as long as a

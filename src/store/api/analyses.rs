@@ -2,10 +2,10 @@
 //! history and lineage, how far review of one has got.
 
 use crate::store::Store;
-use crate::store::analyses::{self, Analysis};
+use crate::store::analyses::Analysis;
 use crate::store::error::Result;
-use crate::store::stats::{self, ReviewProgress};
-use crate::store::suggestions::{self, Lineage};
+use crate::store::stats::ReviewProgress;
+use crate::store::suggestions::Lineage;
 
 /// A protocol's latest completed analysis with what the interface shows
 /// beside it.
@@ -19,18 +19,18 @@ pub struct LatestAnalysis {
 
 impl Store {
     pub fn analysis(&self, id: &str) -> Result<Analysis> {
-        self.read(|conn| analyses::get(conn, id))
+        self.read(|conn| conn.analyses_get(id))
     }
 
     /// The analysis `id` names: itself, or a protocol's latest completed
     /// one (`None` while it has none). Either must exist.
     pub fn resolve_analysis(&self, id: &str) -> Result<Option<Analysis>> {
-        self.read(|conn| analyses::resolve(conn, id))
+        self.read(|conn| conn.analyses_resolve(id))
     }
 
     /// The newest completed analysis of a protocol, if any.
     pub fn latest_completed_analysis(&self, protocol_id: &str) -> Result<Option<Analysis>> {
-        self.read(|conn| analyses::latest_completed(conn, protocol_id))
+        self.read(|conn| conn.analyses_latest_completed(protocol_id))
     }
 
     /// A protocol's latest completed analysis, its `history` most recent
@@ -41,11 +41,11 @@ impl Store {
         history: u64,
     ) -> Result<Option<LatestAnalysis>> {
         self.read(|conn| {
-            let Some(analysis) = analyses::latest_completed(conn, protocol_id)? else {
+            let Some(analysis) = conn.analyses_latest_completed(protocol_id)? else {
                 return Ok(None);
             };
-            let history = analyses::history(conn, protocol_id, history)?;
-            let lineage = suggestions::lineage(conn, &analysis.id)?;
+            let history = conn.analyses_history(protocol_id, history)?;
+            let lineage = conn.suggestions_lineage(&analysis.id)?;
             Ok(Some(LatestAnalysis {
                 analysis,
                 history,
@@ -63,13 +63,14 @@ impl Store {
         provider: &str,
     ) -> Result<Option<Analysis>> {
         self.read(|conn| {
-            let Some(other) = analyses::providers_of(conn, protocol_id)?
+            let Some(other) = conn
+                .analyses_providers_of(protocol_id)?
                 .into_iter()
                 .find(|p| p != provider)
             else {
                 return Ok(None);
             };
-            analyses::latest_completed_by(conn, protocol_id, &other)
+            conn.analyses_latest_completed_by(protocol_id, &other)
         })
     }
 
@@ -79,17 +80,17 @@ impl Store {
         protocol_id: &str,
         provider: &str,
     ) -> Result<Option<Analysis>> {
-        self.read(|conn| analyses::latest_completed_by(conn, protocol_id, provider))
+        self.read(|conn| conn.analyses_latest_completed_by(protocol_id, provider))
     }
 
     /// The providers with a completed analysis of a protocol, most recently
     /// used first.
     pub fn providers_of(&self, protocol_id: &str) -> Result<Vec<String>> {
-        self.read(|conn| analyses::providers_of(conn, protocol_id))
+        self.read(|conn| conn.analyses_providers_of(protocol_id))
     }
 
     /// How far review of one analysis has got.
     pub fn analysis_progress(&self, analysis_id: &str) -> Result<ReviewProgress> {
-        self.read(|conn| stats::analysis_progress(conn, analysis_id))
+        self.read(|conn| conn.stats_analysis_progress(analysis_id))
     }
 }

@@ -2,12 +2,12 @@
 //! record of each report as it moves pending → processing → completed or
 //! failed, and later expired.
 
-use crate::store::analyses::{self, Analysis};
+use crate::store::analyses::Analysis;
 use crate::store::error::{Result, StoreError};
-use crate::store::exports::{self, Export, NewExport};
-use crate::store::protocols::{self, Protocol};
-use crate::store::suggestions::{self, Suggestion, SuggestionFilter};
-use crate::store::versions::{self, ProtocolVersion};
+use crate::store::exports::{Export, NewExport};
+use crate::store::protocols::Protocol;
+use crate::store::suggestions::{Suggestion, SuggestionFilter};
+use crate::store::versions::ProtocolVersion;
 use crate::store::{ExportStatus, Page, Store};
 
 /// What a report on a protocol is written from, read together.
@@ -24,12 +24,12 @@ pub struct ReportSource {
 
 impl Store {
     pub fn export(&self, id: &str) -> Result<Export> {
-        self.read(|conn| exports::get(conn, id))
+        self.read(|conn| conn.exports_get(id))
     }
 
     /// Exports, newest first, of one protocol or of all.
     pub fn exports(&self, protocol_id: Option<&str>, page: Page) -> Result<Vec<Export>> {
-        self.read(|conn| exports::list(conn, protocol_id, page))
+        self.read(|conn| conn.exports_list(protocol_id, page))
     }
 
     /// A protocol with its latest completed analysis and that analysis's
@@ -37,10 +37,10 @@ impl Store {
     /// error if it has no such version).
     pub fn report_source(&self, protocol_id: &str, version: Option<i64>) -> Result<ReportSource> {
         self.read(|conn| {
-            let protocol = protocols::get(conn, protocol_id)?;
-            let analysis = analyses::latest_completed(conn, &protocol.id)?;
+            let protocol = conn.protocols_get(protocol_id)?;
+            let analysis = conn.analyses_latest_completed(&protocol.id)?;
             let version = match version {
-                Some(n) => Some(versions::by_number(conn, &protocol.id, n)?.ok_or_else(|| {
+                Some(n) => Some(conn.versions_by_number(&protocol.id, n)?.ok_or_else(|| {
                     StoreError::Invalid(format!(
                         "{} has no version {n}: see 'protoscribe versions {}'",
                         protocol.id, protocol.id
@@ -54,7 +54,7 @@ impl Store {
                         analysis_id: Some(a.id.clone()),
                         ..SuggestionFilter::default()
                     };
-                    suggestions::list(conn, &filter, Page::first(u32::MAX as u64))?
+                    conn.suggestions_list(&filter, Page::first(u32::MAX as u64))?
                 }
                 None => Vec::new(),
             };
@@ -69,7 +69,7 @@ impl Store {
 
     /// Record a report about to be written (pending).
     pub fn create_export(&self, new: &NewExport) -> Result<Export> {
-        self.write(|tx| exports::create(tx, new))
+        self.write(|tx| tx.exports_create(new))
     }
 
     /// Move an export along its lifecycle; completion and failure record
@@ -81,17 +81,17 @@ impl Store {
         file_size: Option<i64>,
         error_message: Option<&str>,
     ) -> Result<Export> {
-        self.write(|tx| exports::set_status(tx, id, status, file_size, error_message))
+        self.write(|tx| tx.exports_set_status(id, status, file_size, error_message))
     }
 
     /// A report written: where it is (absolute), its size and its sha256.
     pub fn complete_export(&self, id: &str, path: &str, size: u64, sha256: &str) -> Result<Export> {
-        self.write(|tx| exports::complete(tx, id, path, size, sha256))
+        self.write(|tx| tx.exports_complete(id, path, size, sha256))
     }
 
     /// Exports whose expiry time is before `now` and that are not yet
     /// marked expired, soonest expired first.
     pub fn exports_due_for_expiry(&self, now: &str) -> Result<Vec<Export>> {
-        self.read(|conn| exports::due_for_expiry(conn, now))
+        self.read(|conn| conn.exports_due_for_expiry(now))
     }
 }

@@ -1,10 +1,9 @@
 //! `Store` operations that count: the dashboard, `db status`, and the
 //! review tally `db check` compares.
 
-use crate::store::Store;
 use crate::store::error::Result;
 use crate::store::stats::{self, Dashboard, DbStatus};
-use crate::store::suggestions;
+use crate::store::{Store, postgres};
 
 /// What `db check` compares: the kept review counts, and the current
 /// suggestions they should agree with.
@@ -17,20 +16,26 @@ pub struct ReviewTally {
 impl Store {
     /// The dashboard's figures over the last `days` days.
     pub fn dashboard(&self, days: u32) -> Result<Dashboard> {
-        self.read(|conn| stats::dashboard(conn, days))
+        self.read(|conn| conn.stats_dashboard(days))
     }
 
     /// Schema version, row counts and file sizes (`db status`).
     pub fn status(&self) -> Result<DbStatus> {
-        self.read(|conn| stats::db_status(conn, self.path()))
+        match self.postgres_target() {
+            Some(target) => {
+                let shown = target.shown().to_owned();
+                self.read_postgres(|client| postgres::stats::db_status(client, &shown))
+            }
+            None => self.read_sqlite(|conn| stats::db_status(conn, self.path())),
+        }
     }
 
     /// The review counts and the current suggestions, read together.
     pub fn review_tally(&self) -> Result<ReviewTally> {
         self.read(|conn| {
             Ok(ReviewTally {
-                counted: stats::review_progress(conn)?.total,
-                current: suggestions::count_current(conn)?,
+                counted: conn.stats_review_progress()?.total,
+                current: conn.suggestions_count_current()?,
             })
         })
     }

@@ -1,11 +1,10 @@
 //! `Store` operations on protocols: one, a page of many with their
 //! scores and pending review, where one stands in the list, deleting one.
 
-use crate::store::analyses::{self, Analysis};
+use crate::store::analyses::Analysis;
 use crate::store::error::Result;
-use crate::store::protocols::{self, Deleted, NewProtocol, Protocol, ProtocolFilter, ProtocolInfo};
-use crate::store::suggestions::{self, SuggestionFilter};
-use crate::store::versions;
+use crate::store::protocols::{Deleted, NewProtocol, Protocol, ProtocolFilter, ProtocolInfo};
+use crate::store::suggestions::SuggestionFilter;
 use crate::store::{Page, Store, SuggestionStatus};
 
 /// A protocol with what `show` says about it, read together.
@@ -51,25 +50,25 @@ pub enum Imported {
 
 impl Store {
     pub fn protocol(&self, id: &str) -> Result<Protocol> {
-        self.read(|conn| protocols::get(conn, id))
+        self.read(|conn| conn.protocols_get(id))
     }
 
     /// A protocol with its latest completed analysis, version count and
     /// that analysis's pending and total suggestions.
     pub fn protocol_overview(&self, id: &str) -> Result<ProtocolOverview> {
         self.read(|conn| {
-            let protocol = protocols::get(conn, id)?;
-            let latest = analyses::latest_completed(conn, &protocol.id)?;
-            let version_count = versions::count(conn, &protocol.id)?;
+            let protocol = conn.protocols_get(id)?;
+            let latest = conn.analyses_latest_completed(&protocol.id)?;
+            let version_count = conn.versions_count(&protocol.id)?;
             let (pending, total) = match &latest {
                 Some(a) => {
                     let mut filter = SuggestionFilter {
                         analysis_id: Some(a.id.clone()),
                         ..SuggestionFilter::default()
                     };
-                    let total = suggestions::count(conn, &filter)?;
+                    let total = conn.suggestions_count(&filter)?;
                     filter.status = Some(SuggestionStatus::Pending);
-                    (suggestions::count(conn, &filter)?, total)
+                    (conn.suggestions_count(&filter)?, total)
                 }
                 None => (0, 0),
             };
@@ -86,24 +85,25 @@ impl Store {
     /// A page of protocols in list order: newest first, or best match
     /// first when searching.
     pub fn protocols(&self, filter: &ProtocolFilter, page: Page) -> Result<Vec<ProtocolInfo>> {
-        self.read(|conn| protocols::list(conn, filter, page))
+        self.read(|conn| conn.protocols_list(filter, page))
     }
 
     /// How many protocols match.
     pub fn protocol_count(&self, filter: &ProtocolFilter) -> Result<u64> {
-        self.read(|conn| protocols::count(conn, filter))
+        self.read(|conn| conn.protocols_count(filter))
     }
 
     /// A page of protocols in list order (newest first; best match first
     /// when searching), each with its latest score.
     pub fn scored_protocols(&self, filter: &ProtocolFilter, page: Page) -> Result<ScoredPage> {
         self.read(|conn| {
-            let rows = protocols::list(conn, filter, page)?;
-            let total = protocols::count(conn, filter)?;
+            let rows = conn.protocols_list(filter, page)?;
+            let total = conn.protocols_count(filter)?;
             let mut scored = Vec::with_capacity(rows.len());
             for p in rows {
-                let score =
-                    analyses::latest_completed_score(conn, &p.id)?.and_then(|(_, score)| score);
+                let score = conn
+                    .analyses_latest_completed_score(&p.id)?
+                    .and_then(|(_, score)| score);
                 scored.push((p, score));
             }
             Ok(ScoredPage {
@@ -121,19 +121,16 @@ impl Store {
         page: Page,
     ) -> Result<Vec<ProtocolSummary>> {
         self.read(|conn| {
-            let infos = protocols::list(conn, filter, page)?;
+            let infos = conn.protocols_list(filter, page)?;
             let mut rows = Vec::with_capacity(infos.len());
             for info in infos {
-                let latest = analyses::latest_completed_score(conn, &info.id)?;
+                let latest = conn.analyses_latest_completed_score(&info.id)?;
                 let pending = match &latest {
-                    Some((id, _)) => suggestions::count(
-                        conn,
-                        &SuggestionFilter {
-                            analysis_id: Some(id.clone()),
-                            status: Some(SuggestionStatus::Pending),
-                            ..SuggestionFilter::default()
-                        },
-                    )?,
+                    Some((id, _)) => conn.suggestions_count(&SuggestionFilter {
+                        analysis_id: Some(id.clone()),
+                        status: Some(SuggestionStatus::Pending),
+                        ..SuggestionFilter::default()
+                    })?,
                     None => 0,
                 };
                 rows.push(ProtocolSummary {
@@ -149,19 +146,19 @@ impl Store {
 
     /// Where a protocol stands in the unfiltered list, newest first.
     pub fn protocol_position(&self, id: &str) -> Result<Option<u64>> {
-        self.read(|conn| protocols::position_newest_first(conn, id))
+        self.read(|conn| conn.protocols_position_newest_first(id))
     }
 
     /// A protocol imported earlier from bytes with this sha256, if any
     /// (failed imports do not count: the file may be imported again).
     pub fn protocol_by_sha256(&self, sha256: &str) -> Result<Option<ProtocolInfo>> {
-        self.read(|conn| protocols::find_by_sha256(conn, sha256))
+        self.read(|conn| conn.protocols_find_by_sha256(sha256))
     }
 
     /// Store a protocol without versions: how an import whose extraction
     /// failed is kept on record.
     pub fn create_protocol(&self, new: &NewProtocol) -> Result<Protocol> {
-        self.write(|tx| protocols::create(tx, new))
+        self.write(|tx| tx.protocols_create(new))
     }
 
     /// Store an imported protocol and its version 1 (its text, with
@@ -179,13 +176,12 @@ impl Store {
     ) -> Result<Imported> {
         self.write(|tx| {
             if let Some(sha256) = reuse
-                && let Some(existing) = protocols::find_by_sha256(tx, sha256)?
+                && let Some(existing) = tx.protocols_find_by_sha256(sha256)?
             {
                 return Ok(Imported::Before(existing));
             }
-            let protocol = protocols::create(tx, new)?;
-            versions::create(
-                tx,
+            let protocol = tx.protocols_create(new)?;
+            tx.versions_create(
                 &protocol.id,
                 1,
                 &protocol.content,
@@ -198,6 +194,6 @@ impl Store {
 
     /// Delete a protocol with everything under it, saying how much went.
     pub fn delete_protocol(&self, id: &str) -> Result<Deleted> {
-        self.write(|tx| protocols::delete(tx, id))
+        self.write(|tx| tx.protocols_delete(id))
     }
 }

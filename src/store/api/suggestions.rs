@@ -2,9 +2,8 @@
 //! review order, and decisions that state the revision they were made on.
 
 use crate::store::error::Result;
-use crate::store::protocols;
-use crate::store::suggestions::{self, Decision, Expect, Suggestion, SuggestionFilter, Verb};
-use crate::store::{Connection, Page, Store};
+use crate::store::suggestions::{Decision, Expect, Suggestion, SuggestionFilter, Verb};
+use crate::store::{Page, Store, Tables};
 
 /// One suggestion's new decision, made on the revision the reviewer saw.
 #[derive(Clone, Copy, Debug)]
@@ -16,22 +15,22 @@ pub struct Revised<'a> {
 
 impl Store {
     pub fn suggestion(&self, id: &str) -> Result<Suggestion> {
-        self.read(|conn| suggestions::get(conn, id))
+        self.read(|conn| conn.suggestions_get(id))
     }
 
     /// Suggestions in review order.
     pub fn suggestions(&self, filter: &SuggestionFilter, page: Page) -> Result<Vec<Suggestion>> {
-        self.read(|conn| suggestions::list(conn, filter, page))
+        self.read(|conn| conn.suggestions_list(filter, page))
     }
 
     /// How many suggestions match.
     pub fn suggestion_count(&self, filter: &SuggestionFilter) -> Result<u64> {
-        self.read(|conn| suggestions::count(conn, filter))
+        self.read(|conn| conn.suggestions_count(filter))
     }
 
     /// Where a suggestion stands in the review order of a filtered list.
     pub fn suggestion_position(&self, filter: &SuggestionFilter, id: &str) -> Result<Option<u64>> {
-        self.read(|conn| suggestions::position(conn, filter, id))
+        self.read(|conn| conn.suggestions_position(filter, id))
     }
 
     /// The suggestion an analysis made for a checklist item, if any.
@@ -40,12 +39,12 @@ impl Store {
         analysis_id: &str,
         reference: &str,
     ) -> Result<Option<Suggestion>> {
-        self.read(|conn| suggestions::for_item(conn, analysis_id, reference))
+        self.read(|conn| conn.suggestions_for_item(analysis_id, reference))
     }
 
     /// Every suggestion's id, in id order.
     pub fn suggestion_ids(&self) -> Result<Vec<String>> {
-        self.read(suggestions::all_ids)
+        self.read(|conn| conn.suggestions_all_ids())
     }
 
     /// Each finding's current suggestion among a protocol's completed
@@ -53,8 +52,8 @@ impl Store {
     /// analysis first; an unknown protocol is an error.
     pub fn live_suggestions(&self, protocol_id: &str) -> Result<Vec<Suggestion>> {
         self.read(|conn| {
-            protocols::get(conn, protocol_id)?;
-            suggestions::live_for_protocol(conn, protocol_id)
+            conn.protocols_get(protocol_id)?;
+            conn.suggestions_live_for_protocol(protocol_id)
         })
     }
 
@@ -69,8 +68,8 @@ impl Store {
         expect: Expect,
     ) -> Result<Suggestion> {
         self.write(|tx| {
-            let current = suggestions::get(tx, id)?;
-            suggestions::decide(tx, id, &current.after(verb, comment), expect)
+            let current = tx.suggestions_get(id)?;
+            tx.suggestions_decide(id, &current.after(verb, comment), expect)
         })
     }
 
@@ -88,9 +87,9 @@ impl Store {
     }
 }
 
-fn decide_each(conn: &Connection, decisions: &[Revised<'_>]) -> Result<Vec<Suggestion>> {
+fn decide_each(conn: &mut dyn Tables, decisions: &[Revised<'_>]) -> Result<Vec<Suggestion>> {
     decisions
         .iter()
-        .map(|d| suggestions::decide(conn, d.id, d.decision, Expect::Revision(d.revision)))
+        .map(|d| conn.suggestions_decide(d.id, d.decision, Expect::Revision(d.revision)))
         .collect()
 }

@@ -2,11 +2,10 @@
 //! written into the text as a new version, in one transaction.
 
 use crate::store::Store;
-use crate::store::analyses;
 use crate::store::error::Result;
-use crate::store::protocols::{self, Protocol, ProtocolUpdate};
-use crate::store::suggestions::{self, Suggestion};
-use crate::store::versions::{self, ProtocolVersion};
+use crate::store::protocols::{Protocol, ProtocolUpdate};
+use crate::store::suggestions::Suggestion;
+use crate::store::versions::ProtocolVersion;
 
 /// What an apply is planned from, read inside its transaction.
 #[derive(Clone, Debug)]
@@ -33,21 +32,21 @@ pub struct Revision {
 
 impl Store {
     pub fn version(&self, id: &str) -> Result<ProtocolVersion> {
-        self.read(|conn| versions::get(conn, id))
+        self.read(|conn| conn.versions_get(id))
     }
 
     /// A protocol's versions, oldest first; an unknown protocol is an error
     /// rather than an empty list.
     pub fn protocol_versions(&self, protocol_id: &str) -> Result<Vec<ProtocolVersion>> {
         self.read(|conn| {
-            protocols::get(conn, protocol_id)?;
-            versions::list(conn, protocol_id)
+            conn.protocols_get(protocol_id)?;
+            conn.versions_list(protocol_id)
         })
     }
 
     /// A protocol's versions, oldest first (none for an unknown protocol).
     pub fn versions_of(&self, protocol_id: &str) -> Result<Vec<ProtocolVersion>> {
-        self.read(|conn| versions::list(conn, protocol_id))
+        self.read(|conn| conn.versions_list(protocol_id))
     }
 
     /// Apply decisions to a protocol in one transaction: `plan` (pure)
@@ -66,9 +65,9 @@ impl Store {
         // The inner Result carries refusals out of a transaction that
         // wrote nothing.
         self.write(|tx| {
-            let protocol = protocols::get(tx, protocol_id)?;
-            let analysed = analyses::latest_completed(tx, protocol_id)?.is_some();
-            let live = suggestions::live_for_protocol(tx, protocol_id)?;
+            let protocol = tx.protocols_get(protocol_id)?;
+            let analysed = tx.analyses_latest_completed(protocol_id)?.is_some();
+            let live = tx.suggestions_live_for_protocol(protocol_id)?;
             let content = protocol.content.clone();
             let (revision, planned) = match plan(ApplySource {
                 protocol,
@@ -78,11 +77,10 @@ impl Store {
                 Ok(planned) => planned,
                 Err(refused) => return Ok(Err(refused)),
             };
-            if versions::list(tx, protocol_id)?.is_empty() {
+            if tx.versions_list(protocol_id)?.is_empty() {
                 // Stores from before versions were kept: the current text
                 // is version 1.
-                versions::create(
-                    tx,
+                tx.versions_create(
                     protocol_id,
                     1,
                     &content,
@@ -90,17 +88,15 @@ impl Store {
                     created_by,
                 )?;
             }
-            let version = versions::create_next(
-                tx,
+            let version = tx.versions_create_next(
                 protocol_id,
                 &revision.text,
                 Some(&revision.change_summary),
                 created_by,
             )?;
             let applied: Vec<&str> = revision.applied.iter().map(String::as_str).collect();
-            suggestions::mark_applied(tx, &applied, version.version_number)?;
-            protocols::update(
-                tx,
+            tx.suggestions_mark_applied(&applied, version.version_number)?;
+            tx.protocols_update(
                 protocol_id,
                 &ProtocolUpdate {
                     content: Some(revision.text),

@@ -113,6 +113,25 @@ fn not_found(id: &str) -> StoreError {
 }
 
 pub fn create(client: &mut impl GenericClient, new: &NewAnalysis) -> Result<Analysis> {
+    create_at_time(client, new, sql::now())
+}
+
+/// Create an analysis that began at `created_at` (the store's ISO-8601
+/// text), as SQLite's `analyses::create_at`.
+pub fn create_at(
+    client: &mut impl GenericClient,
+    new: &NewAnalysis,
+    created_at: &str,
+) -> Result<Analysis> {
+    let at = sql::parse_time(created_at, "created_at")?;
+    create_at_time(client, new, at)
+}
+
+fn create_at_time(
+    client: &mut impl GenericClient,
+    new: &NewAnalysis,
+    created_at: chrono::DateTime<chrono::Utc>,
+) -> Result<Analysis> {
     let id = ids::new_id(ids::ANALYSIS);
     client
         .execute(
@@ -123,7 +142,7 @@ pub fn create(client: &mut impl GenericClient, new: &NewAnalysis) -> Result<Anal
                 &new.protocol_id,
                 &new.provider,
                 &new.analysis_type,
-                &sql::now(),
+                &created_at,
             ],
         )
         .map_err(|e| match sql::code(&e) {
