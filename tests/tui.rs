@@ -521,7 +521,7 @@ fn the_dashboard_lists_every_provider_at_80_by_24() {
         .clone();
     for provider in ["alpha", "beta", "gamma", "delta", "omega"] {
         store
-            .write(|tx| {
+            .write_sqlite(|tx| {
                 let a = analyses::create(
                     tx,
                     &NewAnalysis {
