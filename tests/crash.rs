@@ -4,12 +4,12 @@
 
 mod common;
 
-use std::collections::HashMap;
 use std::io::Read;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::Sandbox;
+use common::ledger::Ledger;
 
 fn analysed() -> Sandbox {
     let s = Sandbox::new();
@@ -17,79 +17,27 @@ fn analysed() -> Sandbox {
     s
 }
 
-/// What the writers said: per suggestion, the last confirmed status and a
-/// status still in flight; confirmed imports.
-#[derive(Default)]
-struct Ledger {
-    confirmed: HashMap<String, String>,
-    in_flight: HashMap<String, String>,
-    imports: Vec<String>,
-}
-
-impl Ledger {
-    fn read(&mut self, output: &str) {
-        // A line cut off by the kill has no newline; it never counts.
-        let complete = match output.rfind('\n') {
-            Some(i) => &output[..=i],
-            None => "",
-        };
-        for line in complete.lines() {
-            let words: Vec<&str> = line.split_whitespace().collect();
-            match words.as_slice() {
-                ["try", "import", _] => {}
-                ["ok", "import", id] => self.imports.push((*id).to_owned()),
-                ["try", id, status] => {
-                    self.in_flight
-                        .insert((*id).to_owned(), (*status).to_owned());
-                }
-                ["ok", id, status] => {
-                    self.in_flight.remove(*id);
-                    self.confirmed
-                        .insert((*id).to_owned(), (*status).to_owned());
-                }
-                other => panic!("unexpected line {other:?}"),
-            }
-        }
-    }
-
-    /// Every confirmed write is in the store; a write in flight at the kill
-    /// may or may not be.
-    fn check(&mut self, s: &Sandbox) {
-        let conn = rusqlite::Connection::open(s.db()).unwrap();
-        let integrity: String = conn
-            .query_row("PRAGMA integrity_check", [], |r| r.get(0))
-            .unwrap();
-        assert_eq!(integrity, "ok");
-        for (id, status) in &self.confirmed {
-            let stored: String = conn
-                .query_row("SELECT status FROM suggestions WHERE id = ?1", [id], |r| {
-                    r.get(0)
-                })
-                .unwrap();
-            let in_flight = self.in_flight.get(id);
-            assert!(
-                &stored == status || Some(&stored) == in_flight,
-                "{id}: stored {stored}, confirmed {status}, in flight {in_flight:?}"
-            );
-        }
-        for id in &self.imports {
-            let n: i64 = conn
-                .query_row("SELECT count(*) FROM protocols WHERE id = ?1", [id], |r| {
-                    r.get(0)
-                })
-                .unwrap();
-            assert_eq!(n, 1, "confirmed import {id} is missing");
-        }
-        // Settle what was in flight: it is whatever the store now says.
-        for (id, _) in self.in_flight.drain() {
-            let stored: String = conn
-                .query_row("SELECT status FROM suggestions WHERE id = ?1", [&id], |r| {
-                    r.get(0)
-                })
-                .unwrap();
-            self.confirmed.insert(id, stored);
-        }
-    }
+fn check(ledger: &mut Ledger, s: &Sandbox) {
+    let conn = rusqlite::Connection::open(s.db()).unwrap();
+    let integrity: String = conn
+        .query_row("PRAGMA integrity_check", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(integrity, "ok");
+    ledger.check(
+        |id| {
+            conn.query_row("SELECT status FROM suggestions WHERE id = ?1", [id], |r| {
+                r.get(0)
+            })
+            .unwrap()
+        },
+        |id| {
+            conn.query_row("SELECT count(*) FROM protocols WHERE id = ?1", [id], |r| {
+                r.get::<_, i64>(0)
+            })
+            .unwrap()
+                == 1
+        },
+    );
 }
 
 #[test]
@@ -131,7 +79,7 @@ fn sigkill_at_random_moments_loses_nothing_reported_and_never_corrupts() {
             .read_to_string(&mut output)
             .unwrap();
         ledger.read(&output);
-        ledger.check(&s);
+        check(&mut ledger, &s);
         kills += 1;
     }
     assert!(kills >= 100, "only {kills} kills in the time allowed");
@@ -186,6 +134,6 @@ fn several_writers_and_a_backup_at_once_all_succeed() {
     }
     assert!(ledger.in_flight.is_empty());
     assert!(ledger.confirmed.len() > 40);
-    ledger.check(&s);
+    check(&mut ledger, &s);
     s.ok(&["db", "check"]);
 }

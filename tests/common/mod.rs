@@ -246,4 +246,5 @@ pub fn nih(name: &str) -> String {
     );
     path
 }
+pub mod ledger;
 pub mod postgres;
