@@ -1,13 +1,19 @@
-//! The store's speed on 10k, 100k and 1M suggestions.
+//! The store's speed on 10k, 100k and 1M suggestions, on SQLite and, when
+//! `PROTOSCRIBE_BENCH_POSTGRES` names a server, on PostgreSQL.
 //!
 //!     cargo bench --bench store
+//!     eval "$(.ci/postgres start)"
+//!     PROTOSCRIBE_BENCH_POSTGRES=$PROTOSCRIBE_TEST_POSTGRES cargo bench --bench store
 //!
 //! Stores are generated once under target/bench-stores/ (30 suggestions
-//! per analysis) and reused. Each figure is divan's median.
+//! per analysis) and reused; the PostgreSQL ones are `db copy`s of them
+//! into databases `protoscribe_bench_N` on that server (made once, kept).
+//! Each figure is divan's median.
 
 use std::path::PathBuf;
 
 use protoscribe::samples::synth::{self, Scale};
+use protoscribe::store::copy::{self, Endpoint};
 use protoscribe::store::protocols::ProtocolFilter;
 use protoscribe::store::suggestions::{Expect, SuggestionFilter, Verb};
 use protoscribe::store::{Page, Store, SuggestionStatus};
@@ -18,11 +24,88 @@ fn main() {
 
 const SIZES: &[u64] = &[10_000, 100_000, 1_000_000];
 
-fn store(total: u64) -> Store {
+/// One store to measure: a backend and a size.
+#[derive(Clone, Copy)]
+struct Case {
+    backend: &'static str,
+    total: u64,
+}
+
+impl std::fmt::Display for Case {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.backend, self.total)
+    }
+}
+
+impl Case {
+    fn store(self) -> Store {
+        store_on(self.backend, self.total)
+    }
+}
+
+/// SQLite at every size; PostgreSQL too when a server is named.
+fn cases() -> Vec<Case> {
+    let mut backends = vec!["sqlite"];
+    if std::env::var("PROTOSCRIBE_BENCH_POSTGRES").is_ok_and(|u| !u.is_empty()) {
+        backends.push("postgres");
+    }
+    backends
+        .into_iter()
+        .flat_map(|backend| SIZES.iter().map(move |&total| Case { backend, total }))
+        .collect()
+}
+
+fn sqlite_path(total: u64) -> PathBuf {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join(format!("target/bench-stores/suggestions-{total}.db"));
     synth::ensure(&path, Scale::suggestions(total), 11).expect("generate the bench store");
-    Store::open(&path).expect("open the bench store")
+    path
+}
+
+fn store_on(backend: &str, total: u64) -> Store {
+    if backend == "sqlite" {
+        return Store::open(&sqlite_path(total)).expect("open the bench store");
+    }
+    let admin = std::env::var("PROTOSCRIBE_BENCH_POSTGRES").expect("a PostgreSQL URL");
+    let name = format!("protoscribe_bench_{total}");
+    let url = with_database(&admin, &name);
+    let mut client = postgres::Client::connect(&admin, postgres::NoTls).expect("the bench server");
+    let exists = client
+        .query_opt("SELECT 1 FROM pg_database WHERE datname = $1", &[&name])
+        .expect("look for the bench database")
+        .is_some();
+    if !exists {
+        client
+            .batch_execute(&format!("CREATE DATABASE {name}"))
+            .expect("create the bench database");
+    }
+    let store = Store::open_postgres(&url).expect("open the PostgreSQL bench store");
+    let held = store
+        .status()
+        .map(|s| s.tables.get("suggestions").copied().unwrap_or(0))
+        .unwrap_or(0);
+    if held == 0 {
+        let from = Endpoint::parse(sqlite_path(total).to_str().expect("a UTF-8 path"))
+            .expect("the SQLite bench store");
+        let to = Endpoint::parse(&url).expect("the PostgreSQL bench store");
+        copy::copy(&from, &to, true).expect("copy the bench store to PostgreSQL");
+        let mut bench_db = postgres::Client::connect(&url, postgres::NoTls).expect("the bench database");
+        bench_db.batch_execute("VACUUM ANALYZE").expect("analyze the bench database");
+    }
+    store
+}
+
+/// `url` with its database replaced by `name`.
+fn with_database(url: &str, name: &str) -> String {
+    let (head, query) = url.split_once('?').map_or((url, None), |(h, q)| (h, Some(q)));
+    let start = head.find("://").map_or(0, |i| i + 3);
+    let end = head[start..].find('/').map_or(head.len(), |j| start + j);
+    let mut out = format!("{}/{name}", &head[..end]);
+    if let Some(q) = query {
+        out.push('?');
+        out.push_str(q);
+    }
+    out
 }
 
 /// Some analysis in the middle of the store.
@@ -43,16 +126,16 @@ fn an_analysis(store: &Store) -> String {
         .unwrap_or_default()
 }
 
-#[divan::bench(args = SIZES)]
-fn dashboard(bencher: divan::Bencher, total: u64) {
-    let store = store(total);
+#[divan::bench(args = cases())]
+fn dashboard(bencher: divan::Bencher, case: Case) {
+    let store = case.store();
     bencher.bench(|| store.dashboard(30).expect("dashboard"));
 }
 
 /// One page of a review queue: 50 pending rows, by type, priority and confidence.
-#[divan::bench(args = SIZES)]
-fn queue_page(bencher: divan::Bencher, total: u64) {
-    let store = store(total);
+#[divan::bench(args = cases())]
+fn queue_page(bencher: divan::Bencher, case: Case) {
+    let store = case.store();
     let filter = SuggestionFilter {
         analysis_id: Some(an_analysis(&store)),
         status: Some(SuggestionStatus::Pending),
@@ -61,9 +144,9 @@ fn queue_page(bencher: divan::Bencher, total: u64) {
     bencher.bench(|| store.suggestions(&filter, Page::first(50)).expect("page"));
 }
 
-#[divan::bench(args = SIZES)]
-fn full_text_search(bencher: divan::Bencher, total: u64) {
-    let store = store(total);
+#[divan::bench(args = cases())]
+fn full_text_search(bencher: divan::Bencher, case: Case) {
+    let store = case.store();
     let filter = ProtocolFilter {
         status: None,
         search: Some("protocol 4321".into()),
@@ -83,9 +166,9 @@ fn decide_once(store: &Store, id: &str, n: u64) {
 }
 
 /// One decision, committed in its own transaction.
-#[divan::bench(args = SIZES)]
-fn one_decision(bencher: divan::Bencher, total: u64) {
-    let store = store(total);
+#[divan::bench(args = cases())]
+fn one_decision(bencher: divan::Bencher, case: Case) {
+    let store = case.store();
     let filter = SuggestionFilter {
         analysis_id: Some(an_analysis(&store)),
         ..SuggestionFilter::default()
@@ -101,9 +184,9 @@ fn one_decision(bencher: divan::Bencher, total: u64) {
 }
 
 /// A thousand decisions, each committed on its own as the interface does.
-#[divan::bench(args = SIZES, sample_count = 5, sample_size = 1)]
-fn thousand_decisions(bencher: divan::Bencher, total: u64) {
-    let store = store(total);
+#[divan::bench(args = cases(), sample_count = 5, sample_size = 1)]
+fn thousand_decisions(bencher: divan::Bencher, case: Case) {
+    let store = case.store();
     let ids: Vec<String> = store
         .suggestions(&SuggestionFilter::default(), Page::first(1000))
         .expect("ids")
