@@ -89,15 +89,20 @@ fn store_on(backend: &str, total: u64) -> Store {
             .expect("the SQLite bench store");
         let to = Endpoint::parse(&url).expect("the PostgreSQL bench store");
         copy::copy(&from, &to, true).expect("copy the bench store to PostgreSQL");
-        let mut bench_db = postgres::Client::connect(&url, postgres::NoTls).expect("the bench database");
-        bench_db.batch_execute("VACUUM ANALYZE").expect("analyze the bench database");
+        let mut bench_db =
+            postgres::Client::connect(&url, postgres::NoTls).expect("the bench database");
+        bench_db
+            .batch_execute("VACUUM ANALYZE")
+            .expect("analyze the bench database");
     }
     store
 }
 
 /// `url` with its database replaced by `name`.
 fn with_database(url: &str, name: &str) -> String {
-    let (head, query) = url.split_once('?').map_or((url, None), |(h, q)| (h, Some(q)));
+    let (head, query) = url
+        .split_once('?')
+        .map_or((url, None), |(h, q)| (h, Some(q)));
     let start = head.find("://").map_or(0, |i| i + 3);
     let end = head[start..].find('/').map_or(head.len(), |j| start + j);
     let mut out = format!("{}/{name}", &head[..end]);

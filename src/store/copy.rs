@@ -485,7 +485,10 @@ impl Side {
             Side::Sqlite(store) => store.write_sqlite(|tx| f(&mut Writer::Sqlite(tx))),
             Side::Postgres(client) => {
                 let mut tx = client.transaction().map_err(postgres::migrate::sql)?;
-                let value = f(&mut Writer::Postgres(&mut tx))?;
+                let value = f(&mut Writer::Postgres(
+                    &mut tx,
+                    std::collections::HashMap::new(),
+                ))?;
                 tx.commit().map_err(postgres::migrate::sql)?;
                 Ok(value)
             }
@@ -495,7 +498,11 @@ impl Side {
 
 enum Writer<'a, 'b> {
     Sqlite(&'a rusqlite::Transaction<'b>),
-    Postgres(&'a mut ::postgres::Transaction<'b>),
+    /// With each table's INSERT prepared once, not once a row.
+    Postgres(
+        &'a mut ::postgres::Transaction<'b>,
+        std::collections::HashMap<&'static str, ::postgres::Statement>,
+    ),
 }
 
 impl Writer<'_, '_> {
@@ -503,7 +510,7 @@ impl Writer<'_, '_> {
         let sql = format!("SELECT count(*) FROM {table}");
         match self {
             Writer::Sqlite(tx) => Ok(tx.query_row(&sql, [], |r| r.get(0))?),
-            Writer::Postgres(tx) => Ok(tx
+            Writer::Postgres(tx, _) => Ok(tx
                 .query_one(sql.as_str(), &[])
                 .map_err(postgres::migrate::sql)?
                 .get(0)),
@@ -515,7 +522,7 @@ impl Writer<'_, '_> {
         const SQL: &str = "DELETE FROM exports; UPDATE suggestions SET superseded_by = NULL; DELETE FROM protocols; DELETE FROM provider_cache;";
         match self {
             Writer::Sqlite(tx) => Ok(tx.execute_batch(SQL)?),
-            Writer::Postgres(tx) => tx.batch_execute(SQL).map_err(postgres::migrate::sql),
+            Writer::Postgres(tx, _) => tx.batch_execute(SQL).map_err(postgres::migrate::sql),
         }
     }
 
@@ -543,15 +550,23 @@ impl Writer<'_, '_> {
                 stmt.execute(rusqlite::params_from_iter(values))?;
                 Ok(())
             }
-            Writer::Postgres(tx) => {
-                let marks: Vec<String> = (1..=columns.len()).map(|i| format!("${i}")).collect();
-                let sql = format!(
-                    "INSERT INTO {} ({}) VALUES ({})",
-                    table.name,
-                    columns.join(", "),
-                    marks.join(", ")
-                );
-                let statement = tx.prepare(&sql).map_err(postgres::migrate::sql)?;
+            Writer::Postgres(tx, prepared) => {
+                let statement = match prepared.get(table.name) {
+                    Some(statement) => statement.clone(),
+                    None => {
+                        let marks: Vec<String> =
+                            (1..=columns.len()).map(|i| format!("${i}")).collect();
+                        let sql = format!(
+                            "INSERT INTO {} ({}) VALUES ({})",
+                            table.name,
+                            columns.join(", "),
+                            marks.join(", ")
+                        );
+                        let statement = tx.prepare(&sql).map_err(postgres::migrate::sql)?;
+                        prepared.insert(table.name, statement.clone());
+                        statement
+                    }
+                };
                 let mut values: Vec<Box<dyn ::postgres::types::ToSql + Sync>> = Vec::new();
                 for ((column, kind), cell) in table.columns.iter().zip(row) {
                     values.push(postgres_value(table.name, column, *kind, cell)?);
@@ -572,7 +587,7 @@ impl Writer<'_, '_> {
                     .execute([id, by])?;
                 Ok(())
             }
-            Writer::Postgres(tx) => tx
+            Writer::Postgres(tx, _) => tx
                 .execute(
                     "UPDATE suggestions SET superseded_by = $2 WHERE id = $1",
                     &[&id, &by],
