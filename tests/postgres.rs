@@ -391,7 +391,26 @@ fn a_backup_is_verified_and_a_restore_is_all_or_nothing() {
     )
     .unwrap();
     drop(c);
-    backup::restore(&target, &dump.path).unwrap();
+    let mut watch = protoscribe::store::postgres::watch::Watch::new(&target).unwrap();
+    let _ = watch.changed();
+    let kept = backup::restore(&target, &dump.path, dir.path()).unwrap();
+    // Screens open on the store hear of the restore.
+    let start = std::time::Instant::now();
+    let mut told = false;
+    while !told && start.elapsed() < std::time::Duration::from_secs(1) {
+        told = watch.changed().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    assert!(told, "a restore is announced to watchers");
+    // What the restore replaced is kept, as a dump of its own.
+    assert!(kept.exists() && kept != dump.path, "{kept:?}");
+    use std::os::unix::fs::PermissionsExt;
+    for private in [&kept, &dump.path] {
+        let mode = std::fs::metadata(private).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{private:?} is private");
+    }
+    let mode = std::fs::metadata(dir.path()).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o700);
     let mut c = target.connect().unwrap();
     let titles: Vec<String> = c
         .query("SELECT title FROM protocols ORDER BY id", &[])
@@ -412,7 +431,7 @@ fn a_backup_is_verified_and_a_restore_is_all_or_nothing() {
     // Not a dump at all: refused, nothing changed.
     let junk = dir.path().join("junk.pgdump");
     std::fs::write(&junk, b"not a dump").unwrap();
-    let err = message(backup::restore(&target, &junk));
+    let err = message(backup::restore(&target, &junk, dir.path()));
     assert!(err.contains("not a ProtoScribe PostgreSQL backup"), "{err}");
     let still: i64 = c
         .query_one("SELECT count(*) FROM protocols", &[])
@@ -432,9 +451,58 @@ fn a_backup_from_a_newer_protoscribe_is_not_restored() {
     let dump = backup::dump(&Target::parse(&newer).unwrap(), dir.path()).unwrap();
     let url = fresh_database();
     migrated(&url);
-    let err = message(backup::restore(&Target::parse(&url).unwrap(), &dump.path));
+    let err = message(backup::restore(
+        &Target::parse(&url).unwrap(),
+        &dump.path,
+        dir.path(),
+    ));
     assert!(
         err.contains("newer ProtoScribe") && err.contains("999"),
         "{err}"
     );
+}
+
+#[test]
+fn a_role_that_may_only_read_and_write_the_tables_can_use_a_current_store() {
+    let url = fresh_database();
+    let database = url.rsplit('/').next().unwrap().to_owned();
+    migrated(&url);
+    let role = format!("rw_{}", std::process::id());
+    let mut owner = Target::parse(&url).unwrap().connect().unwrap();
+    owner
+        .batch_execute(&format!(
+            "DO $$ BEGIN
+                 IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN
+                     CREATE ROLE {role} LOGIN PASSWORD 'pw-{role}';
+                 END IF;
+             END $$;
+             GRANT CONNECT ON DATABASE {database} TO {role};
+             GRANT USAGE ON SCHEMA public TO {role};
+             GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role};"
+        ))
+        .unwrap();
+    let as_role = format!(
+        "postgres://{role}:pw-{role}@127.0.0.1:{}/{database}",
+        port()
+    );
+    let store = protoscribe::store::Store::open_postgres(&as_role)
+        .expect("a current schema needs no CREATE");
+    assert_eq!(store.status().unwrap().schema_version, SCHEMA_VERSION);
+
+    // A database whose schema must still be made: said plainly.
+    let empty = fresh_database();
+    let empty_db = empty.rsplit('/').next().unwrap().to_owned();
+    admin()
+        .batch_execute(&format!("GRANT CONNECT ON DATABASE {empty_db} TO {role}"))
+        .unwrap();
+    let as_role = format!(
+        "postgres://{role}:pw-{role}@127.0.0.1:{}/{empty_db}",
+        port()
+    );
+    let err = message(protoscribe::store::Store::open_postgres(&as_role));
+    assert!(
+        err.contains("may not create tables") && err.contains("database's owner"),
+        "{err}"
+    );
+    assert!(!err.contains(&format!("pw-{role}")), "{err}");
 }

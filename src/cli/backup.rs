@@ -126,14 +126,21 @@ fn restore_dump(ctx: &Context, args: &RestoreArgs) -> Result {
             return Ok(());
         }
     }
-    store.restore_dump(&args.file)?;
+    // What is replaced is kept beside the backup restored.
+    let keep_dir = args
+        .file
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
+    let kept = store.restore_dump(&args.file, &keep_dir)?;
     let tally = store.review_tally()?;
     let protocols = store.protocol_count(&Default::default())?;
     println!(
-        "restored {} from {} ({protocols} protocols, {} suggestions)",
+        "restored {} from {} ({protocols} protocols, {} suggestions); the replaced store is kept at {}",
         shown(store.path()),
         shown(&args.file),
-        tally.current
+        tally.current,
+        shown(&kept)
     );
     Ok(())
 }

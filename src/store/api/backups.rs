@@ -20,11 +20,12 @@ impl Store {
     }
 
     /// On PostgreSQL: replace the database's contents with a dump's
-    /// (`pg_restore` in one transaction: all or nothing). An error on
-    /// SQLite, whose backups are restored by file (see `backup`).
-    pub fn restore_dump(&self, file: &Path) -> Result<()> {
+    /// (`pg_restore` in one transaction: all or nothing), after dumping
+    /// what it replaces into `keep_dir` (returned). An error on SQLite,
+    /// whose backups are restored by file (see `backup`).
+    pub fn restore_dump(&self, file: &Path, keep_dir: &Path) -> Result<std::path::PathBuf> {
         match self.postgres_target() {
-            Some(target) => postgres::backup::restore(target, file),
+            Some(target) => postgres::backup::restore(target, file, keep_dir),
             None => Err(not_postgres(self)),
         }
     }

@@ -76,16 +76,20 @@ fn failure(what: &str, out: &Output) -> StoreError {
 pub fn dump(target: &Target, dir: &Path) -> Result<Dump> {
     let pg_dump = tool("pg_dump")?;
     let pg_restore = tool("pg_restore")?;
-    std::fs::create_dir_all(dir).map_err(|e| {
-        StoreError::Invalid(format!(
-            "cannot create the backup folder {}: {e}",
-            dir.display()
-        ))
-    })?;
-    let path = dir.join(file_name(chrono::Utc::now()));
+    private_dir(dir)?;
+    let mut path = dir.join(file_name(chrono::Utc::now()));
+    // Two dumps in one second (a restore keeps the store it replaces right
+    // after a backup): the second gets its own name.
+    let mut n = 1;
+    while path.exists() {
+        n += 1;
+        path = dir.join(file_name(chrono::Utc::now()).replace(".pgdump", &format!("_{n}.pgdump")));
+    }
     // Written under a temporary name: a half-written dump never looks
-    // like a backup.
+    // like a backup. Made first, private (0600), so pg_dump writes into a
+    // file only this user can read: it holds every protocol's text.
     let partial = path.with_extension("pgdump.partial");
+    private_file(&partial)?;
     let out = run(
         target,
         &pg_dump,
@@ -129,6 +133,37 @@ pub fn dump(target: &Target, dir: &Path) -> Result<Dump> {
     })
 }
 
+/// A backup folder only this user can enter (0700), made if missing.
+fn private_dir(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::{DirBuilderExt, PermissionsExt};
+    let made = std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir);
+    made.map_err(|e| {
+        StoreError::Invalid(format!(
+            "cannot create the backup folder {}: {e}",
+            dir.display()
+        ))
+    })?;
+    // An existing folder another program made readable is tightened too.
+    let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
+    Ok(())
+}
+
+/// An empty file only this user can read and write (0600).
+fn private_file(path: &Path) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o600)
+        .open(path)
+        .map(|_| ())
+        .map_err(|e| StoreError::Invalid(format!("cannot write {}: {e}", path.display())))
+}
+
 /// The schema version a dump holds, read from its `protoscribe_schema`
 /// rows without restoring anything.
 pub fn dump_version(file: &Path) -> Result<i64> {
@@ -170,8 +205,11 @@ pub fn dump_version(file: &Path) -> Result<i64> {
     })
 }
 
-/// Replace the store's contents with the backup's, all or nothing.
-pub fn restore(target: &Target, file: &Path) -> Result<()> {
+/// Replace the store's contents with the backup's, all or nothing. What
+/// it replaces is dumped into `keep_dir` first (returned), so a restore
+/// never loses the decisions made since the backup; screens open on the
+/// store are told (NOTIFY), since pg_restore's own writes fire no trigger.
+pub fn restore(target: &Target, file: &Path, keep_dir: &Path) -> Result<PathBuf> {
     let version = dump_version(file)?;
     if version > SCHEMA_VERSION {
         return Err(StoreError::Invalid(format!(
@@ -180,6 +218,11 @@ pub fn restore(target: &Target, file: &Path) -> Result<()> {
         )));
     }
     let pg_restore = tool("pg_restore")?;
+    let kept = dump(target, keep_dir).map_err(|e| {
+        StoreError::Invalid(format!(
+            "the store was not replaced: keeping a copy of it first failed ({e})"
+        ))
+    })?;
     let out = run(
         target,
         &pg_restore,
@@ -198,5 +241,9 @@ pub fn restore(target: &Target, file: &Path) -> Result<()> {
     if !out.status.success() {
         return Err(failure("pg_restore (nothing was changed)", &out));
     }
-    Ok(())
+    let mut client = target.connect()?;
+    client
+        .batch_execute(&format!("NOTIFY {}, 'restore'", super::watch::CHANNEL))
+        .map_err(super::migrate::sql)?;
+    Ok(kept.path)
 }

@@ -72,6 +72,30 @@ pub fn version(client: &mut impl GenericClient) -> Result<i64> {
 /// Bring the schema up to date; returns the versions applied. `shown` is
 /// the store's URL (password masked) for messages.
 pub fn migrate(client: &mut postgres::Client, shown: &str) -> Result<Vec<i64>> {
+    // A current schema needs nothing, not even the lock: a role that may
+    // read and write the tables but not create any can use the store.
+    let current = version(client)?;
+    if current == SCHEMA_VERSION {
+        return Ok(Vec::new());
+    }
+    if current > SCHEMA_VERSION {
+        return Err(newer(shown, current));
+    }
+    migrate_locked(client, shown).map_err(|e| match e {
+        StoreError::Server(message) if message.contains("(42501)") => StoreError::Server(format!(
+            "{shown} needs its schema made or brought up to date (version {current} → {SCHEMA_VERSION}), and this user may not create tables there: run ProtoScribe once as the database's owner, or grant CREATE on its schema"
+        )),
+        other => other,
+    })
+}
+
+fn newer(shown: &str, found: i64) -> StoreError {
+    StoreError::Server(format!(
+        "{shown} was written by a newer ProtoScribe (schema version {found}, this one knows up to {SCHEMA_VERSION}): upgrade ProtoScribe, or use another database"
+    ))
+}
+
+fn migrate_locked(client: &mut postgres::Client, shown: &str) -> Result<Vec<i64>> {
     let mut tx = client.transaction().map_err(sql)?;
     // Held until the transaction ends: a second first start waits here,
     // then finds the schema made and applies nothing.
@@ -79,9 +103,7 @@ pub fn migrate(client: &mut postgres::Client, shown: &str) -> Result<Vec<i64>> {
         .map_err(sql)?;
     let found = version(&mut tx)?;
     if found > SCHEMA_VERSION {
-        return Err(StoreError::Server(format!(
-            "{shown} was written by a newer ProtoScribe (schema version {found}, this one knows up to {SCHEMA_VERSION}): upgrade ProtoScribe, or use another database"
-        )));
+        return Err(newer(shown, found));
     }
     if found == 0 {
         let ours: i64 = tx
