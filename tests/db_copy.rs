@@ -39,6 +39,13 @@ fn the_demo_store_goes_to_postgres_and_back_unchanged() {
         .unwrap()
         .to_owned();
     s.ok(&["analyze", &id]);
+    // Text that COPY's format must escape: tabs, carriage returns, lone
+    // backslashes, its own NULL marker, and non-ASCII.
+    let hostile = s.write(
+        "hostile.txt",
+        "# Trial of \\N and \\\\ backslashes\n\ncol1\tcol2\r\nline \\N\tend\\\nÄrzte · 雪 \u{1F600}\n",
+    );
+    s.ok(&["import", hostile.to_str().unwrap()]);
     let url = fresh_database();
     let there = sums(&s.ok(&["db", "copy", "--to", &url, "--json"]));
     assert!(

@@ -290,6 +290,7 @@ pub fn copy(from: &Endpoint, to: &Endpoint, force: bool) -> Result<Copied> {
                 to.shown()
             )));
         }
+        t.begin_bulk()?;
         if held > 0 {
             t.clear()?;
         }
@@ -314,11 +315,13 @@ pub fn copy(from: &Endpoint, to: &Endpoint, force: bool) -> Result<Copied> {
                 }
                 t.insert(table, &row)
             })?;
+            t.flush()?;
             for (id, by) in &superseded {
                 t.set_superseded(id, by)?;
             }
             sums.push(summer.finish(table.name));
         }
+        t.end_bulk()?;
         Ok(sums)
     })?;
     // Read back what the target now holds.
@@ -485,10 +488,7 @@ impl Side {
             Side::Sqlite(store) => store.write_sqlite(|tx| f(&mut Writer::Sqlite(tx))),
             Side::Postgres(client) => {
                 let mut tx = client.transaction().map_err(postgres::migrate::sql)?;
-                let value = f(&mut Writer::Postgres(
-                    &mut tx,
-                    std::collections::HashMap::new(),
-                ))?;
+                let value = f(&mut Writer::Postgres(&mut tx, Gathered::default()))?;
                 tx.commit().map_err(postgres::migrate::sql)?;
                 Ok(value)
             }
@@ -498,11 +498,40 @@ impl Side {
 
 enum Writer<'a, 'b> {
     Sqlite(&'a rusqlite::Transaction<'b>),
-    /// With each table's INSERT prepared once, not once a row.
-    Postgres(
-        &'a mut ::postgres::Transaction<'b>,
-        std::collections::HashMap<&'static str, ::postgres::Statement>,
-    ),
+    /// Rows go in by COPY, gathered per table and sent a few megabytes
+    /// at a time: a row-by-row INSERT of a million suggestions took hours.
+    Postgres(&'a mut ::postgres::Transaction<'b>, Gathered),
+}
+
+/// Rows of one table waiting for COPY, in its text format.
+#[derive(Default)]
+struct Gathered {
+    table: Option<&'static Table>,
+    text: String,
+}
+
+/// Send at most this many bytes in one COPY.
+const COPY_BYTES: usize = 8 << 20;
+
+/// A value as COPY's text format writes it (`\N` for NULL; backslash,
+/// tab, newline and carriage return escaped).
+fn copy_text(cell: &Cell, out: &mut String) {
+    match cell {
+        Cell::Null => out.push_str("\\N"),
+        Cell::Int(n) => out.push_str(&n.to_string()),
+        Cell::Real(x) => out.push_str(&format!("{x:?}")),
+        Cell::Text(s) => {
+            for c in s.chars() {
+                match c {
+                    '\\' => out.push_str("\\\\"),
+                    '\t' => out.push_str("\\t"),
+                    '\n' => out.push_str("\\n"),
+                    '\r' => out.push_str("\\r"),
+                    c => out.push(c),
+                }
+            }
+        }
+    }
 }
 
 impl Writer<'_, '_> {
@@ -526,7 +555,7 @@ impl Writer<'_, '_> {
         }
     }
 
-    fn insert(&mut self, table: &Table, row: &[Cell]) -> Result<()> {
+    fn insert(&mut self, table: &'static Table, row: &[Cell]) -> Result<()> {
         let columns: Vec<&str> = table.columns.iter().map(|(c, _)| *c).collect();
         match self {
             Writer::Sqlite(tx) => {
@@ -550,37 +579,88 @@ impl Writer<'_, '_> {
                 stmt.execute(rusqlite::params_from_iter(values))?;
                 Ok(())
             }
-            Writer::Postgres(tx, prepared) => {
-                let statement = match prepared.get(table.name) {
-                    Some(statement) => statement.clone(),
-                    None => {
-                        let marks: Vec<String> =
-                            (1..=columns.len()).map(|i| format!("${i}")).collect();
-                        let sql = format!(
-                            "INSERT INTO {} ({}) VALUES ({})",
-                            table.name,
-                            columns.join(", "),
-                            marks.join(", ")
-                        );
-                        let statement = tx.prepare(&sql).map_err(postgres::migrate::sql)?;
-                        prepared.insert(table.name, statement.clone());
-                        statement
-                    }
-                };
-                let mut values: Vec<Box<dyn ::postgres::types::ToSql + Sync>> = Vec::new();
-                for ((column, kind), cell) in table.columns.iter().zip(row) {
-                    values.push(postgres_value(table.name, column, *kind, cell)?);
+            Writer::Postgres(_, gathered) => {
+                let same = gathered.table.is_some_and(|t| std::ptr::eq(t, table));
+                if !same {
+                    self.flush()?;
                 }
-                let refs: Vec<&(dyn ::postgres::types::ToSql + Sync)> =
-                    values.iter().map(|v| v.as_ref()).collect();
-                tx.execute(&statement, &refs)
-                    .map_err(postgres::migrate::sql)?;
+                let Writer::Postgres(_, gathered) = self else {
+                    return Ok(());
+                };
+                gathered.table = Some(table);
+                for (i, ((column, kind), cell)) in table.columns.iter().zip(row).enumerate() {
+                    // Checked as a parameter would be, so a bad value is
+                    // named by its column, not by COPY's line number.
+                    postgres_value(table.name, column, *kind, cell)?;
+                    if i > 0 {
+                        gathered.text.push('\t');
+                    }
+                    copy_text(cell, &mut gathered.text);
+                }
+                gathered.text.push('\n');
+                if gathered.text.len() >= COPY_BYTES {
+                    self.flush()?;
+                }
                 Ok(())
             }
         }
     }
 
+    /// Send the rows gathered so far (PostgreSQL; nothing on SQLite).
+    fn flush(&mut self) -> Result<()> {
+        let Writer::Postgres(tx, gathered) = self else {
+            return Ok(());
+        };
+        let Some(table) = gathered.table.take() else {
+            return Ok(());
+        };
+        if gathered.text.is_empty() {
+            return Ok(());
+        }
+        let columns: Vec<&str> = table.columns.iter().map(|(c, _)| *c).collect();
+        let sql = format!("COPY {} ({}) FROM STDIN", table.name, columns.join(", "));
+        let mut writer = tx.copy_in(sql.as_str()).map_err(postgres::migrate::sql)?;
+        std::io::Write::write_all(&mut writer, gathered.text.as_bytes()).map_err(|e| {
+            StoreError::Server(format!("PostgreSQL: COPY into {}: {e}", table.name))
+        })?;
+        writer.finish().map_err(postgres::migrate::sql)?;
+        gathered.text.clear();
+        Ok(())
+    }
+
+    /// Before a bulk load: the review counts' row triggers off (a million
+    /// updates of one row in one transaction grow its version chain with
+    /// every row); `end_bulk` counts once and turns them back on.
+    fn begin_bulk(&mut self) -> Result<()> {
+        if let Writer::Postgres(tx, _) = self {
+            tx.batch_execute(
+                "ALTER TABLE suggestions DISABLE TRIGGER suggestion_counts_after_insert;
+                 ALTER TABLE suggestions DISABLE TRIGGER suggestion_counts_after_update;
+                 ALTER TABLE suggestions DISABLE TRIGGER suggestion_counts_after_delete;",
+            )
+            .map_err(postgres::migrate::sql)?;
+        }
+        Ok(())
+    }
+
+    fn end_bulk(&mut self) -> Result<()> {
+        self.flush()?;
+        if let Writer::Postgres(tx, _) = self {
+            tx.batch_execute(
+                "UPDATE suggestion_status_counts
+                 SET count = (SELECT count(*) FROM suggestions
+                              WHERE status = suggestion_status_counts.status AND superseded_by IS NULL);
+                 ALTER TABLE suggestions ENABLE TRIGGER suggestion_counts_after_insert;
+                 ALTER TABLE suggestions ENABLE TRIGGER suggestion_counts_after_update;
+                 ALTER TABLE suggestions ENABLE TRIGGER suggestion_counts_after_delete;",
+            )
+            .map_err(postgres::migrate::sql)?;
+        }
+        Ok(())
+    }
+
     fn set_superseded(&mut self, id: &str, by: &str) -> Result<()> {
+        self.flush()?;
         match self {
             Writer::Sqlite(tx) => {
                 tx.prepare_cached("UPDATE suggestions SET superseded_by = ?2 WHERE id = ?1")?
