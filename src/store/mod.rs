@@ -355,15 +355,13 @@ impl Store {
                 return Err(StoreError::Busy);
             }
         } else {
+            // One round trip for both (a decision is a handful of them,
+            // and each costs as much as the work).
             tx.batch_execute(&format!(
-                "SET LOCAL lock_timeout = '{}ms'",
-                pool::BUSY_TIMEOUT.as_millis()
+                "SET LOCAL lock_timeout = '{}ms'; SELECT pg_advisory_xact_lock({})",
+                pool::BUSY_TIMEOUT.as_millis(),
+                migrate::APPLICATION_ID
             ))
-            .map_err(postgres_error)?;
-            tx.execute(
-                "SELECT pg_advisory_xact_lock($1)",
-                &[&migrate::APPLICATION_ID],
-            )
             .map_err(postgres_error)?;
         }
         let value = f(&mut tx)?;

@@ -56,7 +56,14 @@ const SCHEMA_TABLE: &str = "CREATE TABLE IF NOT EXISTS protoscribe_schema (
 /// The schema version of the database (0 for one ProtoScribe never used).
 pub fn version(client: &mut impl GenericClient) -> Result<i64> {
     let exists: bool = client
-        .query_one("SELECT to_regclass('protoscribe_schema') IS NOT NULL", &[])
+        // A query of the catalog, not to_regclass: that looks the name up
+        // in the session's cache, which may still hold "no such table"
+        // from before another machine's first start made it.
+        .query_one(
+            "SELECT EXISTS (SELECT 1 FROM pg_tables
+                            WHERE schemaname = current_schema() AND tablename = 'protoscribe_schema')",
+            &[],
+        )
         .map_err(sql)?
         .get(0);
     if !exists {
