@@ -2,6 +2,7 @@
 //! `store::suggestions`, with the same review order, revision check,
 //! carry-over chain and errors.
 
+use postgres::types::Type;
 use postgres::{GenericClient, Row};
 use serde_json::json;
 
@@ -152,10 +153,12 @@ pub fn find(client: &mut impl GenericClient, id: &str) -> Result<Option<Suggesti
     if sql::never_stored(id) {
         return Ok(None);
     }
+    // Typed parameters: sent with the query in one round trip, instead of
+    // preparing first (a decision reads its suggestion on every key press).
     client
-        .query_opt(
+        .query_typed_opt(
             &format!("SELECT {COLUMNS} FROM suggestions WHERE id = $1"),
-            &[&id],
+            &[(&id, Type::TEXT)],
         )
         .map_err(sql::error)?
         .as_ref()
@@ -286,23 +289,30 @@ pub fn decide(
         Expect::Anything => None,
         Expect::Revision(r) => Some(r),
     };
+    // The row as decided comes back with the UPDATE: a decision is a few
+    // round trips, and each costs as much as the work.
+    let status = decision.status.as_str();
+    let now = sql::now();
     let updated = client
-        .execute(
-            "UPDATE suggestions SET status = $2, user_comment = $3, modified_content = $4,
-                                    updated_at = $5, revision = revision + 1
-             WHERE id = $1 AND superseded_by IS NULL
-               AND ($6::bigint IS NULL OR revision = $6::bigint)",
+        .query_typed_opt(
+            &format!(
+                "UPDATE suggestions SET status = $2, user_comment = $3, modified_content = $4,
+                                        updated_at = $5, revision = revision + 1
+                 WHERE id = $1 AND superseded_by IS NULL
+                   AND ($6::bigint IS NULL OR revision = $6::bigint)
+                 RETURNING {COLUMNS}"
+            ),
             &[
-                &id,
-                &decision.status.as_str(),
-                &decision.user_comment,
-                &decision.modified_content,
-                &sql::now(),
-                &seen,
+                (&id, Type::TEXT),
+                (&status, Type::TEXT),
+                (&decision.user_comment, Type::TEXT),
+                (&decision.modified_content, Type::TEXT),
+                (&now, Type::TIMESTAMPTZ),
+                (&seen, Type::INT8),
             ],
         )
         .map_err(sql::error)?;
-    if updated == 0 {
+    let Some(row) = updated else {
         if let Some(current) = successor(client, id)? {
             return Err(StoreError::Superseded {
                 id: id.to_owned(),
@@ -315,8 +325,8 @@ pub fn decide(
             status: current.status,
             revision: current.revision,
         });
-    }
-    get(client, id)
+    };
+    from_row(&row)
 }
 
 /// The current suggestion of the finding this one belonged to, if a later
