@@ -60,7 +60,7 @@ pub fn resolve_db(flag: Option<PathBuf>, env: &Env) -> Result<PathBuf, PathError
 
 /// SQLAlchemy's form: `sqlite:///relative.db` or `sqlite:////absolute.db`.
 /// The URL kept in an error has its password masked: it may be a server's.
-fn from_database_url(url: &str) -> Result<PathBuf, PathError> {
+pub fn from_database_url(url: &str) -> Result<PathBuf, PathError> {
     if crate::store::postgres::is_postgres_url(url) {
         return Ok(PathBuf::from(url));
     }

@@ -32,13 +32,19 @@ impl Endpoint {
         if postgres::is_postgres_url(spec) {
             return Ok(Endpoint::Postgres(Box::new(Target::parse(spec)?)));
         }
-        let path = spec.strip_prefix("sqlite://").unwrap_or(spec);
-        if path.is_empty() {
+        if spec.is_empty() {
             return Err(StoreError::Invalid(
                 "an empty store location: give a file path or a postgres:// URL".into(),
             ));
         }
-        Ok(Endpoint::Sqlite(PathBuf::from(path)))
+        // `sqlite:///relative.db`, `sqlite:////absolute.db`: as --db and
+        // DATABASE_URL read them.
+        if spec.starts_with("sqlite:") {
+            return crate::paths::from_database_url(spec)
+                .map(Endpoint::Sqlite)
+                .map_err(|e| StoreError::Invalid(e.to_string()));
+        }
+        Ok(Endpoint::Sqlite(PathBuf::from(spec)))
     }
 
     /// The location as messages show it (any password masked).
@@ -353,22 +359,6 @@ pub fn copy(from: &Endpoint, to: &Endpoint, force: bool) -> Result<Copied> {
     Ok(Copied { tables: sums })
 }
 
-/// Per-table row counts and checksums of a store, as `copy` computes them.
-pub fn sums(at: &Endpoint) -> Result<Vec<TableSum>> {
-    let mut side = open_source(at)?;
-    TABLES
-        .iter()
-        .map(|table| {
-            let mut summer = Summer::new();
-            side.each_row(table, &mut |row| {
-                summer.add(&row);
-                Ok(())
-            })?;
-            Ok(summer.finish(table.name))
-        })
-        .collect()
-}
-
 type RowFn<'a> = dyn FnMut(Vec<Cell>) -> Result<()> + 'a;
 
 enum Side {
@@ -588,10 +578,10 @@ impl Writer<'_, '_> {
                     return Ok(());
                 };
                 gathered.table = Some(table);
-                for (i, ((column, kind), cell)) in table.columns.iter().zip(row).enumerate() {
-                    // Checked as a parameter would be, so a bad value is
-                    // named by its column, not by COPY's line number.
-                    postgres_value(table.name, column, *kind, cell)?;
+                // Cells arrive canonical and checked (`sqlite_cell`,
+                // `postgres_cell`): a bad time or JSON text was named by its
+                // column when it was read.
+                for (i, cell) in row.iter().enumerate() {
                     if i > 0 {
                         gathered.text.push('\t');
                     }
@@ -718,30 +708,33 @@ fn postgres_cell(row: &::postgres::Row, i: usize, kind: Kind) -> Result<Cell> {
     cell.map_err(postgres::migrate::sql)
 }
 
-fn postgres_value(
-    table: &str,
-    column: &str,
-    kind: Kind,
-    cell: &Cell,
-) -> Result<Box<dyn ::postgres::types::ToSql + Sync>> {
-    Ok(match (kind, cell) {
-        (Kind::Text, Cell::Null) => Box::new(None::<String>),
-        (Kind::Int, Cell::Null) => Box::new(None::<i64>),
-        (Kind::Real, Cell::Null) => Box::new(None::<f64>),
-        (Kind::Time, Cell::Null) => Box::new(None::<DateTime<Utc>>),
-        (Kind::Json, Cell::Null) => Box::new(None::<Json>),
-        (Kind::Int, Cell::Int(n)) => Box::new(*n),
-        (Kind::Real, Cell::Real(x)) => Box::new(*x),
-        (Kind::Real, Cell::Int(n)) => Box::new(*n as f64),
-        (Kind::Time, Cell::Text(s)) => Box::new(
-            time::parse(s)
-                .ok_or_else(|| malformed(table, column, "a time that is not ISO-8601"))?,
-        ),
-        (Kind::Json, Cell::Text(s)) => Box::new(
-            serde_json::from_str::<Json>(s)
-                .map_err(|_| malformed(table, column, "text that is not JSON"))?,
-        ),
-        (Kind::Text, Cell::Text(s)) => Box::new(s.clone()),
-        _ => return Err(malformed(table, column, "a value of the wrong type")),
-    })
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sqlite_path(spec: &str) -> PathBuf {
+        match Endpoint::parse(spec) {
+            Ok(Endpoint::Sqlite(path)) => path,
+            _ => panic!("{spec} is not a SQLite location"),
+        }
+    }
+
+    #[test]
+    fn sqlite_locations_read_as_db_and_database_url_read_them() {
+        assert_eq!(sqlite_path("store.db"), PathBuf::from("store.db"));
+        assert_eq!(
+            sqlite_path("sqlite:///rel/store.db"),
+            PathBuf::from("rel/store.db")
+        );
+        assert_eq!(
+            sqlite_path("sqlite:////abs/store.db"),
+            PathBuf::from("/abs/store.db")
+        );
+        assert!(Endpoint::parse("sqlite:///s.db?mode=ro").is_err());
+        assert!(Endpoint::parse("").is_err());
+        assert!(matches!(
+            Endpoint::parse("postgres://u@h/db"),
+            Ok(Endpoint::Postgres(_))
+        ));
+    }
 }
