@@ -4,12 +4,11 @@
 
 mod common;
 
-use std::io::Read;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use common::Sandbox;
-use common::ledger::Ledger;
+use common::ledger::{Ledger, run_and_kill};
 
 fn analysed() -> Sandbox {
     let s = Sandbox::new();
@@ -18,26 +17,12 @@ fn analysed() -> Sandbox {
 }
 
 fn check(ledger: &mut Ledger, s: &Sandbox) {
-    let conn = rusqlite::Connection::open(s.db()).unwrap();
+    let mut conn = rusqlite::Connection::open(s.db()).unwrap();
     let integrity: String = conn
         .query_row("PRAGMA integrity_check", [], |r| r.get(0))
         .unwrap();
     assert_eq!(integrity, "ok");
-    ledger.check(
-        |id| {
-            conn.query_row("SELECT status FROM suggestions WHERE id = ?1", [id], |r| {
-                r.get(0)
-            })
-            .unwrap()
-        },
-        |id| {
-            conn.query_row("SELECT count(*) FROM protocols WHERE id = ?1", [id], |r| {
-                r.get::<_, i64>(0)
-            })
-            .unwrap()
-                == 1
-        },
-    );
+    ledger.check(&mut conn);
 }
 
 #[test]
@@ -50,9 +35,9 @@ fn sigkill_at_random_moments_loses_nothing_reported_and_never_corrupts() {
     // Hundreds of kills, bounded in time for CI.
     while kills < 300 && started.elapsed() < Duration::from_secs(60) {
         seed += 1;
-        let mut child = s
-            .command()
-            .args([
+        // Random moments: from before the store is open to deep in the loop.
+        let output = run_and_kill(
+            s.command().args([
                 "db",
                 "exercise",
                 "--iterations",
@@ -61,23 +46,9 @@ fn sigkill_at_random_moments_loses_nothing_reported_and_never_corrupts() {
                 "7",
                 "--seed",
                 &seed.to_string(),
-            ])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        // Random moments: from before the store is open to deep in the loop.
-        let wait = 2 + (seed * 7919 % 60);
-        std::thread::sleep(Duration::from_millis(wait));
-        child.kill().unwrap();
-        let _ = child.wait();
-        let mut output = String::new();
-        child
-            .stdout
-            .take()
-            .unwrap()
-            .read_to_string(&mut output)
-            .unwrap();
+            ]),
+            Duration::from_millis(2 + (seed * 7919 % 60)),
+        );
         ledger.read(&output);
         check(&mut ledger, &s);
         kills += 1;

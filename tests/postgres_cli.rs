@@ -415,8 +415,7 @@ fn db_exercise_runs_on_postgresql_and_db_synth_says_to_copy_instead() {
 /// SQLite file.)
 #[test]
 fn sigkill_during_decisions_on_postgresql_loses_nothing_reported() {
-    use common::ledger::Ledger;
-    use std::io::Read;
+    use common::ledger::{Ledger, run_and_kill};
     let place = Place::postgres();
     place.ok(&["import", &format!("{FIXTURES}/poor-cbt-insomnia.md")]);
     place.ok(&["import", &format!("{FIXTURES}/partial-knee-exercise.txt")]);
@@ -427,65 +426,22 @@ fn sigkill_during_decisions_on_postgresql_loses_nothing_reported() {
     let mut kills = 0u64;
     while kills < 150 && started.elapsed() < std::time::Duration::from_secs(40) {
         kills += 1;
-        let mut child = place
-            .command()
-            .args([
-                "db",
-                "exercise",
-                "--iterations",
-                "100000",
-                "--import-every",
-                "7",
-            ])
-            .args(["--seed", &kills.to_string()])
-            .stdout(std::process::Stdio::piped())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(5 + kills * 7919 % 120));
-        child.kill().unwrap();
-        let _ = child.wait();
-        let mut output = String::new();
-        child
-            .stdout
-            .take()
-            .unwrap()
-            .read_to_string(&mut output)
-            .unwrap();
-        ledger.read(&output);
-        let mut status = |id: &str| -> String {
-            client
-                .query_one("SELECT status FROM suggestions WHERE id = $1", &[&id])
-                .unwrap()
-                .get(0)
-        };
-        let confirmed: Vec<(String, String)> = ledger
-            .confirmed
-            .iter()
-            .map(|(a, b)| (a.clone(), b.clone()))
-            .collect();
-        let mut stored: std::collections::HashMap<String, String> = confirmed
-            .iter()
-            .map(|(id, _)| (id.clone(), status(id)))
-            .collect();
-        for id in ledger.in_flight.keys() {
-            stored.insert(id.clone(), status(id));
-        }
-        let imports: Vec<String> = ledger.imports.clone();
-        let mut present = std::collections::HashSet::new();
-        for id in &imports {
-            let n: i64 = client
-                .query_one("SELECT count(*) FROM protocols WHERE id = $1", &[id])
-                .unwrap()
-                .get(0);
-            if n == 1 {
-                present.insert(id.clone());
-            }
-        }
-        ledger.check(
-            |id| stored.get(id).cloned().unwrap_or_default(),
-            |id| present.contains(id),
+        let output = run_and_kill(
+            place
+                .command()
+                .args([
+                    "db",
+                    "exercise",
+                    "--iterations",
+                    "100000",
+                    "--import-every",
+                    "7",
+                ])
+                .args(["--seed", &kills.to_string()]),
+            std::time::Duration::from_millis(5 + kills * 7919 % 120),
         );
+        ledger.read(&output);
+        ledger.check(&mut client);
     }
     assert!(kills >= 30, "only {kills} kills in the time allowed");
     assert!(
