@@ -297,7 +297,7 @@ impl Store {
     /// status`.
     pub(crate) fn read_postgres<T>(
         &self,
-        f: impl FnOnce(&mut ::postgres::Transaction<'_>) -> Result<T>,
+        f: impl FnOnce(&mut postgres::unit::Unit) -> Result<T>,
     ) -> Result<T> {
         let Backend::Postgres { pool, .. } = &self.backend else {
             return Err(StoreError::Invalid(format!(
@@ -305,15 +305,12 @@ impl Store {
                 self.path.display()
             )));
         };
-        let mut client = pool.get()?;
-        let mut tx = client
-            .build_transaction()
-            .isolation_level(::postgres::IsolationLevel::RepeatableRead)
-            .read_only(true)
-            .start()
-            .map_err(postgres_error)?;
-        let value = f(&mut tx)?;
-        tx.commit().map_err(postgres_error)?;
+        let (mut unit, _) = postgres::unit::Unit::begin(
+            pool,
+            "START TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+        )?;
+        let value = f(&mut unit)?;
+        unit.commit()?;
         Ok(value)
     }
 
@@ -341,31 +338,27 @@ impl Store {
         at_once: bool,
         f: impl FnOnce(&mut dyn Tables) -> Result<T>,
     ) -> Result<T> {
-        let mut client = pool.get()?;
-        let mut tx = client.transaction().map_err(postgres_error)?;
-        if at_once {
-            let got: bool = tx
-                .query_one(
-                    "SELECT pg_try_advisory_xact_lock($1)",
-                    &[&migrate::APPLICATION_ID],
-                )
-                .map_err(postgres_error)?
-                .get(0);
-            if !got {
-                return Err(StoreError::Busy);
-            }
+        let id = migrate::APPLICATION_ID;
+        // BEGIN and the lock in one round trip.
+        let (mut unit, answer) = if at_once {
+            postgres::unit::Unit::begin(
+                pool,
+                &format!("BEGIN; SELECT pg_try_advisory_xact_lock({id})"),
+            )?
         } else {
-            // One round trip for both (a decision is a handful of them,
-            // and each costs as much as the work).
-            tx.batch_execute(&format!(
-                "SET LOCAL lock_timeout = '{}ms'; SELECT pg_advisory_xact_lock({})",
-                pool::BUSY_TIMEOUT.as_millis(),
-                migrate::APPLICATION_ID
-            ))
-            .map_err(postgres_error)?;
+            let timeout = pool::BUSY_TIMEOUT.as_millis();
+            postgres::unit::Unit::begin(
+                pool,
+                &format!(
+                    "BEGIN; SET LOCAL lock_timeout = '{timeout}ms'; SELECT pg_advisory_xact_lock({id})"
+                ),
+            )?
+        };
+        if at_once && answer.as_deref() != Some("t") {
+            return Err(StoreError::Busy);
         }
-        let value = f(&mut tx)?;
-        tx.commit().map_err(postgres_error)?;
+        let value = f(&mut unit)?;
+        unit.commit()?;
         Ok(value)
     }
 

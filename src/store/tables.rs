@@ -1,7 +1,7 @@
 //! One unit of work, written once for both backends: `Tables` has a
 //! method for each table function (`protocols_get` is `protocols::get`),
 //! implemented for a SQLite connection (delegating to `store::<table>`) and
-//! for a PostgreSQL transaction (delegating to `store::postgres::<table>`).
+//! for a PostgreSQL unit of work (delegating to `store::postgres::<table>`).
 //! `Store::read` and `Store::write` hand one to their closure, so the
 //! operations in `api/` and the analysis job never know which backend they
 //! run on. Generated from the table functions' signatures, which the two
@@ -45,9 +45,9 @@ macro_rules! tables {
             })*
         }
 
-        impl Tables for postgres::Transaction<'_> {
+        impl Tables for crate::store::postgres::unit::Unit {
             $(fn $name(&mut self, $($arg: $ty),*) -> Result<$ret> {
-                crate::store::postgres::$module::$func(self, $($arg),*)
+                crate::store::postgres::$module::$func(self.client(), $($arg),*)
             })*
         }
     };

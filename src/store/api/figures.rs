@@ -24,7 +24,7 @@ impl Store {
         match self.postgres_target() {
             Some(target) => {
                 let shown = target.shown().to_owned();
-                self.read_postgres(|client| postgres::stats::db_status(client, &shown))
+                self.read_postgres(|unit| postgres::stats::db_status(unit.client(), &shown))
             }
             None => self.read_sqlite(|conn| stats::db_status(conn, self.path())),
         }

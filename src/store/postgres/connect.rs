@@ -204,6 +204,9 @@ impl Target {
         r2d2::Pool::builder()
             .max_size(size.max(1))
             .connection_timeout(Duration::from_secs(30))
+            // A round trip per checkout; `unit::Unit::begin` finds a
+            // closed connection at its first statement instead.
+            .test_on_check_out(false)
             .build(manager)
             .map_err(StoreError::Pool)
     }

@@ -1,8 +1,9 @@
 //! The PostgreSQL backend's foundations (issue #14): reaching a server
 //! (`connect`: URL, password sources, TLS, pool, errors a user can act on)
 //! and its schema (`migrate`: the numbered files of `migrations/postgres/`
-//! under an advisory lock). The table operations behind `Store` come next;
-//! see the plan at the top of `store/mod.rs`.
+//! under an advisory lock), a unit of work (`unit`: a transaction begun in
+//! the round trip that sets it up), and the table operations behind
+//! `Store`, one module per table beside their SQLite twins.
 
 pub mod analyses;
 pub mod backup;
@@ -15,6 +16,7 @@ pub mod search;
 pub mod sql;
 pub mod stats;
 pub mod suggestions;
+pub mod unit;
 pub mod versions;
 pub mod watch;
 
