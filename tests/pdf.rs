@@ -435,3 +435,165 @@ fn an_institutional_pdf_protocol_has_its_numbered_sections_and_no_page_furniture
             >= 4 * 52
     );
 }
+
+// ---- Files whose structure loops or nests: the parser walks them by
+// recursion, so each must be refused before it is, never crash or hang.
+
+const FONT: &str = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>";
+const LINE: &str = "BT /F1 12 Tf 56 700 Td (Participants are adults with knee pain.) Tj ET\n";
+
+/// A one-page file (catalog 1, pages 2, page 3, font 4, content 5) whose
+/// page draws XObject /X0 (object 6), followed by `more` objects from 6 on.
+fn drawing_pdf(draw: &str, more: Vec<Vec<u8>>) -> Vec<u8> {
+    let mut objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> /XObject << /X0 6 0 R >> >> /Contents 5 0 R >>".to_vec(),
+        FONT.as_bytes().to_vec(),
+        stream("", format!("{LINE}{draw}").as_bytes()),
+    ];
+    objects.extend(more);
+    pdf_file(&objects)
+}
+
+/// A form XObject whose content is `content` and whose resources name
+/// `/X0` as object `next` (none if `next` is None).
+fn form(content: &str, next: Option<usize>) -> Vec<u8> {
+    let resources = match next {
+        Some(n) => format!("/Resources << /Font << /F1 4 0 R >> /XObject << /X0 {n} 0 R >> >>"),
+        None => String::new(),
+    };
+    stream(
+        &format!("/Type /XObject /Subtype /Form /BBox [0 0 595 842] {resources}"),
+        content.as_bytes(),
+    )
+}
+
+/// Import under a time guard; refused in one line, nothing half-made.
+fn assert_refused(s: &Sandbox, name: &str, bytes: Vec<u8>, needle: &str) {
+    let path = s.write(name, bytes);
+    let mut cmd = s.command();
+    cmd.args(["import", path.to_str().unwrap()]);
+    let out = common::output_within(&mut cmd, 60)
+        .unwrap_or_else(|| panic!("{name}: import still running after 60 s"));
+    common::assert_failed_extraction(s, &out, needle);
+}
+
+#[test]
+fn a_form_that_draws_itself_is_refused_not_a_stack_overflow() {
+    let s = Sandbox::new();
+    // Object 6 draws /X0, which its own resources name as object 6.
+    let itself = drawing_pdf("/X0 Do\n", vec![form(&format!("{LINE}/X0 Do\n"), Some(6))]);
+    assert_refused(
+        &s,
+        "self.pdf",
+        itself,
+        "has a drawing (form XObject) that draws itself",
+    );
+    // Two forms drawing each other.
+    let mutual = drawing_pdf(
+        "/X0 Do\n",
+        vec![form("/X0 Do\n", Some(7)), form("/X0 Do\n", Some(6))],
+    );
+    assert_refused(&s, "mutual.pdf", mutual, "draws itself");
+    // An image with no resources of its own draws in the page's, which
+    // name the image itself: the parser reads any stream drawn as content.
+    let image = drawing_pdf(
+        "/X0 Do\n",
+        vec![stream(
+            "/Type /XObject /Subtype /Image /Width 1 /Height 1",
+            b"/X0 Do\n",
+        )],
+    );
+    assert_refused(&s, "image.pdf", image, "draws itself");
+}
+
+#[test]
+fn forms_nested_too_deep_or_drawn_too_often_are_refused() {
+    let s = Sandbox::new();
+    // A chain of 40 forms, each drawing the next once.
+    let chain: Vec<Vec<u8>> = (0..40)
+        .map(|i| form("/X0 Do\n", Some(7 + i)))
+        .chain([form(LINE, None)])
+        .collect();
+    assert_refused(
+        &s,
+        "deep.pdf",
+        drawing_pdf("/X0 Do\n", chain),
+        "nests drawings (form XObjects) more than 32 levels deep",
+    );
+    // 25 forms each drawing the next twice: 2^25 drawings of a line from
+    // a file of a few KB (a "billion laughs" of drawings).
+    let doubling: Vec<Vec<u8>> = (0..25)
+        .map(|i| form(&format!("{LINE}/X0 Do /X0 Do\n"), Some(7 + i)))
+        .chain([form(LINE, None)])
+        .collect();
+    assert_refused(
+        &s,
+        "laughs.pdf",
+        drawing_pdf("/X0 Do\n", doubling),
+        "decode more than 512 MiB of content",
+    );
+}
+
+#[test]
+fn a_page_tree_or_parent_chain_that_loops_is_refused_not_a_hang() {
+    let s = Sandbox::new();
+    let page = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>";
+    let tree = |pages: &str, extra: Vec<Vec<u8>>| {
+        let mut objects = vec![
+            b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+            pages.as_bytes().to_vec(),
+            page.as_bytes().to_vec(),
+            FONT.as_bytes().to_vec(),
+            stream("", LINE.as_bytes()),
+        ];
+        objects.extend(extra);
+        pdf_file(&objects)
+    };
+    // The root lists itself among its kids (read as pages again and again).
+    assert_refused(
+        &s,
+        "kids.pdf",
+        tree("<< /Type /Pages /Kids [3 0 R 2 0 R] /Count 2 >>", vec![]),
+        "has a page tree that loops back on itself",
+    );
+    // A page inheriting its media box up a chain of parents that loops
+    // (the parser climbed it for ever).
+    let orphan =
+        "<< /Type /Page /Parent 6 0 R /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>";
+    assert_refused(
+        &s,
+        "parents.pdf",
+        tree(
+            "<< /Type /Pages /Kids [7 0 R] /Count 1 >>",
+            vec![
+                b"<< /Type /Pages /Parent 8 0 R >>".to_vec(),
+                orphan.as_bytes().to_vec(),
+                b"<< /Type /Pages /Parent 6 0 R >>".to_vec(),
+            ],
+        ),
+        "has a page whose chain of parents loops back on itself",
+    );
+}
+
+#[test]
+fn a_form_drawn_on_a_page_is_read_once_per_drawing() {
+    // The check before reading leaves ordinary forms alone: drawn twice,
+    // read twice.
+    let s = Sandbox::new();
+    let pdf = drawing_pdf(
+        "/X0 Do\n/X0 Do\n",
+        vec![
+            form(
+                "BT /F1 12 Tf 56 500 Td (Outcomes are assessed at twelve weeks.) Tj ET\n",
+                Some(7),
+            ),
+            form("", None),
+        ],
+    );
+    let shown = import_pdf(&s, "forms.pdf", pdf);
+    let text = shown["content"].as_str().unwrap();
+    assert!(text.contains("Participants are adults"), "{text}");
+    assert_eq!(text.matches("Outcomes are assessed").count(), 2, "{text}");
+}

@@ -179,15 +179,6 @@ fn lzw(input: &[u8]) -> Result<Vec<u8>, ()> {
     }
 }
 
-/// Bytes of content the pages make the reader decode.
-pub fn page_content(doc: &Document, pages: &[ObjectId], sizes: &HashMap<ObjectId, u64>) -> u64 {
-    pages
-        .iter()
-        .flat_map(|page| doc.get_page_contents(*page))
-        .map(|id| sizes.get(&id).copied().unwrap_or(0))
-        .sum()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

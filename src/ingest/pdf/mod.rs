@@ -8,12 +8,15 @@
 //!
 //! Reading is bounded (`guard`): decoded stream sizes, pages, the content
 //! the pages make the parser decode, characters and time; a file past a
-//! limit is refused with the reason. A parser panic on a malformed file is
+//! limit is refused with the reason. The parser walks the page tree and
+//! draws forms by recursion, with no guard against loops: `structure`
+//! walks them first and refuses a file that loops or nests too deep. A parser panic on a malformed file is
 //! caught and reported as a damaged file. A PDF with pages but no text is
 //! a scan.
 
 mod guard;
 mod layout;
+mod structure;
 
 use std::time::{Duration, Instant};
 
@@ -56,6 +59,12 @@ pub enum PdfError {
         mib = guard::MAX_PAGE_CONTENT >> 20
     )]
     TooMuchContent(usize),
+    #[error("{0} (a damaged or malicious file); export it again from the source document")]
+    Loops(&'static str),
+    #[error(
+        "nests {0} more than {1} levels deep (a damaged or malicious file); export it again from the source document"
+    )]
+    TooDeep(&'static str, usize),
     #[error("has more than {} million characters; split it and import the parts", MAX_CHARS / 1_000_000)]
     TooManyChars,
     #[error(
@@ -105,15 +114,19 @@ pub fn extract(bytes: &[u8]) -> Result<PdfText, PdfError> {
     if doc.is_encrypted() && doc.encryption_state.is_none() {
         return Err(PdfError::Encrypted);
     }
-    let page_ids: Vec<_> = doc.page_iter().take(guard::MAX_PAGES + 1).collect();
-    if page_ids.len() > guard::MAX_PAGES {
-        let count = doc.page_iter().count();
-        return Err(PdfError::TooManyPages(count));
-    }
-    if guard::page_content(&doc, &page_ids, &sizes) > guard::MAX_PAGE_CONTENT {
-        return Err(PdfError::TooMuchContent(page_ids.len()));
-    }
     let budget = Duration::from_secs(seconds());
+    let page_ids = structure::pages(&doc).map_err(|f| fault(f, 0, budget))?;
+    if page_ids.len() > guard::MAX_PAGES {
+        return Err(PdfError::TooManyPages(page_ids.len()));
+    }
+    structure::content(
+        &doc,
+        &page_ids,
+        &sizes,
+        guard::MAX_PAGE_CONTENT,
+        started + budget,
+    )
+    .map_err(|f| fault(f, page_ids.len(), budget))?;
     let mut collector = Collector {
         pages: Vec::new(),
         chars: 0,
@@ -144,6 +157,16 @@ pub fn extract(bytes: &[u8]) -> Result<PdfText, PdfError> {
         pages: count,
         furniture,
     })
+}
+
+/// The error for a file whose structure the parser must not walk.
+fn fault(fault: structure::Fault, pages: usize, budget: Duration) -> PdfError {
+    match fault {
+        structure::Fault::Loop(what) => PdfError::Loops(what),
+        structure::Fault::TooDeep(what, limit) => PdfError::TooDeep(what, limit),
+        structure::Fault::TooMuchContent => PdfError::TooMuchContent(pages),
+        structure::Fault::Slow(page) => PdfError::TooSlow(budget.as_secs(), page),
+    }
 }
 
 /// Receives each character the parser draws, with its position.
