@@ -597,3 +597,179 @@ fn a_form_drawn_on_a_page_is_read_once_per_drawing() {
     assert!(text.contains("Participants are adults"), "{text}");
     assert_eq!(text.matches("Outcomes are assessed").count(), 2, "{text}");
 }
+
+// ---- Object streams: the loader unpacks them, and keeps them, before
+// any page is read.
+
+/// A PDF 1.5 file with a cross-reference stream: objects 1..=n are
+/// `objects`, object n + 1 the first object packed in object stream
+/// `packed_in`, then `after`; `trailer` goes into the trailer.
+fn xref_stream_pdf(
+    objects: &[Vec<u8>],
+    packed_in: usize,
+    after: &[Vec<u8>],
+    trailer: &str,
+) -> Vec<u8> {
+    let mut out = b"%PDF-1.5\n".to_vec();
+    let mut rows = vec![0u8, 0, 0, 0, 0, 0xff];
+    let put = |out: &mut Vec<u8>, rows: &mut Vec<u8>, number: usize, o: &[u8]| {
+        rows.push(1);
+        rows.extend_from_slice(&(out.len() as u32).to_be_bytes());
+        rows.push(0);
+        out.extend_from_slice(format!("{number} 0 obj\n").as_bytes());
+        out.extend_from_slice(o);
+        out.extend_from_slice(b"\nendobj\n");
+    };
+    for (i, o) in objects.iter().enumerate() {
+        put(&mut out, &mut rows, i + 1, o);
+    }
+    rows.push(2);
+    rows.extend_from_slice(&(packed_in as u32).to_be_bytes());
+    rows.push(0);
+    for (i, o) in after.iter().enumerate() {
+        put(&mut out, &mut rows, objects.len() + 2 + i, o);
+    }
+    let xref = out.len();
+    rows.push(1);
+    rows.extend_from_slice(&(xref as u32).to_be_bytes());
+    rows.push(0);
+    let size = objects.len() + after.len() + 3;
+    out.extend_from_slice(
+        format!(
+            "{} 0 obj\n<< /Type /XRef /Size {size} /W [1 4 1] /Root 1 0 R {trailer} /Length {} >>\nstream\n",
+            size - 1,
+            rows.len()
+        )
+        .as_bytes(),
+    );
+    out.extend_from_slice(&rows);
+    out.extend_from_slice(format!("\nendstream\nendobj\nstartxref\n{xref}\n%%EOF\n").as_bytes());
+    out
+}
+
+/// Flate-compressed: `head`, then `mib` MiB of spaces.
+fn packed_spaces(head: &[u8], mib: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    z.write_all(head).unwrap();
+    let block = vec![b' '; 1 << 20];
+    for _ in 0..mib {
+        z.write_all(&block).unwrap();
+    }
+    z.finish().unwrap()
+}
+
+/// A PDF dictionary written out (the kinds an Encrypt dictionary holds).
+fn pdf_dict(dict: &pdf_extract::Dictionary) -> String {
+    use pdf_extract::Object;
+    let value = |o: &Object| match o {
+        Object::Name(n) => format!("/{}", String::from_utf8_lossy(n)),
+        Object::Integer(i) => i.to_string(),
+        Object::Boolean(b) => b.to_string(),
+        Object::String(s, _) => format!(
+            "<{}>",
+            s.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        ),
+        Object::Dictionary(d) => pdf_dict(d),
+        other => panic!("not in an Encrypt dictionary: {other:?}"),
+    };
+    let entries: Vec<String> = dict
+        .iter()
+        .map(|(k, v)| format!("/{} {}", String::from_utf8_lossy(k), value(v)))
+        .collect();
+    format!("<< {} >>", entries.join(" "))
+}
+
+#[test]
+fn object_streams_that_inflate_past_their_limit_are_refused_before_they_are_unpacked() {
+    // Twenty object streams of 60 MiB of spaces each, every one under the
+    // limit of one stream: the loader used to unpack (and keep) them up to
+    // the 512 MiB total, over 800 MB of memory for a 1 MB file.
+    let mut objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>".to_vec(),
+        FONT.as_bytes().to_vec(),
+        stream("", LINE.as_bytes()),
+    ];
+    let packed = packed_spaces(b"26 0 (x)", 60);
+    for _ in 0..20 {
+        objects.push(stream(
+            "/Type /ObjStm /N 1 /First 5 /Filter /FlateDecode",
+            &packed,
+        ));
+    }
+    let s = Sandbox::new();
+    assert_refused(
+        &s,
+        "packed.pdf",
+        xref_stream_pdf(&objects, 6, &[], ""),
+        "has object streams that inflate to more than 64 MiB",
+    );
+}
+
+#[test]
+fn an_encrypted_file_s_object_stream_is_measured_before_it_is_unpacked() {
+    use pdf_extract::encryption::encrypt_object;
+    use pdf_extract::{
+        Dictionary, Document, EncryptionState, EncryptionVersion, Object, Permissions, Stream,
+        StringFormat,
+    };
+    // Encrypted with an empty user password (opens without one, as many
+    // published PDFs do): the loader decrypts it and unpacks its object
+    // streams with no limit and no filter, so a 100 KB file made it hold
+    // 100 MiB and more, and the file was imported.
+    let file_id = Object::String(vec![7; 16], StringFormat::Hexadecimal);
+    let mut doc = Document::new();
+    doc.trailer
+        .set("ID", Object::Array(vec![file_id.clone(), file_id]));
+    let state = EncryptionState::try_from(EncryptionVersion::V2 {
+        document: &doc,
+        owner_password: "owner",
+        user_password: "",
+        key_length: 128,
+        permissions: Permissions::all(),
+    })
+    .unwrap();
+    let encrypted = |id: u32, dict: Dictionary, data: Vec<u8>| -> Vec<u8> {
+        let mut object = Object::Stream(Stream::new(dict, data));
+        encrypt_object(&state, (id, 0), &mut object).unwrap();
+        let Object::Stream(s) = object else {
+            unreachable!()
+        };
+        let mut dict = s.dict.clone();
+        dict.remove(b"Length");
+        let mut keys = String::new();
+        for (k, v) in dict.iter() {
+            if let Object::Name(n) = v {
+                keys.push_str(&format!(
+                    "/{} /{} ",
+                    String::from_utf8_lossy(k),
+                    String::from_utf8_lossy(n)
+                ));
+            } else if let Object::Integer(i) = v {
+                keys.push_str(&format!("/{} {i} ", String::from_utf8_lossy(k)));
+            }
+        }
+        stream(&keys, &s.content)
+    };
+    let mut packed = Dictionary::new();
+    packed.set("Type", Object::Name(b"ObjStm".to_vec()));
+    packed.set("N", Object::Integer(1));
+    packed.set("First", Object::Integer(4));
+    packed.set("Filter", Object::Name(b"FlateDecode".to_vec()));
+    let objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>".to_vec(),
+        FONT.as_bytes().to_vec(),
+        encrypted(5, Dictionary::new(), LINE.as_bytes().to_vec()),
+        encrypted(6, packed, packed_spaces(b"7 0 (x)", 100)),
+        // Object 7 is packed in object 6; object 8 is the Encrypt dictionary.
+    ];
+    let encrypt = pdf_dict(&state.encode().unwrap());
+    let trailer = format!("/Encrypt 8 0 R /ID [<{0}> <{0}>]", "07".repeat(16));
+    let bytes = xref_stream_pdf(&objects, 6, &[encrypt.into_bytes()], &trailer);
+    let s = Sandbox::new();
+    assert_refused(&s, "sealed.pdf", bytes, "inflates to more than 64 MiB");
+}

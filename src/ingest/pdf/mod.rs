@@ -52,6 +52,11 @@ pub enum PdfError {
         guard::MAX_TOTAL >> 20
     )]
     TooLarge,
+    #[error(
+        "has object streams that inflate to more than {} MiB (a decompression bomb?); it was not imported",
+        guard::MAX_OBJECT_STREAMS >> 20
+    )]
+    ObjectStreams,
     #[error("has {0} pages, over the limit of {max}; split it and import the parts", max = guard::MAX_PAGES)]
     TooManyPages(usize),
     #[error(
@@ -96,6 +101,7 @@ pub fn extract(bytes: &[u8]) -> Result<PdfText, PdfError> {
     let (doc, sizes) = match loaded {
         Err(guard::Over::Stream) => return Err(PdfError::StreamTooLarge),
         Err(guard::Over::Total) => return Err(PdfError::TooLarge),
+        Err(guard::Over::ObjectStreams) => return Err(PdfError::ObjectStreams),
         Ok(Err(e)) => {
             let message = e.to_string().to_lowercase();
             return Err(
