@@ -24,6 +24,10 @@ pub struct Heading {
 /// Longest line taken as a heading; longer lines are prose.
 const MAX_HEADING_CHARS: usize = 120;
 const MAX_HEADING_WORDS: usize = 14;
+/// Most headings read from one document: real protocols have hundreds at
+/// most; a file of millions of heading-like lines must not make millions
+/// of sections (the rest read as the last section's text).
+pub const MAX_HEADINGS: usize = 10_000;
 /// `#` headings that show a document writes its headings in markdown.
 const MARKDOWN_HEADINGS: usize = 3;
 
@@ -33,6 +37,9 @@ pub fn headings(text: &str) -> Vec<Heading> {
     let mut offset = 0;
     let mut lines = text.split_inclusive('\n').peekable();
     while let Some(raw) = lines.next() {
+        if found.len() == MAX_HEADINGS {
+            break;
+        }
         let start = offset;
         offset += raw.len();
         let line = raw.trim_end_matches(['\n', '\r']);
