@@ -773,3 +773,42 @@ fn an_encrypted_file_s_object_stream_is_measured_before_it_is_unpacked() {
     let s = Sandbox::new();
     assert_refused(&s, "sealed.pdf", bytes, "inflates to more than 64 MiB");
 }
+
+// ---- One page's worth: the parser holds a page's instructions decoded,
+// and every character drawn on it, until the page ends.
+
+#[test]
+fn a_page_that_draws_countless_characters_is_refused() {
+    // 300,000 characters in one string: a few hundred KB of file that held
+    // every glyph (some 70 bytes each) of every page to the end.
+    let text = "a".repeat(300_000);
+    let page = format!("BT /F1 1 Tf 20 400 Td ({text}) Tj ET\n");
+    let s = Sandbox::new();
+    assert_refused(
+        &s,
+        "crowded.pdf",
+        pdf_of_pages(&[page]),
+        "draws more than 200000 characters on page 1",
+    );
+}
+
+#[test]
+fn a_page_of_more_than_16_mib_of_instructions_is_refused_before_it_is_decoded() {
+    // 20 MiB of instructions for one page, 20 KB packed: the parser's
+    // decoded form of them takes some forty times that.
+    let packed = packed_spaces(LINE.as_bytes(), 20);
+    let objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>".to_vec(),
+        FONT.as_bytes().to_vec(),
+        stream("/Filter /FlateDecode", &packed),
+    ];
+    let s = Sandbox::new();
+    assert_refused(
+        &s,
+        "heavy.pdf",
+        pdf_file(&objects),
+        "makes page 1 decode more than 16 MiB of drawing instructions",
+    );
+}

@@ -35,6 +35,10 @@ pub const MAX_PAGES: usize = 5_000;
 /// Most bytes of page content decoded over all pages (a content stream
 /// shared by many pages counts once per page).
 pub const MAX_PAGE_CONTENT: u64 = 512 << 20;
+/// Most bytes of content one page may make the reader decode, forms it
+/// draws included: a page of dense print is some 100 KiB, a detailed
+/// chart a few MiB.
+pub const MAX_ONE_PAGE: u64 = 16 << 20;
 
 #[derive(Debug, PartialEq)]
 pub enum Over {

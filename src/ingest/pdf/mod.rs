@@ -27,6 +27,10 @@ use layout::{Glyph, Line, Page};
 
 /// Most characters read from one file.
 const MAX_CHARS: usize = 20_000_000;
+/// Most characters drawn on one page: a dense page of small print holds
+/// some 10,000. Each page is laid out as it ends and only its lines are
+/// kept, so this bounds the glyphs held at any time.
+const MAX_PAGE_CHARS: usize = 200_000;
 /// Seconds a file may take to read, unless PROTOSCRIBE_PDF_SECONDS says otherwise.
 const DEFAULT_SECONDS: u64 = 120;
 
@@ -70,8 +74,17 @@ pub enum PdfError {
         "nests {0} more than {1} levels deep (a damaged or malicious file); export it again from the source document"
     )]
     TooDeep(&'static str, usize),
+    #[error(
+        "makes page {0} decode more than {mib} MiB of drawing instructions (a damaged or malicious file?); it was not imported",
+        mib = guard::MAX_ONE_PAGE >> 20
+    )]
+    PageContent(usize),
     #[error("has more than {} million characters; split it and import the parts", MAX_CHARS / 1_000_000)]
     TooManyChars,
+    #[error(
+        "draws more than {MAX_PAGE_CHARS} characters on page {0} (a damaged or malicious file?); it was not imported"
+    )]
+    CrowdedPage(usize),
     #[error(
         "took more than {0} s to read (stopped at page {1}); split it, or allow more time with PROTOSCRIBE_PDF_SECONDS"
     )]
@@ -129,12 +142,13 @@ pub fn extract(bytes: &[u8]) -> Result<PdfText, PdfError> {
         &doc,
         &page_ids,
         &sizes,
-        guard::MAX_PAGE_CONTENT,
+        (guard::MAX_ONE_PAGE, guard::MAX_PAGE_CONTENT),
         started + budget,
     )
     .map_err(|f| fault(f, page_ids.len(), budget))?;
     let mut collector = Collector {
         pages: Vec::new(),
+        lines: Vec::new(),
         chars: 0,
         deadline: started + budget,
         budget: budget.as_secs(),
@@ -146,14 +160,16 @@ pub fn extract(bytes: &[u8]) -> Result<PdfText, PdfError> {
     if let Some(stop) = collector.stopped.take() {
         return Err(stop);
     }
+    // A page the parser stopped in is laid out as far as it was read.
+    collector.lay_out();
     // A page the parser cannot read ends the reading there, as before:
     // the pages read so far still count.
-    if outcome.is_err() && collector.pages.iter().all(|p| p.glyphs.is_empty()) {
+    if outcome.is_err() && collector.lines.iter().all(Vec::is_empty) {
         return Err(PdfError::Damaged);
     }
     let count = page_ids.len();
-    let (lines, furniture) = layout::read(&collector.pages);
-    let blocks = paragraphs(&lines, &collector.pages);
+    let (lines, furniture) = layout::read(collector.lines, &collector.pages);
+    let blocks = paragraphs(&lines);
     let text = outline::render(&outline::settle(blocks));
     if text.trim().is_empty() {
         return Err(PdfError::NoText(count));
@@ -172,12 +188,17 @@ fn fault(fault: structure::Fault, pages: usize, budget: Duration) -> PdfError {
         structure::Fault::TooDeep(what, limit) => PdfError::TooDeep(what, limit),
         structure::Fault::TooMuchContent => PdfError::TooMuchContent(pages),
         structure::Fault::Slow(page) => PdfError::TooSlow(budget.as_secs(), page),
+        structure::Fault::CrowdedPage(page) => PdfError::PageContent(page),
     }
 }
 
 /// Receives each character the parser draws, with its position.
 struct Collector {
+    /// Every page begun: its size, and the glyphs of the page being drawn
+    /// (a page's glyphs go once it is laid out).
     pages: Vec<Page>,
+    /// The lines of every page laid out.
+    lines: Vec<Vec<Line>>,
     chars: usize,
     deadline: Instant,
     budget: u64,
@@ -190,6 +211,16 @@ impl Collector {
     fn stop(&mut self, error: PdfError) -> Result<(), OutputError> {
         self.stopped = Some(error);
         Err(OutputError::IoError(std::io::Error::other("limit reached")))
+    }
+
+    /// Lay out the page being drawn, if any, and let its glyphs go.
+    fn lay_out(&mut self) {
+        if self.lines.len() < self.pages.len()
+            && let Some(page) = self.pages.last_mut()
+        {
+            self.lines.push(layout::page_lines(page));
+            page.glyphs = Vec::new();
+        }
     }
 
     fn check_time(&mut self) -> Result<(), OutputError> {
@@ -209,6 +240,7 @@ impl OutputDev for Collector {
         _art_box: Option<(f64, f64, f64, f64)>,
     ) -> Result<(), OutputError> {
         self.check_time()?;
+        self.lay_out();
         self.origin = (media_box.llx, media_box.ury);
         self.pages.push(Page {
             width: (media_box.urx - media_box.llx).abs() as f32,
@@ -219,6 +251,7 @@ impl OutputDev for Collector {
     }
 
     fn end_page(&mut self) -> Result<(), OutputError> {
+        self.lay_out();
         Ok(())
     }
 
@@ -249,6 +282,10 @@ impl OutputDev for Collector {
             return Ok(());
         }
         if let Some(page) = self.pages.last_mut() {
+            if page.glyphs.len() >= MAX_PAGE_CHARS {
+                let number = self.pages.len();
+                return self.stop(PdfError::CrowdedPage(number));
+            }
             page.glyphs.push(Glyph {
                 x: x as f32,
                 y: y as f32,
@@ -322,7 +359,7 @@ fn w_size(line: Option<&&Line>) -> f32 {
 }
 
 /// Lines into paragraphs, and paragraphs into blocks for the outline.
-fn paragraphs(pages: &[Vec<Line>], _raw: &[Page]) -> Vec<Block> {
+fn paragraphs(pages: &[Vec<Line>]) -> Vec<Block> {
     let words = layout::vocabulary(pages);
     let mut blocks = Vec::new();
     let mut current: Option<(String, usize)> = None;

@@ -37,6 +37,9 @@ pub enum Fault {
     TooMuchContent,
     /// The deadline passed at this page.
     Slow(usize),
+    /// This page (numbered from 1) makes the parser decode more than the
+    /// limit of one page.
+    CrowdedPage(usize),
 }
 
 const TREE_LOOP: &str = "has a page tree that loops back on itself or lists a page twice";
@@ -306,12 +309,14 @@ impl<'a> Walk<'a> {
 /// Bytes of content the pages make the parser decode: each page's own
 /// content, and every form it draws once per drawing, however deep. Err
 /// when a page's parent chain loops, a form draws itself, forms nest past
-/// the limit, the total passes `limit`, or `deadline` passes.
+/// the limit, one page passes `page_limit` (the parser holds a page's
+/// decoded instructions at some forty times their size), the total passes
+/// `limit`, or `deadline` passes.
 pub fn content(
     doc: &Document,
     pages: &[ObjectId],
     sizes: &HashMap<ObjectId, u64>,
-    limit: u64,
+    (page_limit, limit): (u64, u64),
     deadline: Instant,
 ) -> Result<u64, Fault> {
     let mut walk = Walk {
@@ -332,6 +337,9 @@ pub fn content(
             .iter()
             .map(|id| sizes.get(id).copied().unwrap_or(0))
             .sum();
+        if own > page_limit {
+            return Err(Fault::CrowdedPage(index + 1));
+        }
         total = walk.add(total, own, 1)?;
         // Only a page that has XObjects to draw needs its content read.
         let Some(resources) = page_resources(doc, *page) else {
@@ -344,6 +352,9 @@ pub fn content(
             continue;
         };
         let drawn = walk.cost(calls_in(&data), resources)?;
+        if own.saturating_add(drawn) > page_limit {
+            return Err(Fault::CrowdedPage(index + 1));
+        }
         total = walk.add(total, drawn, 1)?;
     }
     Ok(total)
