@@ -812,3 +812,21 @@ fn a_page_of_more_than_16_mib_of_instructions_is_refused_before_it_is_decoded() 
         "makes page 1 decode more than 16 MiB of drawing instructions",
     );
 }
+
+#[test]
+fn a_form_of_more_than_16_mib_of_instructions_is_refused_before_it_is_decoded() {
+    // Drawn from a page of one line: the form's instructions count for the
+    // page. A 56 MiB form of arrays (a 115 KB file) peaked at 4.6 GB.
+    let packed = packed_spaces(LINE.as_bytes(), 20);
+    let big = stream(
+        "/Type /XObject /Subtype /Form /BBox [0 0 595 842] /Filter /FlateDecode",
+        &packed,
+    );
+    let s = Sandbox::new();
+    assert_refused(
+        &s,
+        "form.pdf",
+        drawing_pdf("/X0 Do\n", vec![big]),
+        "makes page 1 decode more than 16 MiB of drawing instructions",
+    );
+}

@@ -195,6 +195,9 @@ struct Walk<'a> {
     doc: &'a Document,
     sizes: &'a HashMap<ObjectId, u64>,
     limit: u64,
+    /// Most one page may cost, and the page (from 1) being walked.
+    page_limit: u64,
+    page: usize,
     calls: HashMap<ObjectId, Calls>,
     marks: HashMap<Node, Mark>,
 }
@@ -290,8 +293,13 @@ impl<'a> Walk<'a> {
                         return Err(Fault::TooMuchContent);
                     }
                     self.marks.insert(node, Mark::Open);
-                    // A drawing costs its content, and at least something.
+                    // A drawing costs its content, and at least something;
+                    // content past a page's limit is not decoded, here or
+                    // by the parser.
                     let own = self.sizes.get(&id).copied().unwrap_or(0).max(1);
+                    if own > self.page_limit {
+                        return Err(Fault::CrowdedPage(self.page));
+                    }
                     let calls = self.calls_of(id);
                     stack.push(Frame {
                         node: Some(node),
@@ -323,6 +331,8 @@ pub fn content(
         doc,
         sizes,
         limit,
+        page_limit,
+        page: 0,
         calls: HashMap::new(),
         marks: HashMap::new(),
     };
@@ -332,6 +342,7 @@ pub fn content(
             return Err(Fault::Slow(index));
         }
         parent_chain(doc, *page)?;
+        walk.page = index + 1;
         let own: u64 = doc
             .get_page_contents(*page)
             .iter()
