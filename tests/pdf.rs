@@ -830,3 +830,43 @@ fn a_form_of_more_than_16_mib_of_instructions_is_refused_before_it_is_decoded() 
         "makes page 1 decode more than 16 MiB of drawing instructions",
     );
 }
+
+#[test]
+fn deep_nesting_and_looping_outlines_end_in_an_error_or_an_import() {
+    // Guards for what the loader already withstands (its parser stops
+    // nesting at a depth of its own; outlines are never walked): these
+    // must stay a one-line error or a correct import, never a crash.
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let resources = format!("<< /Font << /F1 4 0 R >> /X {deep} >>");
+    let objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources 6 0 R /Contents 5 0 R >>"
+            .to_vec(),
+        FONT.as_bytes().to_vec(),
+        stream("", format!("{LINE}{}", "[".repeat(100_000)).as_bytes()),
+        resources.into_bytes(),
+    ];
+    let s = Sandbox::new();
+    assert_refused(
+        &s,
+        "nested.pdf",
+        pdf_file(&objects),
+        "is a damaged or incomplete PDF",
+    );
+    // An outline whose items are each other's next and first child.
+    let objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R /Outlines 6 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>".to_vec(),
+        FONT.as_bytes().to_vec(),
+        stream("", LINE.as_bytes()),
+        b"<< /Type /Outlines /First 7 0 R /Last 7 0 R /Count 1 >>".to_vec(),
+        b"<< /Title (A) /Parent 6 0 R /Next 7 0 R /Prev 7 0 R /First 7 0 R /Dest [3 0 R /Fit] >>".to_vec(),
+    ];
+    let mut cmd = s.command();
+    let path = s.write("outline.pdf", pdf_file(&objects));
+    cmd.args(["import", path.to_str().unwrap()]);
+    let out = common::output_within(&mut cmd, 60).expect("import ends");
+    assert!(out.status.success(), "{}", common::stderr(&out));
+}
