@@ -36,9 +36,10 @@ pub const MAX_PAGES: usize = 5_000;
 /// shared by many pages counts once per page).
 pub const MAX_PAGE_CONTENT: u64 = 512 << 20;
 /// Most bytes of content one page may make the reader decode, forms it
-/// draws included: a page of dense print is some 100 KiB, a detailed
-/// chart a few MiB.
-pub const MAX_ONE_PAGE: u64 = 16 << 20;
+/// draws included (images are not read): a page of dense print is some
+/// 100 KiB, a detailed chart a few MiB. The reader holds them decoded at
+/// up to some eighty times their size.
+pub const MAX_ONE_PAGE: u64 = 8 << 20;
 
 #[derive(Debug, PartialEq)]
 pub enum Over {

@@ -111,7 +111,7 @@ pub fn extract(bytes: &[u8]) -> Result<PdfText, PdfError> {
     // The parser is third-party code facing hostile input: a panic there
     // must not take the import down, nor print to the user's terminal.
     let loaded = crate::panics::catch(|| guard::load(bytes)).map_err(|_| PdfError::Damaged)?;
-    let (doc, sizes) = match loaded {
+    let (mut doc, mut sizes) = match loaded {
         Err(guard::Over::Stream) => return Err(PdfError::StreamTooLarge),
         Err(guard::Over::Total) => return Err(PdfError::TooLarge),
         Err(guard::Over::ObjectStreams) => return Err(PdfError::ObjectStreams),
@@ -134,6 +134,7 @@ pub fn extract(bytes: &[u8]) -> Result<PdfText, PdfError> {
         return Err(PdfError::Encrypted);
     }
     let budget = Duration::from_secs(seconds());
+    structure::blank_images(&mut doc, &mut sizes);
     let page_ids = structure::pages(&doc).map_err(|f| fault(f, 0, budget))?;
     if page_ids.len() > guard::MAX_PAGES {
         return Err(PdfError::TooManyPages(page_ids.len()));

@@ -48,6 +48,28 @@ const FORM_LOOP: &str = "has a drawing (form XObject) that draws itself";
 const PAGE_TREE: &str = "its page tree";
 const NESTED_FORMS: &str = "drawings (form XObjects)";
 
+/// Empty every image XObject. The parser reads whatever a page draws as
+/// drawing instructions, an image's pixels too (they fail to parse at
+/// once, unless they were made to parse): text never comes of them, and
+/// emptied they cost nothing to draw, cannot hide a drawing of anything
+/// else, and a page with a large photograph is not charged for it.
+pub fn blank_images(doc: &mut Document, sizes: &mut HashMap<ObjectId, u64>) {
+    for (id, object) in doc.objects.iter_mut() {
+        if let Object::Stream(stream) = object
+            && stream
+                .dict
+                .get(b"Subtype")
+                .and_then(Object::as_name)
+                .is_ok_and(|s| s == b"Image")
+        {
+            stream.set_content(Vec::new());
+            stream.dict.remove(b"Filter");
+            stream.dict.remove(b"DecodeParms");
+            sizes.insert(*id, 0);
+        }
+    }
+}
+
 /// The document's pages in the order the parser reads them, if its page
 /// tree is free of loops and not too deep.
 /// A page or branch listed twice counts as a loop: the parser would read
@@ -318,7 +340,7 @@ impl<'a> Walk<'a> {
 /// content, and every form it draws once per drawing, however deep. Err
 /// when a page's parent chain loops, a form draws itself, forms nest past
 /// the limit, one page passes `page_limit` (the parser holds a page's
-/// decoded instructions at some forty times their size), the total passes
+/// decoded instructions at up to some eighty times their size), the total passes
 /// `limit`, or `deadline` passes.
 pub fn content(
     doc: &Document,
