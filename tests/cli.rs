@@ -52,6 +52,41 @@ fn import_prints_the_new_id_and_stores_text_metadata_and_version_one() {
 }
 
 #[test]
+fn hash_lines_in_plain_text_are_not_headings() {
+    // A text export with `#` for "number": no markdown in it.
+    let text = "Enrolment update for the knee exercise trial\n\n\
+                # of participants enrolled: 40\n\
+                #1 priority is retention at twelve weeks.\n\n\
+                METHODS\n\
+                Participants are randomised by a central web service.\n";
+    let s = Sandbox::new();
+    let id = s.import("update.txt", text);
+    let shown = json(&s.ok(&["show", &id, "--json"]));
+    assert_eq!(
+        shown["metadata"]["headings"],
+        serde_json::json!(["METHODS"])
+    );
+    assert_eq!(
+        shown["title"],
+        "Enrolment update for the knee exercise trial"
+    );
+}
+
+#[test]
+fn a_text_of_countless_heading_lines_keeps_a_bounded_outline() {
+    // 40 MB of "# A" lines made ten million headings: 2.7 GB of memory and
+    // 40 s to import. The outline stops at its limit; the text is all kept.
+    let text: String = (0..20_001).map(|i| format!("# Heading {i}\n")).collect();
+    let s = Sandbox::new();
+    let id = s.import("outline.txt", &text);
+    let shown = json(&s.ok(&["show", &id, "--json", "--content"]));
+    let headings = shown["metadata"]["headings"].as_array().unwrap();
+    assert_eq!(headings.len(), 10_000);
+    assert_eq!(headings[9_999], "Heading 9999");
+    assert_eq!(shown["content"], text);
+}
+
+#[test]
 fn json_output_uses_exactly_the_seeds_to_dict_fields() {
     let s = Sandbox::new();
     let id = s.import("t.txt", PROTOCOL);

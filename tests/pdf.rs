@@ -435,3 +435,466 @@ fn an_institutional_pdf_protocol_has_its_numbered_sections_and_no_page_furniture
             >= 4 * 52
     );
 }
+
+// ---- Files whose structure loops or nests: the parser walks them by
+// recursion, so each must be refused before it is, never crash or hang.
+
+const FONT: &str = "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>";
+const LINE: &str = "BT /F1 12 Tf 56 700 Td (Participants are adults with knee pain.) Tj ET\n";
+
+/// A one-page file (catalog 1, pages 2, page 3, font 4, content 5) whose
+/// page draws XObject /X0 (object 6), followed by `more` objects from 6 on.
+fn drawing_pdf(draw: &str, more: Vec<Vec<u8>>) -> Vec<u8> {
+    let mut objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> /XObject << /X0 6 0 R >> >> /Contents 5 0 R >>".to_vec(),
+        FONT.as_bytes().to_vec(),
+        stream("", format!("{LINE}{draw}").as_bytes()),
+    ];
+    objects.extend(more);
+    pdf_file(&objects)
+}
+
+/// A form XObject whose content is `content` and whose resources name
+/// `/X0` as object `next` (none if `next` is None).
+fn form(content: &str, next: Option<usize>) -> Vec<u8> {
+    let resources = match next {
+        Some(n) => format!("/Resources << /Font << /F1 4 0 R >> /XObject << /X0 {n} 0 R >> >>"),
+        None => String::new(),
+    };
+    stream(
+        &format!("/Type /XObject /Subtype /Form /BBox [0 0 595 842] {resources}"),
+        content.as_bytes(),
+    )
+}
+
+/// Import under a time guard; refused in one line, nothing half-made.
+fn assert_refused(s: &Sandbox, name: &str, bytes: Vec<u8>, needle: &str) {
+    let path = s.write(name, bytes);
+    let mut cmd = s.command();
+    cmd.args(["import", path.to_str().unwrap()]);
+    let out = common::output_within(&mut cmd, 60)
+        .unwrap_or_else(|| panic!("{name}: import still running after 60 s"));
+    common::assert_failed_extraction(s, &out, needle);
+}
+
+#[test]
+fn a_form_that_draws_itself_is_refused_not_a_stack_overflow() {
+    let s = Sandbox::new();
+    // Object 6 draws /X0, which its own resources name as object 6.
+    let itself = drawing_pdf("/X0 Do\n", vec![form(&format!("{LINE}/X0 Do\n"), Some(6))]);
+    assert_refused(
+        &s,
+        "self.pdf",
+        itself,
+        "has a drawing (form XObject) that draws itself",
+    );
+    // Two forms drawing each other.
+    let mutual = drawing_pdf(
+        "/X0 Do\n",
+        vec![form("/X0 Do\n", Some(7)), form("/X0 Do\n", Some(6))],
+    );
+    assert_refused(&s, "mutual.pdf", mutual, "draws itself");
+    // A stream with no subtype and no resources of its own draws in the
+    // page's, which name it: the parser reads any stream drawn as content.
+    let bare = drawing_pdf("/X0 Do\n", vec![stream("/Type /XObject", b"/X0 Do\n")]);
+    assert_refused(&s, "bare.pdf", bare, "draws itself");
+    // An image is never read as drawing instructions, whatever its bytes.
+    let image = drawing_pdf(
+        "/X0 Do\n",
+        vec![stream(
+            "/Type /XObject /Subtype /Image /Width 1 /Height 1",
+            b"/X0 Do\n",
+        )],
+    );
+    let shown = import_pdf(&s, "image.pdf", image);
+    assert!(
+        shown["content"]
+            .as_str()
+            .unwrap()
+            .contains("Participants are adults")
+    );
+}
+
+#[test]
+fn forms_nested_too_deep_or_drawn_too_often_are_refused() {
+    let s = Sandbox::new();
+    // A chain of 40 forms, each drawing the next once.
+    let chain: Vec<Vec<u8>> = (0..40)
+        .map(|i| form("/X0 Do\n", Some(7 + i)))
+        .chain([form(LINE, None)])
+        .collect();
+    assert_refused(
+        &s,
+        "deep.pdf",
+        drawing_pdf("/X0 Do\n", chain),
+        "nests drawings (form XObjects) more than 32 levels deep",
+    );
+    // 25 forms each drawing the next twice: 2^25 drawings of a line from
+    // a file of a few KB (a "billion laughs" of drawings).
+    let doubling: Vec<Vec<u8>> = (0..25)
+        .map(|i| form(&format!("{LINE}/X0 Do /X0 Do\n"), Some(7 + i)))
+        .chain([form(LINE, None)])
+        .collect();
+    assert_refused(
+        &s,
+        "laughs.pdf",
+        drawing_pdf("/X0 Do\n", doubling),
+        "decode more than 512 MiB of content",
+    );
+}
+
+#[test]
+fn a_page_tree_or_parent_chain_that_loops_is_refused_not_a_hang() {
+    let s = Sandbox::new();
+    let page = "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>";
+    let tree = |pages: &str, extra: Vec<Vec<u8>>| {
+        let mut objects = vec![
+            b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+            pages.as_bytes().to_vec(),
+            page.as_bytes().to_vec(),
+            FONT.as_bytes().to_vec(),
+            stream("", LINE.as_bytes()),
+        ];
+        objects.extend(extra);
+        pdf_file(&objects)
+    };
+    // The root lists itself among its kids (read as pages again and again).
+    assert_refused(
+        &s,
+        "kids.pdf",
+        tree("<< /Type /Pages /Kids [3 0 R 2 0 R] /Count 2 >>", vec![]),
+        "has a page tree that loops back on itself",
+    );
+    // A page inheriting its media box up a chain of parents that loops
+    // (the parser climbed it for ever).
+    let orphan =
+        "<< /Type /Page /Parent 6 0 R /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>";
+    assert_refused(
+        &s,
+        "parents.pdf",
+        tree(
+            "<< /Type /Pages /Kids [7 0 R] /Count 1 >>",
+            vec![
+                b"<< /Type /Pages /Parent 8 0 R >>".to_vec(),
+                orphan.as_bytes().to_vec(),
+                b"<< /Type /Pages /Parent 6 0 R >>".to_vec(),
+            ],
+        ),
+        "has a page whose chain of parents loops back on itself",
+    );
+}
+
+#[test]
+fn a_form_drawn_on_a_page_is_read_once_per_drawing() {
+    // The check before reading leaves ordinary forms alone: drawn twice,
+    // read twice.
+    let s = Sandbox::new();
+    let pdf = drawing_pdf(
+        "/X0 Do\n/X0 Do\n",
+        vec![
+            form(
+                "BT /F1 12 Tf 56 500 Td (Outcomes are assessed at twelve weeks.) Tj ET\n",
+                Some(7),
+            ),
+            form("", None),
+        ],
+    );
+    let shown = import_pdf(&s, "forms.pdf", pdf);
+    let text = shown["content"].as_str().unwrap();
+    assert!(text.contains("Participants are adults"), "{text}");
+    assert_eq!(text.matches("Outcomes are assessed").count(), 2, "{text}");
+}
+
+// ---- Object streams: the loader unpacks them, and keeps them, before
+// any page is read.
+
+/// A PDF 1.5 file with a cross-reference stream: objects 1..=n are
+/// `objects`, object n + 1 the first object packed in object stream
+/// `packed_in`, then `after`; `trailer` goes into the trailer.
+fn xref_stream_pdf(
+    objects: &[Vec<u8>],
+    packed_in: usize,
+    after: &[Vec<u8>],
+    trailer: &str,
+) -> Vec<u8> {
+    let mut out = b"%PDF-1.5\n".to_vec();
+    let mut rows = vec![0u8, 0, 0, 0, 0, 0xff];
+    let put = |out: &mut Vec<u8>, rows: &mut Vec<u8>, number: usize, o: &[u8]| {
+        rows.push(1);
+        rows.extend_from_slice(&(out.len() as u32).to_be_bytes());
+        rows.push(0);
+        out.extend_from_slice(format!("{number} 0 obj\n").as_bytes());
+        out.extend_from_slice(o);
+        out.extend_from_slice(b"\nendobj\n");
+    };
+    for (i, o) in objects.iter().enumerate() {
+        put(&mut out, &mut rows, i + 1, o);
+    }
+    rows.push(2);
+    rows.extend_from_slice(&(packed_in as u32).to_be_bytes());
+    rows.push(0);
+    for (i, o) in after.iter().enumerate() {
+        put(&mut out, &mut rows, objects.len() + 2 + i, o);
+    }
+    let xref = out.len();
+    rows.push(1);
+    rows.extend_from_slice(&(xref as u32).to_be_bytes());
+    rows.push(0);
+    let size = objects.len() + after.len() + 3;
+    out.extend_from_slice(
+        format!(
+            "{} 0 obj\n<< /Type /XRef /Size {size} /W [1 4 1] /Root 1 0 R {trailer} /Length {} >>\nstream\n",
+            size - 1,
+            rows.len()
+        )
+        .as_bytes(),
+    );
+    out.extend_from_slice(&rows);
+    out.extend_from_slice(format!("\nendstream\nendobj\nstartxref\n{xref}\n%%EOF\n").as_bytes());
+    out
+}
+
+/// Flate-compressed: `head`, then `mib` MiB of spaces.
+fn packed_spaces(head: &[u8], mib: usize) -> Vec<u8> {
+    use std::io::Write;
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::best());
+    z.write_all(head).unwrap();
+    let block = vec![b' '; 1 << 20];
+    for _ in 0..mib {
+        z.write_all(&block).unwrap();
+    }
+    z.finish().unwrap()
+}
+
+/// A PDF dictionary written out (the kinds an Encrypt dictionary holds).
+fn pdf_dict(dict: &pdf_extract::Dictionary) -> String {
+    use pdf_extract::Object;
+    let value = |o: &Object| match o {
+        Object::Name(n) => format!("/{}", String::from_utf8_lossy(n)),
+        Object::Integer(i) => i.to_string(),
+        Object::Boolean(b) => b.to_string(),
+        Object::String(s, _) => format!(
+            "<{}>",
+            s.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        ),
+        Object::Dictionary(d) => pdf_dict(d),
+        other => panic!("not in an Encrypt dictionary: {other:?}"),
+    };
+    let entries: Vec<String> = dict
+        .iter()
+        .map(|(k, v)| format!("/{} {}", String::from_utf8_lossy(k), value(v)))
+        .collect();
+    format!("<< {} >>", entries.join(" "))
+}
+
+#[test]
+fn object_streams_that_inflate_past_their_limit_are_refused_before_they_are_unpacked() {
+    // Twenty object streams of 60 MiB of spaces each, every one under the
+    // limit of one stream: the loader used to unpack (and keep) them up to
+    // the 512 MiB total, over 800 MB of memory for a 1 MB file.
+    let mut objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>".to_vec(),
+        FONT.as_bytes().to_vec(),
+        stream("", LINE.as_bytes()),
+    ];
+    let packed = packed_spaces(b"26 0 (x)", 60);
+    for _ in 0..20 {
+        objects.push(stream(
+            "/Type /ObjStm /N 1 /First 5 /Filter /FlateDecode",
+            &packed,
+        ));
+    }
+    let s = Sandbox::new();
+    assert_refused(
+        &s,
+        "packed.pdf",
+        xref_stream_pdf(&objects, 6, &[], ""),
+        "has object streams that inflate to more than 64 MiB",
+    );
+}
+
+#[test]
+fn an_encrypted_file_s_object_stream_is_measured_before_it_is_unpacked() {
+    use pdf_extract::encryption::encrypt_object;
+    use pdf_extract::{
+        Dictionary, Document, EncryptionState, EncryptionVersion, Object, Permissions, Stream,
+        StringFormat,
+    };
+    // Encrypted with an empty user password (opens without one, as many
+    // published PDFs do): the loader decrypts it and unpacks its object
+    // streams with no limit and no filter, so a 100 KB file made it hold
+    // 100 MiB and more, and the file was imported.
+    let file_id = Object::String(vec![7; 16], StringFormat::Hexadecimal);
+    let mut doc = Document::new();
+    doc.trailer
+        .set("ID", Object::Array(vec![file_id.clone(), file_id]));
+    let state = EncryptionState::try_from(EncryptionVersion::V2 {
+        document: &doc,
+        owner_password: "owner",
+        user_password: "",
+        key_length: 128,
+        permissions: Permissions::all(),
+    })
+    .unwrap();
+    let encrypted = |id: u32, dict: Dictionary, data: Vec<u8>| -> Vec<u8> {
+        let mut object = Object::Stream(Stream::new(dict, data));
+        encrypt_object(&state, (id, 0), &mut object).unwrap();
+        let Object::Stream(s) = object else {
+            unreachable!()
+        };
+        let mut dict = s.dict.clone();
+        dict.remove(b"Length");
+        let mut keys = String::new();
+        for (k, v) in dict.iter() {
+            if let Object::Name(n) = v {
+                keys.push_str(&format!(
+                    "/{} /{} ",
+                    String::from_utf8_lossy(k),
+                    String::from_utf8_lossy(n)
+                ));
+            } else if let Object::Integer(i) = v {
+                keys.push_str(&format!("/{} {i} ", String::from_utf8_lossy(k)));
+            }
+        }
+        stream(&keys, &s.content)
+    };
+    let mut packed = Dictionary::new();
+    packed.set("Type", Object::Name(b"ObjStm".to_vec()));
+    packed.set("N", Object::Integer(1));
+    packed.set("First", Object::Integer(4));
+    packed.set("Filter", Object::Name(b"FlateDecode".to_vec()));
+    let objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>".to_vec(),
+        FONT.as_bytes().to_vec(),
+        encrypted(5, Dictionary::new(), LINE.as_bytes().to_vec()),
+        encrypted(6, packed, packed_spaces(b"7 0 (x)", 100)),
+        // Object 7 is packed in object 6; object 8 is the Encrypt dictionary.
+    ];
+    let encrypt = pdf_dict(&state.encode().unwrap());
+    let trailer = format!("/Encrypt 8 0 R /ID [<{0}> <{0}>]", "07".repeat(16));
+    let bytes = xref_stream_pdf(&objects, 6, &[encrypt.into_bytes()], &trailer);
+    let s = Sandbox::new();
+    assert_refused(&s, "sealed.pdf", bytes, "inflates to more than 64 MiB");
+}
+
+// ---- One page's worth: the parser holds a page's instructions decoded,
+// and every character drawn on it, until the page ends.
+
+#[test]
+fn a_page_that_draws_countless_characters_is_refused() {
+    // 300,000 characters in one string: a few hundred KB of file that held
+    // every glyph (some 70 bytes each) of every page to the end.
+    let text = "a".repeat(300_000);
+    let page = format!("BT /F1 1 Tf 20 400 Td ({text}) Tj ET\n");
+    let s = Sandbox::new();
+    assert_refused(
+        &s,
+        "crowded.pdf",
+        pdf_of_pages(&[page]),
+        "draws more than 200000 characters on page 1",
+    );
+}
+
+#[test]
+fn a_page_of_more_than_8_mib_of_instructions_is_refused_before_it_is_decoded() {
+    // 20 MiB of instructions for one page, 20 KB packed: the parser's
+    // decoded form of them takes up to some eighty times that.
+    let packed = packed_spaces(LINE.as_bytes(), 20);
+    let objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>".to_vec(),
+        FONT.as_bytes().to_vec(),
+        stream("/Filter /FlateDecode", &packed),
+    ];
+    let s = Sandbox::new();
+    assert_refused(
+        &s,
+        "heavy.pdf",
+        pdf_file(&objects),
+        "makes page 1 decode more than 8 MiB of drawing instructions",
+    );
+}
+
+#[test]
+fn a_form_of_more_than_8_mib_of_instructions_is_refused_before_it_is_decoded() {
+    // Drawn from a page of one line: the form's instructions count for the
+    // page. A 56 MiB form of arrays (a 115 KB file) peaked at 4.6 GB.
+    let packed = packed_spaces(LINE.as_bytes(), 20);
+    let big = stream(
+        "/Type /XObject /Subtype /Form /BBox [0 0 595 842] /Filter /FlateDecode",
+        &packed,
+    );
+    let s = Sandbox::new();
+    assert_refused(
+        &s,
+        "form.pdf",
+        drawing_pdf("/X0 Do\n", vec![big]),
+        "makes page 1 decode more than 8 MiB of drawing instructions",
+    );
+}
+
+#[test]
+fn deep_nesting_and_looping_outlines_end_in_an_error_or_an_import() {
+    // Guards for what the loader already withstands (its parser stops
+    // nesting at a depth of its own; outlines are never walked): these
+    // must stay a one-line error or a correct import, never a crash.
+    let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+    let resources = format!("<< /Font << /F1 4 0 R >> /X {deep} >>");
+    let objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources 6 0 R /Contents 5 0 R >>"
+            .to_vec(),
+        FONT.as_bytes().to_vec(),
+        stream("", format!("{LINE}{}", "[".repeat(100_000)).as_bytes()),
+        resources.into_bytes(),
+    ];
+    let s = Sandbox::new();
+    assert_refused(
+        &s,
+        "nested.pdf",
+        pdf_file(&objects),
+        "is a damaged or incomplete PDF",
+    );
+    // An outline whose items are each other's next and first child.
+    let objects = vec![
+        b"<< /Type /Catalog /Pages 2 0 R /Outlines 6 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>".to_vec(),
+        FONT.as_bytes().to_vec(),
+        stream("", LINE.as_bytes()),
+        b"<< /Type /Outlines /First 7 0 R /Last 7 0 R /Count 1 >>".to_vec(),
+        b"<< /Title (A) /Parent 6 0 R /Next 7 0 R /Prev 7 0 R /First 7 0 R /Dest [3 0 R /Fit] >>".to_vec(),
+    ];
+    let mut cmd = s.command();
+    let path = s.write("outline.pdf", pdf_file(&objects));
+    cmd.args(["import", path.to_str().unwrap()]);
+    let out = common::output_within(&mut cmd, 60).expect("import ends");
+    assert!(out.status.success(), "{}", common::stderr(&out));
+}
+
+#[test]
+fn a_page_with_a_large_image_is_read_for_its_text() {
+    // A 3000 x 2400 RGB picture, 21 MiB of pixels: images are not read as
+    // instructions, so they count for nothing against a page's limit.
+    let pixels = packed_spaces(b"", 21);
+    let image = stream(
+        "/Type /XObject /Subtype /Image /Width 3000 /Height 2400 /ColorSpace /DeviceRGB /BitsPerComponent 8 /Filter /FlateDecode",
+        &pixels,
+    );
+    let s = Sandbox::new();
+    let shown = import_pdf(
+        &s,
+        "photo.pdf",
+        drawing_pdf("q 200 0 0 200 50 50 cm /X0 Do Q\n", vec![image]),
+    );
+    let text = shown["content"].as_str().unwrap();
+    assert!(text.contains("Participants are adults"), "{text}");
+}

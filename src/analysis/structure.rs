@@ -1,6 +1,12 @@
 //! Finding a document's headings: markdown `#` lines, setext underlines,
 //! numbered headings (`2.3 Sample size`), and short ALL-CAPS lines, the
 //! shapes that text exported from Word and PDF protocols takes.
+//!
+//! Plain text uses `#` for other things ("# of participants enrolled: 40",
+//! "#1 priority"), so a `#` line is a heading only where the document
+//! clearly writes its headings so: the line reads like a title (its first
+//! word is not a lower-case one, it has words), and the document opens
+//! with such a line or has at least `MARKDOWN_HEADINGS` of them.
 
 use std::ops::Range;
 
@@ -18,18 +24,29 @@ pub struct Heading {
 /// Longest line taken as a heading; longer lines are prose.
 const MAX_HEADING_CHARS: usize = 120;
 const MAX_HEADING_WORDS: usize = 14;
+/// Most headings read from one document: real protocols have hundreds at
+/// most; a file of millions of heading-like lines must not make millions
+/// of sections (the rest read as the last section's text).
+pub const MAX_HEADINGS: usize = 10_000;
+/// `#` headings that show a document writes its headings in markdown.
+const MARKDOWN_HEADINGS: usize = 3;
 
 pub fn headings(text: &str) -> Vec<Heading> {
+    let uses_markdown = uses_markdown(text);
     let mut found = Vec::new();
     let mut offset = 0;
     let mut lines = text.split_inclusive('\n').peekable();
     while let Some(raw) = lines.next() {
+        if found.len() == MAX_HEADINGS {
+            break;
+        }
         let start = offset;
         offset += raw.len();
         let line = raw.trim_end_matches(['\n', '\r']);
         let span = start..start + line.len();
         let next = lines.peek().map(|l| l.trim());
-        if let Some(h) = markdown(line, span.clone())
+        let markdown = || markdown(line, span.clone()).filter(|_| uses_markdown);
+        if let Some(h) = markdown()
             .or_else(|| setext(line, next, span.clone()))
             .or_else(|| numbered(line, span.clone()))
             .or_else(|| all_caps(line, span.clone()))
@@ -50,6 +67,23 @@ fn clean_title(title: &str) -> String {
         .collect()
 }
 
+/// Whether the document writes headings as `#` lines: it opens with one,
+/// or has several.
+fn uses_markdown(text: &str) -> bool {
+    let mut lines = text.lines().filter(|l| !l.trim().is_empty());
+    if lines
+        .next()
+        .is_some_and(|first| markdown(first, 0..0).is_some())
+    {
+        return true;
+    }
+    lines
+        .filter(|l| markdown(l, 0..0).is_some())
+        .nth(MARKDOWN_HEADINGS - 2)
+        .is_some()
+}
+
+/// A `#` line that reads like a heading, whatever the rest of the document.
 fn markdown(line: &str, span: Range<usize>) -> Option<Heading> {
     let trimmed = line.trim_start();
     let hashes = trimmed.chars().take_while(|&c| c == '#').count();
@@ -61,6 +95,16 @@ fn markdown(line: &str, span: Range<usize>) -> Option<Heading> {
         return None;
     }
     let (number, title) = split_number(rest.trim());
+    // "# of participants", "# 40 patients enrolled", "# 12": a count or a
+    // sentence, not a title.
+    let first = title.split_whitespace().next().unwrap_or_default();
+    let lower_case_word = first.chars().any(char::is_lowercase)
+        && !first
+            .chars()
+            .any(|c| c.is_uppercase() || c.is_ascii_digit());
+    if !title.chars().any(char::is_alphabetic) || lower_case_word {
+        return None;
+    }
     Some(Heading {
         level: hashes,
         number,
@@ -219,6 +263,7 @@ fn cut_before_next_label(text: &str) -> &str {
 
 fn markdown_title(lines: &[&str]) -> Option<String> {
     let first = lines.first()?;
+    markdown(first, 0..0)?;
     let title = first.strip_prefix("# ")?.trim();
     (!title.is_empty()).then(|| title.to_owned())
 }
@@ -256,6 +301,28 @@ mod tests {
         assert_eq!(
             titles(text),
             ["Trial protocol", "Sample size", "STUDY DESIGN"]
+        );
+    }
+
+    #[test]
+    fn hash_lines_of_plain_text_are_not_headings() {
+        // Counts and notes written with `#`, in a text that uses no markdown.
+        let text = "Enrolment report\n\n# of participants enrolled: 40\n#1 priority is retention.\n# Sites open: 12\n";
+        assert!(titles(text).is_empty(), "{:?}", titles(text));
+        // Nor in one that does.
+        let text = "# Protocol\n\n## Methods\n# of participants enrolled: 40\n# 40 patients\n## Analysis\n";
+        assert_eq!(titles(text), ["Protocol", "Methods", "Analysis"]);
+    }
+
+    #[test]
+    fn hash_headings_count_where_the_document_uses_several() {
+        let text = "Trial of X\n\n# Background\ntext\n# Methods\ntext\n## 2.1 Design\ntext\n";
+        assert_eq!(titles(text), ["Background", "Methods", "Design"]);
+        let one = "Trial of X\n\n# Sites open: 12\nMore text.\n";
+        assert!(titles(one).is_empty(), "{:?}", titles(one));
+        assert_eq!(
+            document_title("# of participants: 40\nBody text here.\n"),
+            None
         );
     }
 
@@ -312,8 +379,8 @@ mod tests {
 
     #[test]
     fn spans_point_at_the_heading_line() {
-        let text = "intro\n## Methods\nbody";
-        let h = &headings(text)[0];
+        let text = "# Protocol\nintro\n## Methods\nbody";
+        let h = &headings(text)[1];
         assert_eq!(&text[h.span.clone()], "## Methods");
     }
 }

@@ -5,32 +5,54 @@
 //! most the limit; the page count and the content the pages make the
 //! reader decode (pages sharing one content stream decode it once each)
 //! are bounded too, so no file makes the reading quadratic.
+//!
+//! Object streams are bounded apart (`MAX_OBJECT_STREAMS`): the loader
+//! keeps each one it unpacks, whole, for as long as the document lives.
+//! An encrypted file is loaded without the filter (the loader decrypts
+//! first, then unpacks its object streams unbounded), so before it is
+//! loaded for real it is loaded once with its /Encrypt entry masked,
+//! which keeps its object streams packed, and each is decrypted and
+//! measured here.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::io::Read;
 
-use pdf_extract::{Document, LoadOptions, Object, ObjectId, Stream};
+use pdf_extract::encryption::decrypt_object;
+use pdf_extract::xref::XrefEntry;
+use pdf_extract::{Document, EncryptionState, LoadOptions, Object, ObjectId, Stream};
 
 /// Most bytes one stream may decode to.
 pub const MAX_STREAM: u64 = 64 << 20;
 /// Most bytes all streams together may decode to.
 pub const MAX_TOTAL: u64 = 512 << 20;
+/// Most bytes all object streams together may decode to: they hold only
+/// the file's small objects (dictionaries, arrays, numbers), a few MiB in
+/// the largest real files.
+pub const MAX_OBJECT_STREAMS: u64 = 64 << 20;
 /// Most pages read.
 pub const MAX_PAGES: usize = 5_000;
 /// Most bytes of page content decoded over all pages (a content stream
 /// shared by many pages counts once per page).
 pub const MAX_PAGE_CONTENT: u64 = 512 << 20;
+/// Most bytes of content one page may make the reader decode, forms it
+/// draws included (images are not read): a page of dense print is some
+/// 100 KiB, a detailed chart a few MiB. The reader holds them decoded at
+/// up to some eighty times their size.
+pub const MAX_ONE_PAGE: u64 = 8 << 20;
 
 #[derive(Debug, PartialEq)]
 pub enum Over {
     Stream,
     Total,
+    ObjectStreams,
 }
 
 #[derive(Default)]
 struct Measure {
     total: u64,
+    /// Of which object streams.
+    objects: u64,
     over: Option<Over>,
     sizes: HashMap<ObjectId, u64>,
 }
@@ -47,13 +69,10 @@ pub type Loaded = (Document, HashMap<ObjectId, u64>);
 /// Load `bytes`, measuring every stream; Err(Over) if a limit is passed.
 /// The inner result is the parser's own.
 pub fn load(bytes: &[u8]) -> Result<Result<Loaded, pdf_extract::Error>, Over> {
-    MEASURE.with(|m| *m.borrow_mut() = Measure::default());
-    let options = LoadOptions {
-        filter: Some(measure_object),
-        ..LoadOptions::default()
-    };
-    let loaded = Document::load_mem_with_options(bytes, options);
-    let measure = MEASURE.with(|m| std::mem::take(&mut *m.borrow_mut()));
+    if let Some(masked) = mask_encrypt(bytes) {
+        encrypted_object_streams(&masked)?;
+    }
+    let (loaded, measure) = load_measured(bytes);
     if let Some(over) = measure.over {
         return Err(over);
     }
@@ -79,18 +98,148 @@ pub fn load(bytes: &[u8]) -> Result<Result<Loaded, pdf_extract::Error>, Over> {
     Ok(Ok((doc, sizes)))
 }
 
+/// The loader's result, with every stream it let the filter see measured.
+fn load_measured(bytes: &[u8]) -> (Result<Document, pdf_extract::Error>, Measure) {
+    MEASURE.with(|m| *m.borrow_mut() = Measure::default());
+    let options = LoadOptions {
+        filter: Some(measure_object),
+        ..LoadOptions::default()
+    };
+    let loaded = Document::load_mem_with_options(bytes, options);
+    let measure = MEASURE.with(|m| std::mem::take(&mut *m.borrow_mut()));
+    (loaded, measure)
+}
+
+/// What the loader reads as a name: `/` then regular characters, `#xx`
+/// standing for a byte. Returns the name and where it ends.
+fn name_at(bytes: &[u8], slash: usize) -> (Vec<u8>, usize) {
+    let regular = |c: u8| !b" \t\n\r\0\x0c()<>[]{}/%#".contains(&c);
+    let hex = |c: u8| (c as char).to_digit(16);
+    let mut name = Vec::new();
+    let mut at = slash + 1;
+    loop {
+        match bytes.get(at..) {
+            Some([b'#', h, l, ..]) if hex(*h).is_some() && hex(*l).is_some() => {
+                let byte = hex(*h).unwrap_or(0) * 16 + hex(*l).unwrap_or(0);
+                name.push(byte as u8);
+                at += 3;
+            }
+            Some([c, ..]) if regular(*c) => {
+                name.push(*c);
+                at += 1;
+            }
+            _ => return (name, at),
+        }
+    }
+}
+
+/// The file with every name the loader would read as `/Encrypt` (however
+/// spelt) overwritten by as many `X`s, if it has any.
+fn mask_encrypt(bytes: &[u8]) -> Option<Vec<u8>> {
+    let mut masked: Option<Vec<u8>> = None;
+    let mut from = 0;
+    while let Some(slash) = bytes[from..].iter().position(|&b| b == b'/') {
+        let slash = from + slash;
+        let (name, end) = name_at(bytes, slash);
+        if name == b"Encrypt" {
+            masked.get_or_insert_with(|| bytes.to_vec())[slash + 1..end].fill(b'X');
+        }
+        from = end;
+    }
+    masked
+}
+
+/// For a file `mask_encrypt` masked: loaded with its encryption hidden
+/// and its object streams kept packed, each object stream the real load
+/// would unpack is decrypted here and measured, bounded.
+fn encrypted_object_streams(masked: &[u8]) -> Result<(), Over> {
+    let options = LoadOptions {
+        filter: Some(keep_packed),
+        ..LoadOptions::default()
+    };
+    let loaded = Document::load_mem_with_options(masked, options);
+    // A file the loader cannot read, or cannot decrypt without a password,
+    // never has its object streams unpacked.
+    let Ok(mut doc) = loaded else { return Ok(()) };
+    let masked_key = |key: &[u8]| key.len() >= 7 && key.iter().all(|&b| b == b'X');
+    let Some(encrypt) = doc
+        .trailer
+        .iter()
+        .find(|(key, value)| masked_key(key) && value.as_reference().is_ok())
+        .map(|(_, value)| value.clone())
+    else {
+        return Ok(());
+    };
+    doc.trailer.set("Encrypt", encrypt);
+    let Ok(state) = EncryptionState::decode(&doc, "") else {
+        return Ok(());
+    };
+    let containers: HashSet<u32> = doc
+        .reference_table
+        .entries
+        .values()
+        .filter_map(|entry| match entry {
+            XrefEntry::Compressed { container, .. } => Some(*container),
+            _ => None,
+        })
+        .collect();
+    let mut total = 0u64;
+    for container in containers {
+        let id = (container, 0);
+        let Some(Object::Stream(stream)) = doc.objects.get(&id) else {
+            continue;
+        };
+        let mut object = Object::Stream(stream.clone());
+        // The loader goes on with a stream it cannot decrypt, as it is.
+        let _ = decrypt_object(&state, id, &mut object);
+        let Object::Stream(stream) = object else {
+            continue;
+        };
+        total += decoded_size(&stream).map_err(|_| Over::Stream)?;
+        if total > MAX_OBJECT_STREAMS {
+            return Err(Over::ObjectStreams);
+        }
+    }
+    Ok(())
+}
+
+/// A filter that keeps the loader from unpacking object streams (it
+/// would unpack, and keep, their ciphertext); object streams are found
+/// again through the cross-reference table.
+fn keep_packed(id: ObjectId, object: &mut Object) -> Option<(ObjectId, Object)> {
+    if let Object::Stream(stream) = object
+        && stream.dict.has_type(b"ObjStm")
+    {
+        stream.dict.set("Type", Object::Name(b"Packed".to_vec()));
+    }
+    // The loader keeps its own object; what this returns would only
+    // replace objects unpacked from object streams, and there are none.
+    Some((id, Object::Null))
+}
+
 fn measure_object(id: ObjectId, object: &mut Object) -> Option<(ObjectId, Object)> {
     if let Object::Stream(stream) = object {
         let over = MEASURE.with(|m| m.borrow().over.is_some());
         let size = if over { Err(()) } else { decoded_size(stream) };
+        let packed = stream.dict.has_type(b"ObjStm");
         MEASURE.with(|m| {
             let mut m = m.borrow_mut();
             match size {
                 Ok(size) => {
                     m.total += size;
                     m.sizes.insert(id, size);
-                    if m.total > MAX_TOTAL && m.over.is_none() {
-                        m.over = Some(Over::Total);
+                    if packed {
+                        m.objects += size;
+                    }
+                    let over = if m.objects > MAX_OBJECT_STREAMS {
+                        Some(Over::ObjectStreams)
+                    } else if m.total > MAX_TOTAL {
+                        Some(Over::Total)
+                    } else {
+                        None
+                    };
+                    if m.over.is_none() {
+                        m.over = over;
                     }
                 }
                 Err(()) => {
@@ -179,15 +328,6 @@ fn lzw(input: &[u8]) -> Result<Vec<u8>, ()> {
     }
 }
 
-/// Bytes of content the pages make the reader decode.
-pub fn page_content(doc: &Document, pages: &[ObjectId], sizes: &HashMap<ObjectId, u64>) -> u64 {
-    pages
-        .iter()
-        .flat_map(|page| doc.get_page_contents(*page))
-        .map(|id| sizes.get(&id).copied().unwrap_or(0))
-        .sum()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,6 +353,17 @@ mod tests {
             decoded_size(&stream("FlateDecode", z.finish().unwrap())),
             Err(())
         );
+    }
+
+    #[test]
+    fn every_spelling_of_the_encrypt_name_is_masked() {
+        let file = b"<< /Encrypt 8 0 R /Encr#79pt 9 0 R /EncryptMetadata true /Encrypt#20 1 >>";
+        let masked = mask_encrypt(file).expect("masked");
+        assert_eq!(
+            masked,
+            b"<< /XXXXXXX 8 0 R /XXXXXXXXX 9 0 R /EncryptMetadata true /Encrypt#20 1 >>"
+        );
+        assert_eq!(mask_encrypt(b"<< /Root 1 0 R >>"), None);
     }
 
     #[test]

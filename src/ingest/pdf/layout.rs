@@ -47,10 +47,11 @@ const MARGIN_ZONE: f32 = 0.12;
 /// three) is page furniture.
 const REPEATED_SHARE: f32 = 0.3;
 
-/// Lines of each page in reading order, then paragraphs of the whole
-/// document (each a list of lines), and how many furniture lines went.
-pub fn read(pages: &[Page]) -> (Vec<Vec<Line>>, usize) {
-    let mut per_page: Vec<Vec<Line>> = pages.iter().map(page_lines).collect();
+/// Lines of each page in reading order, once every page is laid out
+/// (`page_lines`, as each page ends), with the running headers, footers
+/// and page numbers left out; and how many furniture lines went. `pages`
+/// gives each page's size.
+pub fn read(mut per_page: Vec<Vec<Line>>, pages: &[Page]) -> (Vec<Vec<Line>>, usize) {
     let removed = remove_furniture(&mut per_page, pages);
     (per_page, removed)
 }
@@ -280,7 +281,8 @@ fn gutter(lines: &[Vec<&Glyph>], width: f32) -> Option<f32> {
     best.map(|(_, x)| x)
 }
 
-fn page_lines(page: &Page) -> Vec<Line> {
+/// A page's glyphs as lines in reading order.
+pub fn page_lines(page: &Page) -> Vec<Line> {
     let raw = raw_lines(&page.glyphs);
     let Some(split) = gutter(&raw, page.width) else {
         return raw.iter().filter_map(|l| make_line(l, 0)).collect();

@@ -8,12 +8,15 @@
 //!
 //! Reading is bounded (`guard`): decoded stream sizes, pages, the content
 //! the pages make the parser decode, characters and time; a file past a
-//! limit is refused with the reason. A parser panic on a malformed file is
+//! limit is refused with the reason. The parser walks the page tree and
+//! draws forms by recursion, with no guard against loops: `structure`
+//! walks them first and refuses a file that loops or nests too deep. A parser panic on a malformed file is
 //! caught and reported as a damaged file. A PDF with pages but no text is
 //! a scan.
 
 mod guard;
 mod layout;
+mod structure;
 
 use std::time::{Duration, Instant};
 
@@ -24,6 +27,10 @@ use layout::{Glyph, Line, Page};
 
 /// Most characters read from one file.
 const MAX_CHARS: usize = 20_000_000;
+/// Most characters drawn on one page: a dense page of small print holds
+/// some 10,000. Each page is laid out as it ends and only its lines are
+/// kept, so this bounds the glyphs held at any time.
+const MAX_PAGE_CHARS: usize = 200_000;
 /// Seconds a file may take to read, unless PROTOSCRIBE_PDF_SECONDS says otherwise.
 const DEFAULT_SECONDS: u64 = 120;
 
@@ -49,6 +56,11 @@ pub enum PdfError {
         guard::MAX_TOTAL >> 20
     )]
     TooLarge,
+    #[error(
+        "has object streams that inflate to more than {} MiB (a decompression bomb?); it was not imported",
+        guard::MAX_OBJECT_STREAMS >> 20
+    )]
+    ObjectStreams,
     #[error("has {0} pages, over the limit of {max}; split it and import the parts", max = guard::MAX_PAGES)]
     TooManyPages(usize),
     #[error(
@@ -56,8 +68,23 @@ pub enum PdfError {
         mib = guard::MAX_PAGE_CONTENT >> 20
     )]
     TooMuchContent(usize),
+    #[error("{0} (a damaged or malicious file); export it again from the source document")]
+    Loops(&'static str),
+    #[error(
+        "nests {0} more than {1} levels deep (a damaged or malicious file); export it again from the source document"
+    )]
+    TooDeep(&'static str, usize),
+    #[error(
+        "makes page {0} decode more than {mib} MiB of drawing instructions (a damaged or malicious file?); it was not imported",
+        mib = guard::MAX_ONE_PAGE >> 20
+    )]
+    PageContent(usize),
     #[error("has more than {} million characters; split it and import the parts", MAX_CHARS / 1_000_000)]
     TooManyChars,
+    #[error(
+        "draws more than {MAX_PAGE_CHARS} characters on page {0} (a damaged or malicious file?); it was not imported"
+    )]
+    CrowdedPage(usize),
     #[error(
         "took more than {0} s to read (stopped at page {1}); split it, or allow more time with PROTOSCRIBE_PDF_SECONDS"
     )]
@@ -84,9 +111,10 @@ pub fn extract(bytes: &[u8]) -> Result<PdfText, PdfError> {
     // The parser is third-party code facing hostile input: a panic there
     // must not take the import down, nor print to the user's terminal.
     let loaded = crate::panics::catch(|| guard::load(bytes)).map_err(|_| PdfError::Damaged)?;
-    let (doc, sizes) = match loaded {
+    let (mut doc, mut sizes) = match loaded {
         Err(guard::Over::Stream) => return Err(PdfError::StreamTooLarge),
         Err(guard::Over::Total) => return Err(PdfError::TooLarge),
+        Err(guard::Over::ObjectStreams) => return Err(PdfError::ObjectStreams),
         Ok(Err(e)) => {
             let message = e.to_string().to_lowercase();
             return Err(
@@ -105,17 +133,23 @@ pub fn extract(bytes: &[u8]) -> Result<PdfText, PdfError> {
     if doc.is_encrypted() && doc.encryption_state.is_none() {
         return Err(PdfError::Encrypted);
     }
-    let page_ids: Vec<_> = doc.page_iter().take(guard::MAX_PAGES + 1).collect();
-    if page_ids.len() > guard::MAX_PAGES {
-        let count = doc.page_iter().count();
-        return Err(PdfError::TooManyPages(count));
-    }
-    if guard::page_content(&doc, &page_ids, &sizes) > guard::MAX_PAGE_CONTENT {
-        return Err(PdfError::TooMuchContent(page_ids.len()));
-    }
     let budget = Duration::from_secs(seconds());
+    structure::blank_images(&mut doc, &mut sizes);
+    let page_ids = structure::pages(&doc).map_err(|f| fault(f, 0, budget))?;
+    if page_ids.len() > guard::MAX_PAGES {
+        return Err(PdfError::TooManyPages(page_ids.len()));
+    }
+    structure::content(
+        &doc,
+        &page_ids,
+        &sizes,
+        (guard::MAX_ONE_PAGE, guard::MAX_PAGE_CONTENT),
+        started + budget,
+    )
+    .map_err(|f| fault(f, page_ids.len(), budget))?;
     let mut collector = Collector {
         pages: Vec::new(),
+        lines: Vec::new(),
         chars: 0,
         deadline: started + budget,
         budget: budget.as_secs(),
@@ -127,14 +161,16 @@ pub fn extract(bytes: &[u8]) -> Result<PdfText, PdfError> {
     if let Some(stop) = collector.stopped.take() {
         return Err(stop);
     }
+    // A page the parser stopped in is laid out as far as it was read.
+    collector.lay_out();
     // A page the parser cannot read ends the reading there, as before:
     // the pages read so far still count.
-    if outcome.is_err() && collector.pages.iter().all(|p| p.glyphs.is_empty()) {
+    if outcome.is_err() && collector.lines.iter().all(Vec::is_empty) {
         return Err(PdfError::Damaged);
     }
     let count = page_ids.len();
-    let (lines, furniture) = layout::read(&collector.pages);
-    let blocks = paragraphs(&lines, &collector.pages);
+    let (lines, furniture) = layout::read(collector.lines, &collector.pages);
+    let blocks = paragraphs(&lines);
     let text = outline::render(&outline::settle(blocks));
     if text.trim().is_empty() {
         return Err(PdfError::NoText(count));
@@ -146,9 +182,24 @@ pub fn extract(bytes: &[u8]) -> Result<PdfText, PdfError> {
     })
 }
 
+/// The error for a file whose structure the parser must not walk.
+fn fault(fault: structure::Fault, pages: usize, budget: Duration) -> PdfError {
+    match fault {
+        structure::Fault::Loop(what) => PdfError::Loops(what),
+        structure::Fault::TooDeep(what, limit) => PdfError::TooDeep(what, limit),
+        structure::Fault::TooMuchContent => PdfError::TooMuchContent(pages),
+        structure::Fault::Slow(page) => PdfError::TooSlow(budget.as_secs(), page),
+        structure::Fault::CrowdedPage(page) => PdfError::PageContent(page),
+    }
+}
+
 /// Receives each character the parser draws, with its position.
 struct Collector {
+    /// Every page begun: its size, and the glyphs of the page being drawn
+    /// (a page's glyphs go once it is laid out).
     pages: Vec<Page>,
+    /// The lines of every page laid out.
+    lines: Vec<Vec<Line>>,
     chars: usize,
     deadline: Instant,
     budget: u64,
@@ -161,6 +212,16 @@ impl Collector {
     fn stop(&mut self, error: PdfError) -> Result<(), OutputError> {
         self.stopped = Some(error);
         Err(OutputError::IoError(std::io::Error::other("limit reached")))
+    }
+
+    /// Lay out the page being drawn, if any, and let its glyphs go.
+    fn lay_out(&mut self) {
+        if self.lines.len() < self.pages.len()
+            && let Some(page) = self.pages.last_mut()
+        {
+            self.lines.push(layout::page_lines(page));
+            page.glyphs = Vec::new();
+        }
     }
 
     fn check_time(&mut self) -> Result<(), OutputError> {
@@ -180,6 +241,7 @@ impl OutputDev for Collector {
         _art_box: Option<(f64, f64, f64, f64)>,
     ) -> Result<(), OutputError> {
         self.check_time()?;
+        self.lay_out();
         self.origin = (media_box.llx, media_box.ury);
         self.pages.push(Page {
             width: (media_box.urx - media_box.llx).abs() as f32,
@@ -190,6 +252,7 @@ impl OutputDev for Collector {
     }
 
     fn end_page(&mut self) -> Result<(), OutputError> {
+        self.lay_out();
         Ok(())
     }
 
@@ -220,6 +283,10 @@ impl OutputDev for Collector {
             return Ok(());
         }
         if let Some(page) = self.pages.last_mut() {
+            if page.glyphs.len() >= MAX_PAGE_CHARS {
+                let number = self.pages.len();
+                return self.stop(PdfError::CrowdedPage(number));
+            }
             page.glyphs.push(Glyph {
                 x: x as f32,
                 y: y as f32,
@@ -293,7 +360,7 @@ fn w_size(line: Option<&&Line>) -> f32 {
 }
 
 /// Lines into paragraphs, and paragraphs into blocks for the outline.
-fn paragraphs(pages: &[Vec<Line>], _raw: &[Page]) -> Vec<Block> {
+fn paragraphs(pages: &[Vec<Line>]) -> Vec<Block> {
     let words = layout::vocabulary(pages);
     let mut blocks = Vec::new();
     let mut current: Option<(String, usize)> = None;
