@@ -127,7 +127,10 @@ impl Sandbox {
             .env_remove("DATABASE_URL")
             .env("NO_COLOR", "1")
             // Scheduled backups are tested on their own (tests/backup.rs).
-            .env("PROTOSCRIBE_BACKUP_HOURS", "0");
+            .env("PROTOSCRIBE_BACKUP_HOURS", "0")
+            // What goes to the user's data folder (a PostgreSQL store's
+            // backups) stays in the sandbox.
+            .env("XDG_DATA_HOME", self.path("data"));
         cmd
     }
 

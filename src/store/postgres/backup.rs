@@ -77,19 +77,19 @@ pub fn dump(target: &Target, dir: &Path) -> Result<Dump> {
     let pg_dump = tool("pg_dump")?;
     let pg_restore = tool("pg_restore")?;
     private_dir(dir)?;
-    let mut path = dir.join(file_name(chrono::Utc::now()));
-    // Two dumps in one second (a restore keeps the store it replaces right
-    // after a backup): the second gets its own name.
-    let mut n = 1;
-    while path.exists() {
-        n += 1;
-        path = dir.join(file_name(chrono::Utc::now()).replace(".pgdump", &format!("_{n}.pgdump")));
-    }
-    // Written under a temporary name: a half-written dump never looks
-    // like a backup. Made first, private (0600), so pg_dump writes into a
-    // file only this user can read: it holds every protocol's text.
-    let partial = path.with_extension("pgdump.partial");
-    private_file(&partial)?;
+    // What killed dumps left behind, as SQLite's backups do.
+    crate::files::clean_stale(dir);
+    // Written under a temporary name of this process's own, private
+    // (0600) before pg_dump opens it, since it holds every protocol's
+    // text: a half-written dump never looks like a backup, two dumps at
+    // once never write into one file, and a killed one is removed by the
+    // next. Dropped unpersisted on any failure, it removes itself.
+    let partial = crate::files::temp_in(dir, "pgdump").map_err(|e| {
+        StoreError::Invalid(format!(
+            "cannot write a temporary file in {}: {e}",
+            dir.display()
+        ))
+    })?;
     let out = run(
         target,
         &pg_dump,
@@ -98,16 +98,15 @@ pub fn dump(target: &Target, dir: &Path) -> Result<Dump> {
             "--no-owner".as_ref(),
             "--no-privileges".as_ref(),
             "--file".as_ref(),
-            partial.as_os_str(),
+            partial.path().as_os_str(),
         ],
     )?;
     if !out.status.success() {
-        let _ = std::fs::remove_file(&partial);
         return Err(failure("pg_dump", &out));
     }
     let listed = Command::new(&pg_restore)
         .arg("--list")
-        .arg(&partial)
+        .arg(partial.path())
         .output()
         .map_err(|e| StoreError::Invalid(format!("cannot run pg_restore: {e}")))?;
     let entries = String::from_utf8_lossy(&listed.stdout)
@@ -116,21 +115,50 @@ pub fn dump(target: &Target, dir: &Path) -> Result<Dump> {
         .count();
     let has_schema = String::from_utf8_lossy(&listed.stdout).contains("protoscribe_schema");
     if !listed.status.success() || entries == 0 || !has_schema {
-        let _ = std::fs::remove_file(&partial);
         return Err(StoreError::Invalid(format!(
             "the dump of {} did not read back with pg_restore --list, so it was removed: try again, and check the disk",
             target.shown()
         )));
     }
-    std::fs::rename(&partial, &path).map_err(|e| {
-        StoreError::Invalid(format!("cannot name the backup {}: {e}", path.display()))
-    })?;
+    let path = persist(partial, dir)?;
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     Ok(Dump {
         path,
         size,
         entries,
     })
+}
+
+/// Give a verified dump its backup name, never over another backup: two
+/// taken in one second (a restore keeps the store it replaces right after
+/// a backup) get `_2`, `_3`, ….
+fn persist(mut partial: tempfile::NamedTempFile, dir: &Path) -> Result<PathBuf> {
+    let first = file_name(chrono::Utc::now());
+    let mut n = 1;
+    loop {
+        let name = match n {
+            1 => first.clone(),
+            n => first.replace(".pgdump", &format!("_{n}.pgdump")),
+        };
+        let path = dir.join(name);
+        match partial.persist_noclobber(&path) {
+            Ok(_) => {
+                crate::files::sync_dir(dir);
+                return Ok(path);
+            }
+            Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => {
+                partial = e.file;
+                n += 1;
+            }
+            Err(e) => {
+                return Err(StoreError::Invalid(format!(
+                    "cannot name the backup {}: {}",
+                    path.display(),
+                    e.error
+                )));
+            }
+        }
+    }
 }
 
 /// A backup folder only this user can enter (0700), made if missing.
@@ -149,19 +177,6 @@ fn private_dir(dir: &Path) -> Result<()> {
     // An existing folder another program made readable is tightened too.
     let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
     Ok(())
-}
-
-/// An empty file only this user can read and write (0600).
-fn private_file(path: &Path) -> Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .map(|_| ())
-        .map_err(|e| StoreError::Invalid(format!("cannot write {}: {e}", path.display())))
 }
 
 /// The schema version a dump holds, read from its `protoscribe_schema`
