@@ -82,6 +82,71 @@ impl Sandbox {
         open_store(&self.db)
     }
 
+    /// Whether a store has been made: the file exists, or the database
+    /// holds ProtoScribe's tables.
+    pub fn has_store(&self) -> bool {
+        match self.backend {
+            Backend::Sqlite => self.db.exists(),
+            Backend::Postgres => {
+                let url = self.db.to_str().expect("a URL");
+                let mut client =
+                    ::postgres::Client::connect(url, ::postgres::NoTls).expect("connect");
+                client
+                    .query_one(
+                        "SELECT count(*) FROM information_schema.tables
+                         WHERE table_schema = current_schema() AND table_name = 'protocols'",
+                        &[],
+                    )
+                    .expect("look for the tables")
+                    .get::<_, i64>(0)
+                    > 0
+            }
+        }
+    }
+
+    /// Everything the store holds, to search for what must never be
+    /// stored: the file with its WAL and shared memory, or on PostgreSQL
+    /// every row of every table, as text.
+    pub fn everything_stored(&self) -> Vec<u8> {
+        match self.backend {
+            Backend::Sqlite => {
+                let mut all = Vec::new();
+                for suffix in ["", "-wal", "-shm"] {
+                    let p = format!("{}{suffix}", self.db.display());
+                    all.extend(std::fs::read(p).unwrap_or_default());
+                }
+                all
+            }
+            Backend::Postgres => {
+                let url = self.db.to_str().expect("a URL");
+                let mut client =
+                    ::postgres::Client::connect(url, ::postgres::NoTls).expect("connect");
+                let tables: Vec<String> = client
+                    .query(
+                        "SELECT quote_ident(table_name) FROM information_schema.tables
+                         WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+                        &[],
+                    )
+                    .expect("list the tables")
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect();
+                let mut all = Vec::new();
+                for table in tables {
+                    // The names come from the catalog, quoted by the server.
+                    let rows = client
+                        .query(&format!("SELECT t::text FROM {table} t"), &[])
+                        .expect("read a table");
+                    for row in rows {
+                        all.extend(row.get::<_, String>(0).into_bytes());
+                        all.push(b'\n');
+                    }
+                }
+                all
+            }
+        }
+    }
+
     /// Run one statement straight on the store, as another program
     /// writing into it would, bypassing ProtoScribe; parameters are `$1`,
     /// `$2`, … on both backends. Returns the rows changed.
