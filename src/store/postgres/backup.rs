@@ -49,11 +49,20 @@ fn tool(name: &str) -> Result<PathBuf> {
 }
 
 fn run(target: &Target, program: &Path, args: &[&std::ffi::OsStr]) -> Result<Output> {
+    run_command(&mut command(target, program, args), program)
+}
+
+/// One of PostgreSQL's tools, told where the store is.
+fn command(target: &Target, program: &Path, args: &[&std::ffi::OsStr]) -> Command {
     let mut command = Command::new(program);
     command.args(args);
     for (key, value) in target.libpq_environment() {
         command.env(key, value);
     }
+    command
+}
+
+fn run_command(command: &mut Command, program: &Path) -> Result<Output> {
     command
         .output()
         .map_err(|e| StoreError::Invalid(format!("cannot run {}: {e}", program.display())))
@@ -90,16 +99,27 @@ pub fn dump(target: &Target, dir: &Path) -> Result<Dump> {
             dir.display()
         ))
     })?;
-    let out = run(
-        target,
+    // pg_dump writes to the open file, never to its name: killed with us,
+    // it lives on, and by name it would make the file again (with the
+    // umask's mode) after the next backup removed it.
+    let into = partial.as_file().try_clone().map_err(|e| {
+        StoreError::Invalid(format!(
+            "cannot write a temporary file in {}: {e}",
+            dir.display()
+        ))
+    })?;
+    let out = run_command(
+        command(
+            target,
+            &pg_dump,
+            &[
+                "--format=custom".as_ref(),
+                "--no-owner".as_ref(),
+                "--no-privileges".as_ref(),
+            ],
+        )
+        .stdout(into),
         &pg_dump,
-        &[
-            "--format=custom".as_ref(),
-            "--no-owner".as_ref(),
-            "--no-privileges".as_ref(),
-            "--file".as_ref(),
-            partial.path().as_os_str(),
-        ],
     )?;
     if !out.status.success() {
         return Err(failure("pg_dump", &out));
