@@ -295,14 +295,29 @@ fn db_check_counts_only_current_suggestions_after_a_second_analysis() {
     assert!(out.contains("review counts"), "{out}");
 }
 
-/// Every suggestion's status, by id.
+/// Every suggestion's status, by id, in the store at `db`.
 fn statuses(db: &Path) -> HashMap<String, String> {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    let mut stmt = conn.prepare("SELECT id, status FROM suggestions").unwrap();
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+    let filter = protoscribe::store::suggestions::SuggestionFilter::default();
+    common::open_store(db)
+        .suggestions(&filter, protoscribe::store::Page::first(100_000))
         .unwrap()
-        .map(|r| r.unwrap())
+        .into_iter()
+        .map(|s| (s.id, s.status.as_str().to_owned()))
         .collect()
+}
+
+/// Every suggestion's status in the copy a restore kept of the store it
+/// replaced: a SQLite file gzipped beside the backup, or a PostgreSQL
+/// dump, read by restoring it into a database of its own.
+fn kept_statuses(s: &Sandbox, restore_output: &str) -> HashMap<String, String> {
+    let kept = kept_copy(restore_output);
+    if s.is_postgres() {
+        let scratch = Sandbox::on(s.backend());
+        scratch.ok(&["restore", kept.to_str().unwrap(), "--yes"]);
+        statuses(&scratch.db())
+    } else {
+        statuses(&gunzip(&kept, s.dir.path()))
+    }
 }
 
 /// Unpack a backup into `dir` and return the database's path.
@@ -328,8 +343,7 @@ fn kept_copy(restore_output: &str) -> PathBuf {
 
 #[test]
 fn a_restore_during_a_loop_of_decisions_loses_none_that_were_confirmed() {
-    // Reads the kept copy of the replaced store file.
-    let s = Sandbox::sqlite();
+    let s = Sandbox::new();
     analysed(&s);
     let backup = take_backup(&s);
     let at_backup = statuses(&s.db());
@@ -380,10 +394,7 @@ fn a_restore_during_a_loop_of_decisions_loses_none_that_were_confirmed() {
     restored.store(true, Ordering::SeqCst);
     reviewer.join().unwrap();
     assert!(out.status.success(), "{}", common::stderr(&out));
-    let kept = statuses(&gunzip(
-        &kept_copy(&String::from_utf8_lossy(&out.stdout)),
-        s.dir.path(),
-    ));
+    let kept = kept_statuses(&s, &String::from_utf8_lossy(&out.stdout));
     let now = statuses(&s.db());
     let decisions = confirmed.lock().unwrap().clone();
     // Some decisions came first and are all in the copy kept of the

@@ -244,6 +244,11 @@ pub fn dump_version(file: &Path) -> Result<i64> {
 /// it replaces is dumped into `keep_dir` first (returned), so a restore
 /// never loses the decisions made since the backup; screens open on the
 /// store are told (NOTIFY), since pg_restore's own writes fire no trigger.
+///
+/// Writers wait meanwhile: the store's advisory lock, which every write
+/// takes first, is held from before the copy is kept until the store is
+/// replaced. Without it, a decision committed after the copy's snapshot
+/// was in neither the copy nor the restored store.
 pub fn restore(target: &Target, file: &Path, keep_dir: &Path) -> Result<PathBuf> {
     let version = dump_version(file)?;
     if version > SCHEMA_VERSION {
@@ -253,6 +258,22 @@ pub fn restore(target: &Target, file: &Path, keep_dir: &Path) -> Result<PathBuf>
         )));
     }
     let pg_restore = tool("pg_restore")?;
+    let mut writers_wait = target.connect()?;
+    writers_wait
+        .batch_execute(&format!(
+            "SET lock_timeout = '{}ms'",
+            crate::store::pool::BUSY_TIMEOUT.as_millis()
+        ))
+        .map_err(super::migrate::sql)?;
+    writers_wait
+        .execute(
+            "SELECT pg_advisory_lock($1)",
+            &[&crate::store::migrate::APPLICATION_ID],
+        )
+        .map_err(|e| match super::sql::code(&e) {
+            Some("55P03") => StoreError::Busy,
+            _ => super::migrate::sql(e),
+        })?;
     let kept = dump(target, keep_dir).map_err(|e| {
         StoreError::Invalid(format!(
             "the store was not replaced: keeping a copy of it first failed ({e})"
@@ -276,9 +297,14 @@ pub fn restore(target: &Target, file: &Path, keep_dir: &Path) -> Result<PathBuf>
     if !out.status.success() {
         return Err(failure("pg_restore (nothing was changed)", &out));
     }
-    let mut client = target.connect()?;
-    client
-        .batch_execute(&format!("NOTIFY {}, 'restore'", super::watch::CHANNEL))
+    // The lock is the session's: it goes with the connection, whatever
+    // happens above.
+    writers_wait
+        .batch_execute(&format!(
+            "NOTIFY {}, 'restore'; SELECT pg_advisory_unlock({})",
+            super::watch::CHANNEL,
+            crate::store::migrate::APPLICATION_ID
+        ))
         .map_err(super::migrate::sql)?;
     Ok(kept.path)
 }
