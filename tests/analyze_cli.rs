@@ -4,11 +4,26 @@
 mod common;
 
 use common::{Sandbox, assert_error};
+use protoscribe::store::suggestions::{Suggestion, SuggestionFilter};
+use protoscribe::store::{AnalysisStatus, Page, SuggestionStatus, SuggestionType};
 use serde_json::Value;
 
-fn query<T: rusqlite::types::FromSql>(s: &Sandbox, sql: &str) -> T {
-    let conn = rusqlite::Connection::open(s.db()).unwrap();
-    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+/// Every suggestion of one analysis, superseded or not.
+fn suggestions_of(s: &Sandbox, analysis: &str) -> Vec<Suggestion> {
+    let filter = SuggestionFilter {
+        analysis_id: Some(analysis.to_owned()),
+        ..Default::default()
+    };
+    s.store().suggestions(&filter, Page::first(10_000)).unwrap()
+}
+
+/// The statuses of a protocol's analyses, newest first.
+fn analysis_statuses(s: &Sandbox, protocol: &str) -> Vec<AnalysisStatus> {
+    s.store()
+        .latest_analysis(protocol, 100)
+        .unwrap()
+        .map(|latest| latest.history.iter().map(|a| a.status).collect())
+        .unwrap_or_default()
 }
 
 #[test]
@@ -20,23 +35,28 @@ fn analyze_stores_a_completed_analysis_with_results_and_suggestions() {
         out.starts_with("analysis_") && out.contains("overall") && out.contains("critical"),
         "{out}"
     );
-    let status: String = query(&s, "SELECT status FROM analyses");
-    assert_eq!(status, "completed");
-    let results: String = query(&s, "SELECT results FROM analyses");
-    let results: Value = serde_json::from_str(&results).unwrap();
+    assert_eq!(s.counts().analyses, 1);
+    let analysis = s
+        .store()
+        .latest_completed_analysis(&id)
+        .unwrap()
+        .expect("a completed analysis");
+    assert_eq!(analysis.status, AnalysisStatus::Completed);
+    let results = analysis.results.as_ref().expect("results");
     assert_eq!(results["items"].as_array().unwrap().len(), 88);
-    let completed: Option<String> = query(&s, "SELECT completed_at FROM analyses");
-    assert!(completed.is_some());
-    let critical: i64 = query(
-        &s,
-        "SELECT count(*) FROM suggestions WHERE type = 'critical'",
-    );
+    assert!(analysis.completed_at.is_some());
+    let suggestions = suggestions_of(&s, &analysis.id);
+    assert_eq!(s.counts().suggestions, suggestions.len() as i64);
+    let critical = suggestions
+        .iter()
+        .filter(|s| s.kind == SuggestionType::Critical)
+        .count();
     assert!(out.contains(&format!("{critical} critical")), "{out}");
-    let pending: i64 = query(
-        &s,
-        "SELECT count(*) FROM suggestions WHERE status <> 'pending'",
+    assert!(
+        suggestions
+            .iter()
+            .all(|s| s.status == SuggestionStatus::Pending)
     );
-    assert_eq!(pending, 0);
 }
 
 #[test]
@@ -106,7 +126,7 @@ fn checklist_json_quotes_are_the_stored_text_at_their_offsets_and_say_what_is_mi
          ## Blinding\nParticipants and outcome assessors will be blinded to the allocation; the statistician will remain blinded until the database is locked.\n",
     );
     s.ok(&["analyze", &id]);
-    let content: String = query(&s, "SELECT content FROM protocols");
+    let content = s.store().protocol(&id).unwrap().content;
     let chars: Vec<char> = content.chars().collect();
     let items: Value = serde_json::from_str(&s.ok(&["checklist", &id, "--json"])).unwrap();
     let mut quotes = 0;
@@ -138,34 +158,36 @@ fn checklist_json_quotes_are_the_stored_text_at_their_offsets_and_say_what_is_mi
 fn a_rerun_makes_a_new_analysis_and_keeps_earlier_decisions() {
     let s = Sandbox::new();
     let id = s.import_fixture("partial-knee-exercise.txt");
-    s.ok(&["analyze", &id]);
-    {
-        // A decision written by another tool, straight into the file.
-        let conn = rusqlite::Connection::open(s.db()).unwrap();
-        conn.execute(
-            "UPDATE suggestions SET status = 'accepted' WHERE rowid = 1",
-            [],
-        )
-        .unwrap();
-    }
-    s.ok(&["analyze", &id]);
-    let analyses: i64 = query(
-        &s,
-        "SELECT count(*) FROM analyses WHERE status = 'completed'",
+    let first_run = s.ok(&["analyze", &id]);
+    let first = first_run.split_whitespace().next().unwrap();
+    let decided = suggestions_of(&s, first)[0].id.clone();
+    // A decision written by another tool, straight into the store.
+    let changed = s.sql_by_hand(
+        "UPDATE suggestions SET status = 'accepted' WHERE id = $1",
+        &[&decided],
     );
-    assert_eq!(analyses, 2);
+    assert_eq!(changed, 1);
+    let second_run = s.ok(&["analyze", &id]);
+    let second = second_run.split_whitespace().next().unwrap();
+    assert_ne!(first, second);
+    assert_eq!(
+        analysis_statuses(&s, &id),
+        [AnalysisStatus::Completed, AnalysisStatus::Completed]
+    );
     // The decision stands on the earlier suggestion and on the new one
     // that took its place.
-    let accepted: i64 = query(
-        &s,
-        "SELECT count(*) FROM suggestions WHERE status = 'accepted'",
-    );
-    assert_eq!(accepted, 2);
-    let superseded: i64 = query(
-        &s,
-        "SELECT count(*) FROM suggestions WHERE rowid = 1 AND superseded_by IS NOT NULL",
-    );
-    assert_eq!(superseded, 1);
+    let earlier = s.store().suggestion(&decided).unwrap();
+    assert_eq!(earlier.status, SuggestionStatus::Accepted);
+    let successor = earlier.superseded_by.expect("superseded by the new one");
+    let now = s.store().suggestion(&successor).unwrap();
+    assert_eq!(now.analysis_id, second);
+    assert_eq!(now.status, SuggestionStatus::Accepted);
+    let accepted: Vec<_> = suggestions_of(&s, second)
+        .into_iter()
+        .filter(|s| s.status == SuggestionStatus::Accepted)
+        .map(|s| s.id)
+        .collect();
+    assert_eq!(accepted, [successor]);
     let shown: Value = serde_json::from_str(&s.ok(&["checklist", &id, "--json"])).unwrap();
     assert_eq!(shown.as_array().unwrap().len(), 88);
 }
@@ -174,14 +196,13 @@ fn a_rerun_makes_a_new_analysis_and_keeps_earlier_decisions() {
 fn a_protocol_that_is_not_ready_is_refused_and_nothing_is_created() {
     let s = Sandbox::new();
     let id = s.import_fixture("poor-cbt-insomnia.md");
-    {
-        let conn = rusqlite::Connection::open(s.db()).unwrap();
-        conn.execute("UPDATE protocols SET status = 'error'", [])
-            .unwrap();
-    }
+    let changed = s.sql_by_hand(
+        "UPDATE protocols SET status = 'error' WHERE id = $1",
+        &[&id],
+    );
+    assert_eq!(changed, 1);
     assert_error(&s.run(&["analyze", &id]), "not ready");
-    let n: i64 = query(&s, "SELECT count(*) FROM analyses");
-    assert_eq!(n, 0);
+    assert_eq!(s.counts().analyses, 0);
 }
 
 #[test]
@@ -203,22 +224,21 @@ fn unknown_providers_and_ids_are_refused() {
             .code(),
         Some(2)
     );
-    let n: i64 = query(&s, "SELECT count(*) FROM analyses");
-    assert_eq!(n, 0);
+    assert_eq!(s.counts().analyses, 0);
 }
 
 #[test]
 fn analyze_all_covers_every_ready_protocol() {
     let s = Sandbox::new();
-    s.import_fixture("poor-cbt-insomnia.md");
-    s.import_fixture("complete-vitamin-d.md");
+    let ids = [
+        s.import_fixture("poor-cbt-insomnia.md"),
+        s.import_fixture("complete-vitamin-d.md"),
+    ];
     let out = s.ok(&["analyze", "--all"]);
     assert_eq!(out.lines().count(), 2, "{out}");
-    let n: i64 = query(
-        &s,
-        "SELECT count(*) FROM analyses WHERE status = 'completed'",
-    );
-    assert_eq!(n, 2);
+    for id in &ids {
+        assert_eq!(analysis_statuses(&s, id), [AnalysisStatus::Completed]);
+    }
 }
 
 #[test]

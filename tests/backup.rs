@@ -3,6 +3,11 @@
 //! while they run and cleaned up after a kill; restores refused when the
 //! backup is bad, made under SQLite's locks while others write, and never
 //! losing what they replace.
+//!
+//! Most of this is about a SQLite store's own backups (.db.gz files of the
+//! store file): those tests take `Sandbox::sqlite()`. A PostgreSQL store's
+//! backups are verified `pg_dump` files (tests/postgres.rs and
+//! tests/postgres_cli.rs); what both share runs on the chosen backend.
 
 mod common;
 
@@ -26,7 +31,10 @@ fn backups(dir: &Path) -> Vec<PathBuf> {
     let mut found: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|d| d.flatten().map(|e| e.path()).collect())
         .unwrap_or_default();
-    found.retain(|p| p.to_string_lossy().ends_with(".db.gz"));
+    found.retain(|p| {
+        let name = p.to_string_lossy();
+        name.ends_with(".db.gz") || name.ends_with(".pgdump")
+    });
     found.sort();
     found
 }
@@ -41,7 +49,8 @@ fn take_backup(s: &Sandbox) -> PathBuf {
 #[test]
 fn a_backup_is_compressed_verified_private_and_restorable() {
     use std::os::unix::fs::PermissionsExt;
-    let s = Sandbox::new();
+    // A gzipped copy of the store file: SQLite's backups.
+    let s = Sandbox::sqlite();
     analysed(&s);
     let before = s.counts();
     let path = take_backup(&s);
@@ -118,7 +127,8 @@ fn a_backup_taken_while_another_process_writes_is_consistent() {
 
 #[test]
 fn keep_days_prunes_only_old_files_named_like_backups() {
-    let s = Sandbox::new();
+    // --keep-days prunes SQLite's backups (refused on PostgreSQL, tests/postgres_cli.rs).
+    let s = Sandbox::sqlite();
     analysed(&s);
     let first = take_backup(&s);
     let dir = first.parent().unwrap().to_owned();
@@ -147,7 +157,8 @@ fn keep_days_prunes_only_old_files_named_like_backups() {
 
 #[test]
 fn bad_backups_are_refused_and_nothing_changes() {
-    let s = Sandbox::new();
+    // Damaged .db.gz files and other SQLite files.
+    let s = Sandbox::sqlite();
     analysed(&s);
     let good = take_backup(&s);
     let before = std::fs::read(s.db()).unwrap();
@@ -174,7 +185,7 @@ fn bad_backups_are_refused_and_nothing_changes() {
         .unwrap();
     refused(&gzip(&other), "does not hold a ProtoScribe store");
     // A store from a newer ProtoScribe.
-    let newer = Sandbox::new();
+    let newer = Sandbox::sqlite();
     analysed(&newer);
     rusqlite::Connection::open(newer.db())
         .unwrap()
@@ -215,7 +226,8 @@ fn restore_without_yes_off_a_terminal_asks_for_it() {
 
 #[test]
 fn a_writing_command_takes_a_scheduled_backup_in_the_background() {
-    let s = Sandbox::new();
+    // Scheduled backups copy a store file; a PostgreSQL server's are its operator's.
+    let s = Sandbox::sqlite();
     let input = s.write("t.md", common::PROTOCOL);
     let out = s
         .command()
@@ -247,7 +259,8 @@ fn a_writing_command_takes_a_scheduled_backup_in_the_background() {
 
 #[test]
 fn db_check_reports_a_healthy_store_and_refuses_a_corrupt_one() {
-    let s = Sandbox::new();
+    // A corrupt file: SQLite's integrity check.
+    let s = Sandbox::sqlite();
     analysed(&s);
     let out = s.ok(&["db", "check"]);
     assert!(
@@ -282,14 +295,29 @@ fn db_check_counts_only_current_suggestions_after_a_second_analysis() {
     assert!(out.contains("review counts"), "{out}");
 }
 
-/// Every suggestion's status, by id.
+/// Every suggestion's status, by id, in the store at `db`.
 fn statuses(db: &Path) -> HashMap<String, String> {
-    let conn = rusqlite::Connection::open(db).unwrap();
-    let mut stmt = conn.prepare("SELECT id, status FROM suggestions").unwrap();
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+    let filter = protoscribe::store::suggestions::SuggestionFilter::default();
+    common::open_store(db)
+        .suggestions(&filter, protoscribe::store::Page::first(100_000))
         .unwrap()
-        .map(|r| r.unwrap())
+        .into_iter()
+        .map(|s| (s.id, s.status.as_str().to_owned()))
         .collect()
+}
+
+/// Every suggestion's status in the copy a restore kept of the store it
+/// replaced: a SQLite file gzipped beside the backup, or a PostgreSQL
+/// dump, read by restoring it into a database of its own.
+fn kept_statuses(s: &Sandbox, restore_output: &str) -> HashMap<String, String> {
+    let kept = kept_copy(restore_output);
+    if s.is_postgres() {
+        let scratch = Sandbox::on(s.backend());
+        scratch.ok(&["restore", kept.to_str().unwrap(), "--yes"]);
+        statuses(&scratch.db())
+    } else {
+        statuses(&gunzip(&kept, s.dir.path()))
+    }
 }
 
 /// Unpack a backup into `dir` and return the database's path.
@@ -366,10 +394,7 @@ fn a_restore_during_a_loop_of_decisions_loses_none_that_were_confirmed() {
     restored.store(true, Ordering::SeqCst);
     reviewer.join().unwrap();
     assert!(out.status.success(), "{}", common::stderr(&out));
-    let kept = statuses(&gunzip(
-        &kept_copy(&String::from_utf8_lossy(&out.stdout)),
-        s.dir.path(),
-    ));
+    let kept = kept_statuses(&s, &String::from_utf8_lossy(&out.stdout));
     let now = statuses(&s.db());
     let decisions = confirmed.lock().unwrap().clone();
     // Some decisions came first and are all in the copy kept of the
@@ -411,36 +436,40 @@ fn a_restore_reaches_the_connections_other_processes_hold_open() {
     let s = Sandbox::new();
     analysed(&s);
     let backup = take_backup(&s);
-    // This test process holds the store open, as a reviewer's session would.
-    let holder = rusqlite::Connection::open(s.db()).unwrap();
-    holder
-        .execute("UPDATE suggestions SET status = 'accepted'", [])
-        .unwrap();
-    let accepted = |conn: &rusqlite::Connection| -> i64 {
-        conn.query_row(
-            "SELECT count(*) FROM suggestions WHERE status = 'accepted'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap()
+    // This test process holds the store open (its pool keeps the
+    // connection), as a reviewer's session would.
+    let holder = s.store();
+    let accepted = |store: &protoscribe::store::Store| {
+        let filter = protoscribe::store::suggestions::SuggestionFilter {
+            status: Some(protoscribe::store::SuggestionStatus::Accepted),
+            ..Default::default()
+        };
+        store.suggestion_count(&filter).unwrap()
     };
-    let all = accepted(&holder);
+    assert_eq!(accepted(&holder), 0);
+    let all = s.sql_by_hand("UPDATE suggestions SET status = 'accepted'", &[]);
     assert!(all > 0);
+    assert_eq!(accepted(&holder), all);
     let out = s.ok(&["restore", backup.to_str().unwrap(), "--yes"]);
     assert_eq!(
         accepted(&holder),
         0,
         "the open connection sees the restored store"
     );
-    let kept = rusqlite::Connection::open(gunzip(&kept_copy(&out), s.dir.path())).unwrap();
-    assert_eq!(accepted(&kept), all, "the replaced store is kept whole");
+    let kept = kept_statuses(&s, &out);
+    assert_eq!(
+        kept.values().filter(|st| *st == "accepted").count() as u64,
+        all,
+        "the replaced store is kept whole"
+    );
     drop(holder);
     s.ok(&["db", "check"]);
 }
 
 #[test]
 fn keep_days_never_removes_the_newest_backup() {
-    let s = Sandbox::new();
+    // --keep-days prunes SQLite's backups.
+    let s = Sandbox::sqlite();
     analysed(&s);
     let first = PathBuf::from(
         s.ok(&["backup", "--keep-days", "0"])
@@ -466,6 +495,7 @@ fn leftovers(dir: &Path) -> Vec<PathBuf> {
             let name = p.file_name().unwrap().to_string_lossy();
             p.is_file()
                 && !name.ends_with(".db.gz")
+                && !name.ends_with(".pgdump")
                 && !name.starts_with("store.db")
                 && !name.ends_with(".txt")
         })
@@ -513,7 +543,7 @@ fn mode(path: &Path) -> u32 {
 }
 
 #[test]
-fn a_killed_backup_or_restore_leaves_only_private_files_and_the_next_run_removes_them() {
+fn a_killed_backup_leaves_only_private_files_and_the_next_run_removes_them() {
     use std::os::unix::fs::PermissionsExt;
     let s = Sandbox::new();
     big_store(&s);
@@ -525,35 +555,58 @@ fn a_killed_backup_or_restore_leaves_only_private_files_and_the_next_run_removes
     while caught.is_empty() {
         caught = kill_half_way(&s, &["backup", "--dir", open.to_str().unwrap()], &open);
     }
-    for path in &caught {
-        assert_eq!(
-            mode(path),
-            0o600,
-            "{} is readable by others",
-            path.display()
-        );
-    }
+    assert_private(&caught);
     s.ok(&["backup", "--dir", open.to_str().unwrap()]);
     assert_eq!(
         leftovers(&open),
         Vec::<PathBuf>::new(),
         "the next backup cleans up"
     );
-    // A restore killed while it unpacks next to the store.
-    let backup = backups(&open).pop().unwrap();
+    assert_eq!(backups(&open).len(), 1);
+}
+
+#[test]
+fn backups_taken_at_once_into_one_folder_each_get_their_own_file() {
+    let s = Sandbox::new();
+    analysed(&s);
+    let dir = s.path("team-backups");
+    let dir_arg = dir.to_str().unwrap().to_owned();
+    let running: Vec<_> = (0..4)
+        .map(|_| {
+            s.command()
+                .args(["backup", "--dir", &dir_arg])
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for child in running {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}", common::stderr(&out));
+    }
+    let taken = backups(&dir);
+    assert_eq!(taken.len(), 4, "{taken:?}");
+    assert_eq!(leftovers(&dir), Vec::<PathBuf>::new());
+    let scratch = Sandbox::on(s.backend());
+    for backup in taken {
+        scratch.ok(&["restore", backup.to_str().unwrap(), "--yes"]);
+        assert_eq!(scratch.counts(), s.counts());
+    }
+}
+
+#[test]
+fn a_killed_restore_leaves_only_private_files_and_the_next_run_removes_them() {
+    // A restore unpacks beside the store file: SQLite's.
+    let s = Sandbox::sqlite();
+    big_store(&s);
+    let backup = take_backup(&s);
     let restore = ["restore", backup.to_str().unwrap(), "--yes"];
     let mut caught = kill_half_way(&s, &restore, s.dir.path());
     while caught.is_empty() {
         caught = kill_half_way(&s, &restore, s.dir.path());
     }
-    for path in &caught {
-        assert_eq!(
-            mode(path),
-            0o600,
-            "{} is readable by others",
-            path.display()
-        );
-    }
+    assert_private(&caught);
     s.ok(&["restore", backup.to_str().unwrap(), "--yes"]);
     assert_eq!(
         leftovers(s.dir.path()),
@@ -563,9 +616,21 @@ fn a_killed_backup_or_restore_leaves_only_private_files_and_the_next_run_removes
     s.ok(&["db", "check"]);
 }
 
+fn assert_private(paths: &[PathBuf]) {
+    for path in paths {
+        assert_eq!(
+            mode(path),
+            0o600,
+            "{} is readable by others",
+            path.display()
+        );
+    }
+}
+
 #[test]
 fn a_backup_holding_more_than_its_database_is_refused_before_it_fills_the_disk() {
-    let s = Sandbox::new();
+    // A gzip bomb of a SQLite file.
+    let s = Sandbox::sqlite();
     analysed(&s);
     let good = take_backup(&s);
     let before = std::fs::read(s.db()).unwrap();

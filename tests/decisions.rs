@@ -1,7 +1,7 @@
 //! A reviewer's decisions belong to the protocol: they survive analysing
 //! again, `apply` writes the reviewer's wording (never the tool's
 //! commentary) where it belongs, once, and refuses placeholders unless
-//! told. Through the real binary, on real SQLite files.
+//! told. Through the real binary, on the backend the run asks for.
 
 mod common;
 
@@ -29,12 +29,10 @@ fn id_of(queue: &[Value], key: &str) -> String {
     by_key(queue, key)["id"].as_str().unwrap().to_owned()
 }
 
+/// The protocol's text now, as `show --content` gives it.
 fn latest_text(s: &Sandbox, id: &str) -> String {
-    let conn = rusqlite::Connection::open(s.db()).unwrap();
-    conn.query_row("SELECT content FROM protocols WHERE id = ?1", [id], |r| {
-        r.get(0)
-    })
-    .unwrap()
+    let shown: Value = serde_json::from_str(&s.ok(&["show", id, "--json", "--content"])).unwrap();
+    shown["content"].as_str().expect("the text").to_owned()
 }
 
 const ETHICS: &str = "SPIRIT 2013 item 24: missing";

@@ -279,7 +279,7 @@ fn docx_and_pdf_reports_hold_the_same_content() {
         "{text}"
     );
     assert!(text.contains("Suggestions and decisions"), "{text}");
-    let (overall, spirit) = common::latest_scores(&s);
+    let (overall, spirit) = common::latest_scores(&s, &id);
     assert!(
         text.contains(&format!("Overall {overall}"))
             && text.contains(&format!("SPIRIT 2013 {spirit}")),

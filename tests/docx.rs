@@ -112,7 +112,7 @@ fn files_that_are_no_document_are_refused_and_nothing_is_stored() {
         let path = s.write(name, bytes);
         assert_error(&s.run(&["import", path.to_str().unwrap()]), needle);
     }
-    assert!(!s.db().exists(), "refused files do not even create a store");
+    assert!(!s.has_store(), "refused files do not even create a store");
 }
 
 #[test]

@@ -45,7 +45,7 @@ fn eval_prints_the_figures_per_split_and_opens_no_store() {
     ] {
         assert!(out.contains(figure), "{figure}: {out}");
     }
-    assert!(!s.db().exists(), "eval must not create a store");
+    assert!(!s.has_store(), "eval must not create a store");
 }
 
 #[test]

@@ -1,6 +1,7 @@
 //! Imports stopped part-way, or refused by a damaged store, leave nothing
 //! half-made: through the real binary, interrupted as a user would
-//! (Ctrl-C), and checked in the SQLite file itself.
+//! (Ctrl-C), on the chosen backend; damaged and older stores are SQLite
+//! files, checked in the file itself.
 
 mod common;
 
@@ -12,7 +13,8 @@ use common::{PROTOCOL, Sandbox, assert_error, protocol_rows};
 /// A PDF of a few hundred pages (a report with a long protocol's text),
 /// whose text extraction takes a noticeable share of an import.
 fn long_pdf(dir: &Sandbox) -> PathBuf {
-    let src = Sandbox::new();
+    // Only makes the PDF.
+    let src = Sandbox::sqlite();
     let text = std::fs::read_to_string(format!("{}/partial-knee-exercise.txt", common::FIXTURES))
         .unwrap()
         .repeat(100);
@@ -117,7 +119,8 @@ fn docx() -> Vec<u8> {
 
 #[test]
 fn a_word_import_into_a_damaged_store_writes_nothing_like_a_text_import() {
-    let s = Sandbox::new();
+    // A damaged page of the store file: SQLite only.
+    let s = Sandbox::sqlite();
     s.import("seed.txt", PROTOCOL);
     let damaged = damage(&s.db(), "protocol_versions");
     let before = protocol_count(&s.db());
@@ -136,7 +139,8 @@ fn a_word_import_into_a_damaged_store_writes_nothing_like_a_text_import() {
 
 #[test]
 fn a_damaged_store_is_not_upgraded() {
-    let s = Sandbox::new();
+    // A damaged SQLite file of an old schema.
+    let s = Sandbox::sqlite();
     {
         // A store of schema version 1, as the first ProtoScribe wrote it.
         let mut conn = rusqlite::Connection::open(s.db()).unwrap();
@@ -161,7 +165,9 @@ fn a_damaged_store_is_not_upgraded() {
 
 #[test]
 fn imports_an_older_protoscribe_left_processing_become_errors_with_the_reason() {
-    let s = Sandbox::new();
+    // A SQLite store of schema 3; PostgreSQL stores began at the schema
+    // that no longer leaves such rows.
+    let s = Sandbox::sqlite();
     {
         // Schema 3: what ProtoScribe wrote before imports stopped leaving
         // 'processing' rows behind when interrupted.

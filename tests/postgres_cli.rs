@@ -311,6 +311,88 @@ fn backup_and_restore_on_postgresql_use_a_verified_dump() {
     assert!(place.ok(&["list"]).contains(&id));
 }
 
+/// PostgreSQL's `name` tool, as ProtoScribe finds it (PATH, then
+/// Debian's versioned folders).
+fn real_tool(name: &str) -> std::path::PathBuf {
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .chain(
+            std::fs::read_dir("/usr/lib/postgresql")
+                .into_iter()
+                .flatten()
+                .flatten()
+                .map(|e| e.path().join("bin").join(name)),
+        )
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| panic!("{name} is not installed"))
+}
+
+#[test]
+fn a_decision_made_while_a_restore_keeps_its_copy_is_not_lost() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Sandbox::on(common::Backend::Postgres);
+    s.analyse_fixtures(&["poor-cbt-insomnia.md"]);
+    let said = s.ok(&["backup", "--dir", s.path("backups").to_str().unwrap()]);
+    let backup = said.split(" (").next().unwrap().to_owned();
+    let id = s.store().suggestion_ids().unwrap()[0].clone();
+    // A pg_dump that takes its snapshot at once, then dawdles: the time
+    // between the copy a restore keeps and the replacement, made wide.
+    let tools = s.path("slow-tools");
+    std::fs::create_dir(&tools).unwrap();
+    let dumped = s.path("dumped");
+    let wrapper = tools.join("pg_dump");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\n'{}' \"$@\" || exit $?\ntouch '{}'\nsleep 2\n",
+            real_tool("pg_dump").display(),
+            dumped.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        tools.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let restore = s
+        .command()
+        .env("PATH", path)
+        .args(["restore", &backup, "--yes"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while !dumped.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the copy was never kept"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    // Decided after the copy's snapshot, before the replacement.
+    s.ok(&["review", &id, "accept"]);
+    let out = restore.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let kept = stdout
+        .trim()
+        .split_once("the replaced store is kept at ")
+        .map(|(_, k)| k.to_owned())
+        .unwrap_or_else(|| panic!("no kept copy named: {stdout}"));
+    let status_in = |db: &std::path::Path| common::open_store(db).suggestion(&id).unwrap().status;
+    let scratch = Sandbox::on(common::Backend::Postgres);
+    scratch.ok(&["restore", &kept, "--yes"]);
+    let accepted = protoscribe::store::SuggestionStatus::Accepted;
+    assert!(
+        status_in(&s.db()) == accepted || status_in(&scratch.db()) == accepted,
+        "the confirmed decision is neither in the restored store nor in the copy kept of the replaced one"
+    );
+}
+
 #[test]
 fn four_writers_and_a_reader_on_postgresql_never_lose_a_decision() {
     use protoscribe::store::suggestions::{Expect, Verb};

@@ -13,6 +13,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use common::{FIXTURES, Sandbox};
+use protoscribe::store::analyses::{Analysis, AnalysisFilter};
+use protoscribe::store::suggestions::SuggestionFilter;
+use protoscribe::store::{AnalysisStatus, Page, SuggestionType};
 use serde_json::{Value, json};
 
 /// A request as the server saw it.
@@ -304,34 +307,44 @@ fn ok(s: &Sandbox, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-fn query<T: rusqlite::types::FromSql>(s: &Sandbox, sql: &str) -> T {
-    let conn = rusqlite::Connection::open(s.db()).unwrap();
-    conn.query_row(sql, [], |r| r.get(0)).unwrap()
+/// Every analysis, newest first, as stored.
+fn analyses(s: &Sandbox) -> Vec<Analysis> {
+    s.store()
+        .read(|t| t.analyses_list(&AnalysisFilter::default(), Page::first(1000)))
+        .unwrap()
 }
 
-/// The latest analysis by `provider`: its row as JSON (`show` form).
+/// The latest analysis by `provider`.
+fn latest_by(s: &Sandbox, provider: &str) -> Analysis {
+    analyses(s)
+        .into_iter()
+        .find(|a| a.provider == provider)
+        .unwrap_or_else(|| panic!("no analysis by {provider}"))
+}
+
+/// The latest analysis by `provider`: status, results and provider
+/// metadata.
 fn latest(s: &Sandbox, provider: &str) -> (String, Value, Value) {
-    let conn = rusqlite::Connection::open(s.db()).unwrap();
-    conn.query_row(
-        "SELECT status, results, provider_metadata FROM analyses WHERE provider = ?1 ORDER BY created_at DESC LIMIT 1",
-        [provider],
-        |r| {
-            let status: String = r.get(0)?;
-            let results: Option<String> = r.get(1)?;
-            let meta: Option<String> = r.get(2)?;
-            Ok((
-                status,
-                results.map_or(Value::Null, |t| serde_json::from_str(&t).unwrap()),
-                meta.map_or(Value::Null, |t| serde_json::from_str(&t).unwrap()),
-            ))
-        },
+    let a = latest_by(s, provider);
+    (
+        a.status.as_str().to_owned(),
+        a.results.unwrap_or(Value::Null),
+        a.usage.metadata.unwrap_or(Value::Null),
     )
-    .unwrap()
 }
 
 fn protocol_text(s: &Sandbox) -> Vec<char> {
-    let text: String = query(s, "SELECT content FROM protocols");
-    text.chars().collect()
+    let store = s.store();
+    let listed = store
+        .protocols(&Default::default(), Page::first(2))
+        .unwrap();
+    assert_eq!(listed.len(), 1, "one protocol");
+    store
+        .protocol(&listed[0].id)
+        .unwrap()
+        .content
+        .chars()
+        .collect()
 }
 
 fn items(results: &Value) -> Vec<Value> {
@@ -396,11 +409,20 @@ fn good_answers_give_model_verdicts_whose_quotes_are_the_text_at_their_offsets()
     assert_eq!(at, ev["quote"].as_str().unwrap());
     assert_eq!(meta["clarity_findings"], 1);
     assert_eq!(meta["unverified_answers"], 1, "the invented inconsistency");
-    let kind: String = query(
-        &s,
-        "SELECT type FROM suggestions WHERE finding_key LIKE 'clarity: unclear sentence:%'",
-    );
-    assert_eq!(kind, "style");
+    let all = s
+        .store()
+        .suggestions(&SuggestionFilter::default(), Page::first(10_000))
+        .unwrap();
+    let unclear: Vec<_> = all
+        .iter()
+        .filter(|s| {
+            s.finding_key
+                .as_deref()
+                .is_some_and(|k| k.starts_with("clarity: unclear sentence:"))
+        })
+        .map(|s| s.kind)
+        .collect();
+    assert_eq!(unclear, [SuggestionType::Style]);
     // Every request asked for the answer schema and held a few bounded
     // passages per item, never the whole text.
     for r in server.seen() {
@@ -420,18 +442,18 @@ fn good_answers_give_model_verdicts_whose_quotes_are_the_text_at_their_offsets()
             assert!(passages.iter().all(|l| l.len() <= 420), "{item}");
         }
     }
-    let tokens: i64 = query(
-        &s,
-        "SELECT input_tokens FROM analyses WHERE provider = 'local'",
+    let usage = latest_by(&s, "local").usage;
+    assert_eq!(
+        usage.input_tokens.unwrap() as usize,
+        1000 * server.requests()
     );
-    assert_eq!(tokens as usize, 1000 * server.requests());
-    let cost: f64 = query(&s, "SELECT cost FROM analyses WHERE provider = 'local'");
+    let cost = usage.cost.unwrap();
     let expected = (1000.0 * 1.0 + 200.0 * 4.0) * server.requests() as f64 / 1e6;
     assert!((cost - expected).abs() < 1e-9, "{cost} vs {expected}");
-    let where_: String = query(
-        &s,
-        "SELECT json_extract(provider_metadata, '$.destination') FROM analyses WHERE provider = 'local'",
-    );
+    let where_ = usage.metadata.unwrap()["destination"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert!(
         where_.contains("127.0.0.1") && where_.contains("this machine"),
         "{where_}"
@@ -456,11 +478,8 @@ fn a_quote_not_in_the_text_is_rejected_and_the_builtin_verdict_stands() {
     assert_eq!(status, "completed");
     let rejected = meta["unverified_answers"].as_u64().unwrap();
     assert!(rejected >= 10, "{meta}");
-    let stored: i64 = query(
-        &s,
-        "SELECT unverified_answers FROM analyses WHERE provider = 'local'",
-    );
-    assert_eq!(stored as u64, rejected);
+    let stored = latest_by(&s, "local").usage.unverified_answers;
+    assert_eq!(stored, Some(rejected));
     for (b, m) in items(&builtin).iter().zip(items(&results)) {
         if m["model_rejected"].is_string() {
             assert_eq!(m["source"], "builtin");
@@ -559,9 +578,10 @@ fn a_server_that_hangs_past_the_timeout_leaves_a_failed_analysis() {
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("did not answer within 1 s"), "{err}");
-    let statuses: String = query(&s, "SELECT group_concat(status) FROM analyses");
-    assert_eq!(statuses, "failed");
-    let message: String = query(&s, "SELECT error_message FROM analyses");
+    let all = analyses(&s);
+    let statuses: Vec<_> = all.iter().map(|a| a.status).collect();
+    assert_eq!(statuses, [AnalysisStatus::Failed]);
+    let message = all[0].error_message.as_deref().unwrap();
     assert!(message.contains("did not answer"), "{message}");
 }
 
@@ -588,11 +608,10 @@ fn a_hang_with_a_builtin_fallback_completes_with_the_builtin_and_says_why() {
 }
 
 fn store_bytes(s: &Sandbox) -> Vec<u8> {
-    let mut all = Vec::new();
-    for suffix in ["", "-wal", "-shm"] {
-        let p = format!("{}{suffix}", s.db().display());
-        all.extend(std::fs::read(p).unwrap_or_default());
-    }
+    let all = s.everything_stored();
+    // What is searched holds the store's rows (a search of nothing finds
+    // no key either).
+    assert!(contains(&all, "STUDY PROTOCOL"), "the protocol's text");
     all
 }
 
@@ -645,8 +664,8 @@ fn a_wrong_api_key_names_the_variable_and_the_key_appears_nowhere() {
             .any(|(k, v)| k == "authorization" && v == &format!("Bearer {KEY}"))
     );
     assert_eq!(server.requests(), 1, "a refused key is not retried");
-    let status: String = query(&s, "SELECT status FROM analyses");
-    assert_eq!(status, "failed");
+    let statuses: Vec<_> = analyses(&s).iter().map(|a| a.status).collect();
+    assert_eq!(statuses, [AnalysisStatus::Failed]);
     assert!(!contains(&store_bytes(&s), KEY));
     assert!(!contains(&store_bytes(&s), "DO-NOT-LEAK"));
 }
@@ -671,8 +690,7 @@ fn a_remote_provider_is_refused_before_any_network_io_unless_allowed() {
     common::assert_error(&out, "allow_remote = true");
     assert!(String::from_utf8_lossy(&out.stderr).contains("--allow-remote"));
     assert!(started.elapsed() < Duration::from_secs(5));
-    let n: i64 = query(&s, "SELECT count(*) FROM analyses");
-    assert_eq!(n, 0);
+    assert_eq!(s.counts().analyses, 0);
     let listed = ok(&s, &["providers"]);
     assert!(
         listed
@@ -792,13 +810,21 @@ fn a_second_analysis_of_unchanged_text_makes_no_request() {
         "the second analysis called the server"
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("from cache"));
-    let conn = rusqlite::Connection::open(s.db()).unwrap();
-    let scores: Vec<(f64, i64, String)> = conn
-        .prepare("SELECT overall_score, input_tokens, json_extract(provider_metadata, '$.cached_batches') FROM analyses ORDER BY created_at")
-        .unwrap()
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)?.to_string())))
-        .unwrap()
-        .map(Result::unwrap)
+    let mut all = analyses(&s);
+    all.reverse();
+    let scores: Vec<(f64, u64, String)> = all
+        .into_iter()
+        .map(|a| {
+            let cached = a.usage.metadata.unwrap()["cached_batches"]
+                .as_i64()
+                .unwrap()
+                .to_string();
+            (
+                a.overall_score.unwrap(),
+                a.usage.input_tokens.unwrap(),
+                cached,
+            )
+        })
         .collect();
     assert_eq!(scores.len(), 2);
     assert_eq!(
@@ -885,8 +911,7 @@ fn a_bad_configuration_is_one_line_naming_the_file_and_line() {
     common::assert_error(&out, "config.toml: line 4");
     let out = run(&s, &["providers"]);
     common::assert_error(&out, "api_key");
-    let n: i64 = query(&s, "SELECT count(*) FROM analyses");
-    assert_eq!(n, 0);
+    assert_eq!(s.counts().analyses, 0);
     let _ = FIXTURES;
 }
 
@@ -918,13 +943,16 @@ fn ctrl_c_during_a_model_analysis_leaves_no_analysis_behind() {
     // SAFETY: SIGINT (what Ctrl-C sends) to our own child process.
     unsafe { libc::kill(child.id() as libc::pid_t, libc::SIGINT) };
     child.wait().unwrap();
-    let unfinished: i64 = query(
-        &s,
-        "SELECT count(*) FROM analyses WHERE status IN ('pending', 'running')",
-    );
+    let unfinished = analyses(&s)
+        .iter()
+        .filter(|a| matches!(a.status, AnalysisStatus::Pending | AnalysisStatus::Running))
+        .count();
     assert_eq!(unfinished, 0);
-    let n: i64 = query(&s, "SELECT count(*) FROM analyses");
-    assert_eq!(n, 0, "an interrupted analysis is not created");
+    assert_eq!(
+        s.counts().analyses,
+        0,
+        "an interrupted analysis is not created"
+    );
 }
 
 #[test]
@@ -1036,10 +1064,10 @@ fn a_remote_provider_goes_through_the_proxy_and_a_local_one_never_does() {
         "{:?}",
         targets.lock().unwrap()
     );
-    let where_: String = query(
-        &s,
-        "SELECT json_extract(provider_metadata, '$.destination') FROM analyses",
-    );
+    let where_ = latest(&s, "hosted").2["destination"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(where_, "10.255.255.1 (remote)");
 
     // A local provider is reached directly even with a proxy set.

@@ -153,7 +153,7 @@ fn pandoc_reads_every_heading_and_every_table_row_of_a_word_report() {
     assert_eq!(view.tables.len(), 2, "the Scores and Checklist tables");
     let scores = &view.tables[0];
     assert_eq!(scores[0], ["Score", "Value"]);
-    let (overall, spirit) = common::latest_scores(&s);
+    let (overall, spirit) = common::latest_scores(&s, &id);
     assert_eq!(scores[1], ["Overall".to_owned(), overall]);
     assert_eq!(scores[2], ["SPIRIT 2013".to_owned(), spirit]);
     assert_eq!(scores.len(), 4, "{scores:?}");
@@ -351,7 +351,7 @@ fn a_pdf_report_passes_qpdf_and_reads_back_in_order() {
     let text = tool_ok("pdftotext", &[pdf.to_str().unwrap(), "-"]);
     let words = text.split_whitespace().collect::<Vec<_>>().join(" ");
     // In reading order: title, scores row by row, checklist, suggestions, the text.
-    let (overall, spirit) = common::latest_scores(&s);
+    let (overall, spirit) = common::latest_scores(&s, &id);
     let mut at = 0;
     for needle in [
         "Supervised exercise therapy for people with knee osteoarthritis",

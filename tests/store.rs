@@ -1,24 +1,37 @@
-//! The store on real SQLite files: migrations, every table's operations,
-//! cascades, constraints, search and the dashboard figures.
+//! The store: migrations, every table's operations, cascades,
+//! constraints, search and the dashboard figures. The table operations
+//! run through `Store::read`/`write` on the backend the run asks for
+//! (`common::Backend`); what only a SQLite file has (its migrations from
+//! older files, pragmas, CHECKs on JSON text, `db synth`) on SQLite, its
+//! PostgreSQL counterparts being in tests/postgres.rs.
 
 mod common;
 
-use protoscribe::store::analyses::{self, AnalysisFilter, Completion, NewAnalysis};
-use protoscribe::store::exports::{self, NewExport};
+use common::Sandbox;
+use protoscribe::store::analyses::{AnalysisFilter, Completion, NewAnalysis};
+use protoscribe::store::exports::NewExport;
 use protoscribe::store::migrate::{self, SCHEMA_VERSION};
 use protoscribe::store::protocols::{self, NewProtocol, ProtocolFilter, ProtocolUpdate};
 use protoscribe::store::suggestions::{self, Decision, Expect, NewSuggestion, SuggestionFilter};
 use protoscribe::store::{
     AnalysisStatus, ExportFormat, ExportStatus, Page, Priority, ProtocolStatus, Store, StoreError,
-    SuggestionStatus, SuggestionType, stats, versions,
+    SuggestionStatus, SuggestionType, stats,
 };
 use rusqlite::Connection;
 use serde_json::json;
 
-fn store() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("store.db")).unwrap();
-    (dir, store)
+/// A new store on the backend the run asks for, and its sandbox.
+fn store() -> (Sandbox, Store) {
+    let s = Sandbox::new();
+    let store = Store::open(&s.db()).unwrap();
+    (s, store)
+}
+
+/// A new SQLite store file, whatever the run asks for.
+fn sqlite_store() -> (Sandbox, Store) {
+    let s = Sandbox::sqlite();
+    let store = Store::open(&s.db()).unwrap();
+    (s, store)
 }
 
 fn new_protocol(title: &str, content: &str) -> NewProtocol {
@@ -61,16 +74,13 @@ fn only_suggestion(store: &Store, analysis_id: &str) -> suggestions::Suggestion 
 /// A protocol with one completed analysis holding `n` suggestions.
 fn analysed(store: &Store, title: &str, n: usize) -> (String, String) {
     store
-        .write_sqlite(|tx| {
-            let p = protocols::create(tx, &new_protocol(title, "Randomised trial text."))?;
-            let a = analyses::create(
-                tx,
-                &NewAnalysis {
-                    protocol_id: p.id.clone(),
-                    provider: "builtin".into(),
-                    analysis_type: "comprehensive".into(),
-                },
-            )?;
+        .write(|tx| {
+            let p = tx.protocols_create(&new_protocol(title, "Randomised trial text."))?;
+            let a = tx.analyses_create(&NewAnalysis {
+                protocol_id: p.id.clone(),
+                provider: "builtin".into(),
+                analysis_type: "comprehensive".into(),
+            })?;
             let kinds = [
                 SuggestionType::Style,
                 SuggestionType::Critical,
@@ -79,9 +89,8 @@ fn analysed(store: &Store, title: &str, n: usize) -> (String, String) {
             let new: Vec<_> = (0..n)
                 .map(|i| suggestion(kinds[i % 3], Priority::Medium, 0.5))
                 .collect();
-            suggestions::insert_many(tx, &a.id, &new)?;
-            analyses::complete(
-                tx,
+            tx.suggestions_insert_many(&a.id, &new)?;
+            tx.analyses_complete(
                 &a.id,
                 &Completion {
                     results: json!({"items": []}),
@@ -95,12 +104,12 @@ fn analysed(store: &Store, title: &str, n: usize) -> (String, String) {
         .unwrap()
 }
 
-// ---- migrations ----
+// ---- migrations: of SQLite files (PostgreSQL's are in tests/postgres.rs) ----
 
 #[test]
 fn a_new_store_is_at_the_latest_schema_with_wal_and_private_permissions() {
     use std::os::unix::fs::PermissionsExt;
-    let (dir, store) = store();
+    let (dir, store) = sqlite_store();
     let conn = store.connection().unwrap();
     assert_eq!(migrate::user_version(&conn).unwrap(), SCHEMA_VERSION);
     let mode: String = conn
@@ -111,9 +120,7 @@ fn a_new_store_is_at_the_latest_schema_with_wal_and_private_permissions() {
         .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
         .unwrap();
     assert_eq!(fk, 1);
-    let perms = std::fs::metadata(dir.path().join("store.db"))
-        .unwrap()
-        .permissions();
+    let perms = std::fs::metadata(dir.db()).unwrap().permissions();
     assert_eq!(perms.mode() & 0o777, 0o600);
 }
 
@@ -180,12 +187,13 @@ fn a_version_3_store_gets_wording_keys_and_applied_versions() {
 /// that saw the old revision cannot overwrite the change.
 #[test]
 fn a_decision_written_by_hand_moves_the_revision_on() {
-    let (_dir, store) = store();
+    let (s, store) = store();
     let (_, aid) = analysed(&store, "T", 1);
     let before = only_suggestion(&store, &aid).revision;
-    store
-        .write_sqlite(|tx| Ok(tx.execute("UPDATE suggestions SET status = 'rejected'", [])?))
-        .unwrap();
+    assert_eq!(
+        s.sql_by_hand("UPDATE suggestions SET status = 'rejected'", &[]),
+        1
+    );
     assert_eq!(only_suggestion(&store, &aid).revision, before + 1);
 }
 
@@ -302,12 +310,11 @@ fn two_stores_opening_one_old_file_at_once_migrate_it_once() {
 fn protocols_round_trip_and_update() {
     let (_dir, store) = store();
     store
-        .write_sqlite(|tx| {
-            let p = protocols::create(tx, &new_protocol("Trial A", "text"))?;
+        .write(|tx| {
+            let p = tx.protocols_create(&new_protocol("Trial A", "text"))?;
             assert!(p.id.starts_with("proto_") && p.id.len() == "proto_".len() + 16);
-            assert_eq!(protocols::get(tx, &p.id)?, p);
-            let changed = protocols::update(
-                tx,
+            assert_eq!(tx.protocols_get(&p.id)?, p);
+            let changed = tx.protocols_update(
                 &p.id,
                 &ProtocolUpdate {
                     title: Some("Trial A (v2)".into()),
@@ -340,29 +347,28 @@ fn protocol_titles_are_checked() {
 fn protocols_list_newest_first_with_status_filter_and_pages() {
     let (_dir, store) = store();
     store
-        .write_sqlite(|tx| {
+        .write(|tx| {
             for i in 0..5 {
                 let mut p = new_protocol(&format!("Trial {i}"), "t");
                 if i % 2 == 0 {
                     p.status = Some(ProtocolStatus::Error);
                 }
-                protocols::create(tx, &p)?;
+                tx.protocols_create(&p)?;
             }
             Ok(())
         })
         .unwrap();
     store
-        .read_sqlite(|conn| {
-            let all = protocols::list(conn, &ProtocolFilter::default(), Page::default())?;
+        .read(|conn| {
+            let all = conn.protocols_list(&ProtocolFilter::default(), Page::default())?;
             let titles: Vec<_> = all.iter().map(|p| p.title.as_str()).collect();
             assert_eq!(
                 titles,
                 ["Trial 4", "Trial 3", "Trial 2", "Trial 1", "Trial 0"]
             );
-            let errors = protocols::by_status(conn, ProtocolStatus::Error, 10)?;
+            let errors = conn.protocols_by_status(ProtocolStatus::Error, 10)?;
             assert_eq!(errors.len(), 3);
-            let page = protocols::list(
-                conn,
+            let page = conn.protocols_list(
                 &ProtocolFilter::default(),
                 Page {
                     offset: 1,
@@ -377,7 +383,7 @@ fn protocols_list_newest_first_with_status_filter_and_pages() {
                 status: Some(ProtocolStatus::Ready),
                 search: None,
             };
-            assert_eq!(protocols::count(conn, &filter)?, 2);
+            assert_eq!(conn.protocols_count(&filter)?, 2);
             Ok(())
         })
         .unwrap();
@@ -385,22 +391,19 @@ fn protocols_list_newest_first_with_status_filter_and_pages() {
 
 #[test]
 fn deleting_a_protocol_cascades_to_everything_under_it() {
-    let (_dir, store) = store();
+    let (s, store) = store();
     let (pid, _) = analysed(&store, "Doomed", 7);
     let (other, _) = analysed(&store, "Kept", 3);
     store
-        .write_sqlite(|tx| {
-            versions::create_next(tx, &pid, "v1", None, Some("tester"))?;
-            exports::create(
-                tx,
-                &NewExport {
-                    protocol_id: pid.clone(),
-                    format: ExportFormat::Html,
-                    file_path: None,
-                    export_options: Some(json!({})),
-                    expires_at: None,
-                },
-            )?;
+        .write(|tx| {
+            tx.versions_create_next(&pid, "v1", None, Some("tester"))?;
+            tx.exports_create(&NewExport {
+                protocol_id: pid.clone(),
+                format: ExportFormat::Html,
+                file_path: None,
+                export_options: Some(json!({})),
+                expires_at: None,
+            })?;
             Ok(())
         })
         .unwrap();
@@ -409,7 +412,7 @@ fn deleting_a_protocol_cascades_to_everything_under_it() {
         (gone.analyses, gone.suggestions, gone.versions, gone.exports),
         (1, 7, 1, 1)
     );
-    let c = common::counts(store.path());
+    let c = s.counts();
     assert_eq!(
         (
             c.protocols,
@@ -421,13 +424,13 @@ fn deleting_a_protocol_cascades_to_everything_under_it() {
         (1, 1, 3, 0, 0)
     );
     store
-        .read_sqlite(|conn| {
+        .read(|conn| {
             assert_eq!(
-                stats::review_progress(conn)?.total,
+                conn.stats_review_progress()?.total,
                 3,
                 "counts follow the cascade"
             );
-            assert!(protocols::find(conn, &other)?.is_some());
+            assert!(conn.protocols_find(&other)?.is_some());
             Ok(())
         })
         .unwrap();
@@ -437,22 +440,21 @@ fn deleting_a_protocol_cascades_to_everything_under_it() {
 
 #[test]
 fn analytics_count_recent_status_and_average_size() {
-    let (_dir, store) = store();
+    let (s, store) = store();
     store
-        .write_sqlite(|tx| {
-            protocols::create(tx, &new_protocol("A", &"a".repeat(100)))?;
-            protocols::create(tx, &new_protocol("B", &"b".repeat(300)))?;
-            tx.execute(
-                "INSERT INTO protocols (id, title, content, status, file_size, created_at)
-                 VALUES ('proto_00000000000000aa', 'Old', 'x', 'error', NULL, '2001-01-01T00:00:00.000000Z')",
-                [],
-            )?;
+        .write(|tx| {
+            tx.protocols_create(&new_protocol("A", &"a".repeat(100)))?;
+            tx.protocols_create(&new_protocol("B", &"b".repeat(300)))?;
             Ok(())
         })
         .unwrap();
-    let a = store
-        .read_sqlite(|conn| stats::protocol_analytics(conn, 30))
-        .unwrap();
+    // An old protocol, written as an older program would have.
+    s.sql_by_hand(
+        "INSERT INTO protocols (id, title, content, status, file_size, created_at)
+         VALUES ('proto_00000000000000aa', 'Old', 'x', 'error', NULL, '2001-01-01T00:00:00.000000Z')",
+        &[],
+    );
+    let a = store.read(|t| t.stats_protocol_analytics(30)).unwrap();
     assert_eq!(a.total_protocols, 3);
     assert_eq!(a.recent_protocols, 2);
     assert_eq!(a.by_status["ready"], 2);
@@ -467,16 +469,16 @@ fn analytics_count_recent_status_and_average_size() {
 fn search_ranks_matches_and_covers_title_description_and_content() {
     let (_dir, store) = store();
     store
-        .write_sqlite(|tx| {
-            protocols::create(
-                tx,
-                &new_protocol("Aspirin after stroke", "aspirin aspirin aspirin daily"),
-            )?;
-            protocols::create(tx, &new_protocol("Statins", "one mention of aspirin"))?;
+        .write(|tx| {
+            tx.protocols_create(&new_protocol(
+                "Aspirin after stroke",
+                "aspirin aspirin aspirin daily",
+            ))?;
+            tx.protocols_create(&new_protocol("Statins", "one mention of aspirin"))?;
             let mut described = new_protocol("Exercise", "walking");
             described.description = Some("compared with aspirin".into());
-            protocols::create(tx, &described)?;
-            protocols::create(tx, &new_protocol("Unrelated", "nothing here"))?;
+            tx.protocols_create(&described)?;
+            tx.protocols_create(&new_protocol("Unrelated", "nothing here"))?;
             Ok(())
         })
         .unwrap();
@@ -488,13 +490,13 @@ fn search_ranks_matches_and_covers_title_description_and_content() {
 
 fn search_titles(store: &Store, query: &str) -> Vec<String> {
     store
-        .read_sqlite(|conn| {
+        .read(|conn| {
             let filter = ProtocolFilter {
                 search: Some(query.into()),
                 status: None,
             };
-            let found = protocols::list(conn, &filter, Page::default())?;
-            assert_eq!(protocols::count(conn, &filter)?, found.len() as u64);
+            let found = conn.protocols_list(&filter, Page::default())?;
+            assert_eq!(conn.protocols_count(&filter)?, found.len() as u64);
             Ok(found.into_iter().map(|p| p.title).collect())
         })
         .unwrap()
@@ -502,13 +504,13 @@ fn search_titles(store: &Store, query: &str) -> Vec<String> {
 
 #[test]
 fn hostile_search_text_is_literal_and_never_an_error() {
-    let (_dir, store) = store();
+    let (s, store) = store();
     store
-        .write_sqlite(|tx| {
-            protocols::create(tx, &new_protocol("Percent", "response in 50% of patients"))?;
-            protocols::create(tx, &new_protocol("Underscore", "variable dose_mg recorded"))?;
-            protocols::create(tx, &new_protocol("Quote", "the \"primary\" outcome"))?;
-            protocols::create(tx, &new_protocol("Plain", "50 patients and a dose in mg"))?;
+        .write(|tx| {
+            tx.protocols_create(&new_protocol("Percent", "response in 50% of patients"))?;
+            tx.protocols_create(&new_protocol("Underscore", "variable dose_mg recorded"))?;
+            tx.protocols_create(&new_protocol("Quote", "the \"primary\" outcome"))?;
+            tx.protocols_create(&new_protocol("Plain", "50 patients and a dose in mg"))?;
             Ok(())
         })
         .unwrap();
@@ -544,7 +546,7 @@ fn hostile_search_text_is_literal_and_never_an_error() {
         let found = search_titles(&store, hostile);
         assert!(found.len() <= 4, "{hostile:?}");
     }
-    assert_eq!(common::counts(store.path()).protocols, 4);
+    assert_eq!(s.counts().protocols, 4);
 }
 
 #[test]
@@ -556,9 +558,8 @@ fn search_follows_updates_and_deletes() {
         .info
         .id;
     store
-        .write_sqlite(|tx| {
-            protocols::update(
-                tx,
+        .write(|tx| {
+            tx.protocols_update(
                 &id,
                 &ProtocolUpdate {
                     content: Some("after".into()),
@@ -591,11 +592,10 @@ fn latest_completed_is_the_newest_completion_among_several() {
     let mut completed = Vec::new();
     for score in [50.0, 60.0, 70.0] {
         let a = store
-            .write_sqlite(|tx| {
-                let a = analyses::create(tx, &new)?;
-                analyses::start(tx, &a.id)?;
-                analyses::complete(
-                    tx,
+            .write(|tx| {
+                let a = tx.analyses_create(&new)?;
+                tx.analyses_start(&a.id)?;
+                tx.analyses_complete(
                     &a.id,
                     &Completion {
                         overall_score: Some(score),
@@ -608,10 +608,10 @@ fn latest_completed_is_the_newest_completion_among_several() {
     }
     // A newer analysis that failed, and one still running, are not "latest".
     store
-        .write_sqlite(|tx| {
-            let failed = analyses::create(tx, &new)?;
-            analyses::fail(tx, &failed.id, "provider timed out")?;
-            analyses::create(tx, &new)?;
+        .write(|tx| {
+            let failed = tx.analyses_create(&new)?;
+            tx.analyses_fail(&failed.id, "provider timed out")?;
+            tx.analyses_create(&new)?;
             Ok(())
         })
         .unwrap();
@@ -625,9 +625,7 @@ fn latest_completed_is_the_newest_completion_among_several() {
 fn analysis_lifecycle_refuses_impossible_moves() {
     let (_dir, store) = store();
     let (_, aid) = analysed(&store, "T", 0);
-    let err = store
-        .write_sqlite(|tx| analyses::start(tx, &aid))
-        .unwrap_err();
+    let err = store.write(|tx| tx.analyses_start(&aid)).unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err}");
     let a = store.analysis(&aid).unwrap();
     assert_eq!(a.status, AnalysisStatus::Completed);
@@ -636,35 +634,32 @@ fn analysis_lifecycle_refuses_impossible_moves() {
 
 #[test]
 fn analyses_by_provider_with_suggestions_and_metrics() {
-    let (_dir, store) = store();
+    let (s, store) = store();
     let (pid, aid) = analysed(&store, "T", 4);
     store
-        .write_sqlite(|tx| {
-            let a = analyses::create(
-                tx,
-                &NewAnalysis {
-                    protocol_id: pid.clone(),
-                    provider: "external".into(),
-                    analysis_type: "quick".into(),
-                },
-            )?;
-            analyses::fail(tx, &a.id, "no network")?;
+        .write(|tx| {
+            let a = tx.analyses_create(&NewAnalysis {
+                protocol_id: pid.clone(),
+                provider: "external".into(),
+                analysis_type: "quick".into(),
+            })?;
+            tx.analyses_fail(&a.id, "no network")?;
             Ok(())
         })
         .unwrap();
     store
-        .read_sqlite(|conn| {
-            let builtin = analyses::by_provider(conn, "builtin", 10)?;
+        .read(|conn| {
+            let builtin = conn.analyses_by_provider("builtin", 10)?;
             assert_eq!(builtin.len(), 1);
-            let (a, s) = analyses::with_suggestions(conn, &aid)?;
+            let (a, s) = conn.analyses_with_suggestions(&aid)?;
             assert_eq!(a.id, aid);
             assert_eq!(s.len(), 4);
             let filter = AnalysisFilter {
                 protocol_id: Some(pid.clone()),
                 ..Default::default()
             };
-            assert_eq!(analyses::count(conn, &filter)?, 2);
-            let metrics = analyses::performance_metrics(conn)?;
+            assert_eq!(conn.analyses_count(&filter)?, 2);
+            let metrics = conn.analyses_performance_metrics()?;
             assert_eq!(metrics.len(), 2);
             let b = metrics.iter().find(|m| m.provider == "builtin").unwrap();
             assert_eq!(
@@ -677,23 +672,20 @@ fn analyses_by_provider_with_suggestions_and_metrics() {
             Ok(())
         })
         .unwrap();
-    store.write_sqlite(|tx| analyses::delete(tx, &aid)).unwrap();
-    assert_eq!(common::counts(store.path()).suggestions, 0);
+    store.write(|tx| tx.analyses_delete(&aid)).unwrap();
+    assert_eq!(s.counts().suggestions, 0);
 }
 
 #[test]
 fn an_analysis_for_an_unknown_protocol_is_refused() {
     let (_dir, store) = store();
     let err = store
-        .write_sqlite(|tx| {
-            analyses::create(
-                tx,
-                &NewAnalysis {
-                    protocol_id: "proto_nope".into(),
-                    provider: "builtin".into(),
-                    analysis_type: "x".into(),
-                },
-            )
+        .write(|tx| {
+            tx.analyses_create(&NewAnalysis {
+                protocol_id: "proto_nope".into(),
+                provider: "builtin".into(),
+                analysis_type: "x".into(),
+            })
         })
         .unwrap_err();
     assert!(
@@ -715,9 +707,8 @@ fn suggestions_list_in_review_order_with_filters() {
     let (_dir, store) = store();
     let (_, aid) = analysed(&store, "T", 0);
     store
-        .write_sqlite(|tx| {
-            suggestions::insert_many(
-                tx,
+        .write(|tx| {
+            tx.suggestions_insert_many(
                 &aid,
                 &[
                     suggestion(SuggestionType::Style, Priority::High, 0.9),
@@ -730,12 +721,13 @@ fn suggestions_list_in_review_order_with_filters() {
         })
         .unwrap();
     store
-        .read_sqlite(|conn| {
+        .read(|conn| {
             let filter = SuggestionFilter {
                 analysis_id: Some(aid.clone()),
                 ..Default::default()
             };
-            let order: Vec<_> = suggestions::list(conn, &filter, Page::default())?
+            let order: Vec<_> = conn
+                .suggestions_list(&filter, Page::default())?
                 .into_iter()
                 .map(|s| (s.kind, s.priority, s.confidence))
                 .collect();
@@ -754,12 +746,12 @@ fn suggestions_list_in_review_order_with_filters() {
                 section: Some("Methods".into()),
                 ..filter.clone()
             };
-            assert_eq!(suggestions::count(conn, &critical_high)?, 2);
+            assert_eq!(conn.suggestions_count(&critical_high)?, 2);
             let pending = SuggestionFilter {
                 status: Some(SuggestionStatus::Pending),
                 ..filter
             };
-            assert_eq!(suggestions::count(conn, &pending)?, 4);
+            assert_eq!(conn.suggestions_count(&pending)?, 4);
             Ok(())
         })
         .unwrap();
@@ -770,18 +762,17 @@ fn a_decision_records_status_comment_and_modified_content() {
     let (_dir, store) = store();
     let (_, aid) = analysed(&store, "T", 1);
     let s = store
-        .read_sqlite(|conn| {
+        .read(|conn| {
             let filter = SuggestionFilter {
                 analysis_id: Some(aid.clone()),
                 ..Default::default()
             };
-            Ok(suggestions::list(conn, &filter, Page::default())?.remove(0))
+            Ok(conn.suggestions_list(&filter, Page::default())?.remove(0))
         })
         .unwrap();
     let decided = store
-        .write_sqlite(|tx| {
-            suggestions::decide(
-                tx,
+        .write(|tx| {
+            tx.suggestions_decide(
                 &s.id,
                 &Decision {
                     status: SuggestionStatus::Modified,
@@ -799,14 +790,13 @@ fn a_decision_records_status_comment_and_modified_content() {
         Some("Use central web randomisation.")
     );
     assert!(decided.updated_at.is_some());
-    let progress = store.read_sqlite(stats::review_progress).unwrap();
+    let progress = store.read(|t| t.stats_review_progress()).unwrap();
     assert_eq!((progress.pending, progress.modified), (0, 1));
 
     // Deciding from the stale copy is refused, and the newer decision stays.
     let err = store
-        .write_sqlite(|tx| {
-            suggestions::decide(
-                tx,
+        .write(|tx| {
+            tx.suggestions_decide(
                 &s.id,
                 &Decision {
                     status: SuggestionStatus::Rejected,
@@ -837,9 +827,8 @@ fn modified_without_content_is_refused() {
     let (_, aid) = analysed(&store, "T", 1);
     let id = only_suggestion(&store, &aid).id;
     let err = store
-        .write_sqlite(|tx| {
-            suggestions::decide(
-                tx,
+        .write(|tx| {
+            tx.suggestions_decide(
                 &id,
                 &Decision {
                     status: SuggestionStatus::Modified,
@@ -857,14 +846,17 @@ fn modified_without_content_is_refused() {
 fn review_counts_stay_equal_to_the_rows_through_any_changes() {
     let (_dir, store) = store();
     let (pid, aid) = analysed(&store, "T", 40);
-    let ids: Vec<String> = store
-        .read_sqlite(|c| {
-            let mut stmt =
-                c.prepare("SELECT id FROM suggestions WHERE analysis_id = ?1 ORDER BY id")?;
-            let rows = stmt.query_map([&aid], |r| r.get(0))?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
-        })
-        .unwrap();
+    let filter = SuggestionFilter {
+        analysis_id: Some(aid.clone()),
+        ..Default::default()
+    };
+    let mut ids: Vec<String> = store
+        .suggestions(&filter, Page::first(100))
+        .unwrap()
+        .into_iter()
+        .map(|s| s.id)
+        .collect();
+    ids.sort();
     let statuses = SuggestionStatus::ALL;
     for (i, id) in ids.iter().enumerate() {
         let status = statuses[(i * 7) % 4];
@@ -874,27 +866,25 @@ fn review_counts_stay_equal_to_the_rows_through_any_changes() {
             modified_content: (status == SuggestionStatus::Modified).then(|| "new".into()),
         };
         store
-            .write_sqlite(|tx| suggestions::decide(tx, id, &decision, Expect::Anything))
+            .write(|tx| tx.suggestions_decide(id, &decision, Expect::Anything))
             .unwrap();
     }
-    store
-        .write_sqlite(|tx| suggestions::delete(tx, &ids[0]))
-        .unwrap();
+    store.write(|tx| tx.suggestions_delete(&ids[0])).unwrap();
     analysed(&store, "Other", 5);
     store
-        .read_sqlite(|conn| {
-            let p = stats::review_progress(conn)?;
-            let actual = |status: &str| -> rusqlite::Result<u64> {
-                conn.query_row(
-                    "SELECT count(*) FROM suggestions WHERE status = ?1",
-                    [status],
-                    |r| r.get::<_, i64>(0).map(|n| n as u64),
-                )
+        .read(|conn| {
+            let p = conn.stats_review_progress()?;
+            // The kept counts against the rows themselves.
+            let mut actual = |status: SuggestionStatus| {
+                conn.suggestions_count(&SuggestionFilter {
+                    status: Some(status),
+                    ..Default::default()
+                })
             };
-            assert_eq!(p.pending, actual("pending")?);
-            assert_eq!(p.accepted, actual("accepted")?);
-            assert_eq!(p.rejected, actual("rejected")?);
-            assert_eq!(p.modified, actual("modified")?);
+            assert_eq!(p.pending, actual(SuggestionStatus::Pending)?);
+            assert_eq!(p.accepted, actual(SuggestionStatus::Accepted)?);
+            assert_eq!(p.rejected, actual(SuggestionStatus::Rejected)?);
+            assert_eq!(p.modified, actual(SuggestionStatus::Modified)?);
             assert_eq!(p.total, 44);
             Ok(())
         })
@@ -908,12 +898,8 @@ fn confidence_outside_zero_to_one_is_refused() {
     let (_dir, store) = store();
     let (_, aid) = analysed(&store, "T", 0);
     let err = store
-        .write_sqlite(|tx| {
-            suggestions::create(
-                tx,
-                &aid,
-                &suggestion(SuggestionType::Style, Priority::Low, 1.5),
-            )
+        .write(|tx| {
+            tx.suggestions_create(&aid, &suggestion(SuggestionType::Style, Priority::Low, 1.5))
         })
         .unwrap_err();
     assert!(err.to_string().contains("between 0 and 1"), "{err}");
@@ -927,36 +913,39 @@ fn versions_number_upwards_and_a_number_is_unique_per_protocol() {
     let (pid, _) = analysed(&store, "T", 0);
     let (other, _) = analysed(&store, "U", 0);
     store
-        .write_sqlite(|tx| {
+        .write(|tx| {
             assert_eq!(
-                versions::create_next(tx, &pid, "one", None, Some("ana"))?.version_number,
+                tx.versions_create_next(&pid, "one", None, Some("ana"))?
+                    .version_number,
                 1
             );
             assert_eq!(
-                versions::create_next(tx, &pid, "two", Some("applied 3"), None)?.version_number,
+                tx.versions_create_next(&pid, "two", Some("applied 3"), None)?
+                    .version_number,
                 2
             );
             assert_eq!(
-                versions::create_next(tx, &other, "x", None, None)?.version_number,
+                tx.versions_create_next(&other, "x", None, None)?
+                    .version_number,
                 1
             );
             Ok(())
         })
         .unwrap();
     let err = store
-        .write_sqlite(|tx| versions::create(tx, &pid, 2, "dup", None, None))
+        .write(|tx| tx.versions_create(&pid, 2, "dup", None, None))
         .unwrap_err();
     assert!(matches!(err, StoreError::Conflict(_)), "{err}");
     store
-        .read_sqlite(|conn| {
-            let all = versions::list(conn, &pid)?;
+        .read(|conn| {
+            let all = conn.versions_list(&pid)?;
             assert_eq!(
                 all.iter().map(|v| v.version_number).collect::<Vec<_>>(),
                 [1, 2]
             );
-            assert_eq!(versions::by_number(conn, &pid, 2)?.unwrap().content, "two");
-            assert_eq!(versions::count(conn, &pid)?, 2);
-            versions::get(conn, &all[0].id)?;
+            assert_eq!(conn.versions_by_number(&pid, 2)?.unwrap().content, "two");
+            assert_eq!(conn.versions_count(&pid)?, 2);
+            conn.versions_get(&all[0].id)?;
             Ok(())
         })
         .unwrap();
@@ -991,12 +980,7 @@ fn exports_move_through_their_lifecycle_and_expire() {
     );
     assert!(done.completed_at.is_some());
     assert_eq!(store.exports(Some(&pid), Page::default()).unwrap().len(), 1);
-    assert_eq!(
-        store
-            .read_sqlite(|conn| exports::count(conn, None))
-            .unwrap(),
-        1
-    );
+    assert_eq!(store.read(|t| t.exports_count(None)).unwrap(), 1);
     let due = store
         .exports_due_for_expiry(&protoscribe::store::time::now())
         .unwrap();
@@ -1017,12 +1001,14 @@ fn exports_move_through_their_lifecycle_and_expire() {
     ] {
         assert!(json.get(field).is_some(), "{field}");
     }
-    store.write_sqlite(|tx| exports::delete(tx, &e.id)).unwrap();
+    store.write(|tx| tx.exports_delete(&e.id)).unwrap();
 }
 
 #[test]
 fn json_columns_must_hold_valid_json() {
-    let (_dir, store) = store();
+    // SQLite keeps JSON as text held by CHECKs; PostgreSQL's jsonb columns
+    // cannot hold anything else.
+    let (_dir, store) = sqlite_store();
     let err = store
         .write_sqlite(|tx| {
             tx.execute(
@@ -1038,21 +1024,20 @@ fn json_columns_must_hold_valid_json() {
 
 #[test]
 fn the_synthetic_generator_fills_consistent_rows() {
-    let (_dir, store) = store();
+    // `db synth` fills only a SQLite file.
+    let (s, store) = sqlite_store();
     let scale = protoscribe::samples::synth::Scale {
         protocols: 20,
         analyses_per_protocol: 2,
         suggestions_per_analysis: 5,
     };
     let written = protoscribe::samples::synth::generate(&store, scale, 7, |_| {}).unwrap();
-    let c = common::counts(store.path());
+    let c = s.counts();
     assert_eq!(
         (c.protocols, c.analyses, c.suggestions),
         (20, 40, written as i64)
     );
-    let d = store
-        .read_sqlite(|conn| stats::dashboard(conn, 30))
-        .unwrap();
+    let d = store.read(|t| t.stats_dashboard(30)).unwrap();
     assert_eq!(d.review.total, written);
     assert!(d.providers.iter().all(|p| p.success_rate > 0.0));
 }

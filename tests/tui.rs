@@ -1,10 +1,13 @@
 //! The interface without a terminal: actions in, state and store out; and
-//! what it draws, read back from ratatui's test backend.
+//! what it draws, read back from ratatui's test backend. The store is on
+//! the backend the run asks for (`common::Backend`).
+
+mod common;
 
 use protoscribe::analysis::GuidelineChoice;
 use protoscribe::jobs::analyze::{self, Request};
 use protoscribe::samples::SAMPLES;
-use protoscribe::store::protocols::{self, NewProtocol};
+use protoscribe::store::protocols::NewProtocol;
 use protoscribe::store::suggestions::{Expect, Suggestion, Verb};
 use protoscribe::store::{ProtocolStatus, Store, SuggestionStatus};
 use protoscribe::tui::action::{Action, AnalyseJob, Event};
@@ -17,10 +20,72 @@ use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
+/// An empty store on the backend the run asks for (a file in a new
+/// folder, or a database of its own), and the folder.
+fn empty_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = match common::Backend::chosen() {
+        common::Backend::Sqlite => Store::open(&dir.path().join("store.db")),
+        common::Backend::Postgres => Store::open_postgres(&common::postgres::fresh_database()),
+    }
+    .unwrap();
+    (dir, store)
+}
+
+/// Another program taking the store's write lock (SQLite's, or the
+/// advisory lock PostgreSQL's writers take turns by) until `release`.
+fn hold_write_lock(store: &Store, dir: &std::path::Path) -> Box<dyn FnOnce() + Send> {
+    if store.is_postgres() {
+        let url = postgres_url(store);
+        let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+        client
+            .batch_execute(&format!(
+                "BEGIN; SELECT pg_advisory_xact_lock({})",
+                protoscribe::store::migrate::APPLICATION_ID
+            ))
+            .unwrap();
+        Box::new(move || client.batch_execute("COMMIT").unwrap())
+    } else {
+        let conn = rusqlite::Connection::open(dir.join("store.db")).unwrap();
+        conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+        Box::new(move || conn.execute_batch("COMMIT").unwrap())
+    }
+}
+
+/// The test database's URL, with its password (`Store` shows it masked).
+fn postgres_url(store: &Store) -> String {
+    let name = store
+        .postgres_target()
+        .unwrap()
+        .shown()
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    common::postgres::url_for(name.split('?').next().unwrap())
+}
+
+/// Fill `store` with synthetic rows. `db synth` fills only a SQLite file,
+/// so for PostgreSQL the rows are made in one and copied over, as the
+/// command itself advises.
+fn synth(store: &Store, scale: protoscribe::samples::synth::Scale) {
+    use protoscribe::store::copy::{Endpoint, copy};
+    if !store.is_postgres() {
+        protoscribe::samples::synth::generate(store, scale, 3, |_| {}).unwrap();
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("synth.db");
+    let source = Store::open(&file).unwrap();
+    protoscribe::samples::synth::generate(&source, scale, 3, |_| {}).unwrap();
+    drop(source);
+    let to = Endpoint::parse(&postgres_url(store)).unwrap();
+    copy(&Endpoint::Sqlite(file), &to, false).unwrap();
+}
+
 /// A store holding the bundled samples, imported and analysed.
 fn sample_store() -> (tempfile::TempDir, Store) {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("store.db")).unwrap();
+    let (dir, store) = empty_store();
     for (name, text) in SAMPLES {
         let p = store
             .create_protocol(&NewProtocol {
@@ -382,14 +447,13 @@ fn analyse_asks_the_worker_and_refuses_a_second_at_once() {
 
 #[test]
 fn long_lists_are_paged_around_the_cursor() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("big.db")).unwrap();
+    let (_dir, store) = empty_store();
     let scale = protoscribe::samples::synth::Scale {
         protocols: 1_000,
         analyses_per_protocol: 1,
         suggestions_per_analysis: 2,
     };
-    protoscribe::samples::synth::generate(&store, scale, 3, |_| {}).unwrap();
+    synth(&store, scale);
     let mut app = app(&store);
     assert_eq!(app.protocols.total, 1_000);
     assert!(app.protocols.rows.len() <= protoscribe::tui::app::PAGE as usize);
@@ -475,8 +539,7 @@ fn the_help_overlay_lists_every_binding() {
 
 #[test]
 fn an_empty_store_says_how_to_begin() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("empty.db")).unwrap();
+    let (_dir, store) = empty_store();
     let app = app(&store);
     let text = screen(&app, 80, 24);
     assert!(
@@ -512,7 +575,7 @@ fn the_dashboard_draws_the_figures() {
 
 #[test]
 fn the_dashboard_lists_every_provider_at_80_by_24() {
-    use protoscribe::store::analyses::{self, Completion, NewAnalysis, Usage};
+    use protoscribe::store::analyses::{Completion, NewAnalysis, Usage};
     let (_dir, store) = sample_store();
     let protocol = store
         .protocols(&Default::default(), protoscribe::store::Page::first(1))
@@ -521,17 +584,13 @@ fn the_dashboard_lists_every_provider_at_80_by_24() {
         .clone();
     for provider in ["alpha", "beta", "gamma", "delta", "omega"] {
         store
-            .write_sqlite(|tx| {
-                let a = analyses::create(
-                    tx,
-                    &NewAnalysis {
-                        protocol_id: protocol.clone(),
-                        provider: provider.into(),
-                        analysis_type: "comprehensive".into(),
-                    },
-                )?;
-                analyses::record_usage(
-                    tx,
+            .write(|tx| {
+                let a = tx.analyses_create(&NewAnalysis {
+                    protocol_id: protocol.clone(),
+                    provider: provider.into(),
+                    analysis_type: "comprehensive".into(),
+                })?;
+                tx.analyses_record_usage(
                     &a.id,
                     &Usage {
                         input_tokens: Some(1000),
@@ -541,8 +600,7 @@ fn the_dashboard_lists_every_provider_at_80_by_24() {
                         ..Usage::default()
                     },
                 )?;
-                analyses::complete(
-                    tx,
+                tx.analyses_complete(
                     &a.id,
                     &Completion {
                         results: serde_json::json!({}),
@@ -564,8 +622,7 @@ fn the_dashboard_lists_every_provider_at_80_by_24() {
 
 #[test]
 fn escape_sequences_in_documents_render_inert() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("evil.db")).unwrap();
+    let (_dir, store) = empty_store();
     store
         .create_protocol(&NewProtocol {
             title: "Evil \u{1b}]0;pwned\u{7} \u{1b}[2J title".into(),
@@ -772,15 +829,13 @@ fn a_busy_store_never_holds_up_a_decision() {
     let released = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let (locked, is_locked) = std::sync::mpsc::channel();
     let holder = {
-        let path = dir.path().join("store.db");
+        let release = hold_write_lock(&store, dir.path());
         let released = released.clone();
         std::thread::spawn(move || {
-            let conn = rusqlite::Connection::open(path).unwrap();
-            conn.execute_batch("BEGIN IMMEDIATE").unwrap();
             locked.send(()).unwrap();
             std::thread::sleep(std::time::Duration::from_secs(3));
             released.store(true, std::sync::atomic::Ordering::SeqCst);
-            conn.execute_batch("COMMIT").unwrap();
+            release();
         })
     };
     is_locked.recv().unwrap();
@@ -830,14 +885,13 @@ fn a_busy_store_never_holds_up_a_decision() {
 fn quitting_waits_for_decisions_still_being_saved() {
     let (dir, store) = sample_store();
     let mut app = reviewing(&store);
-    let conn = rusqlite::Connection::open(dir.path().join("store.db")).unwrap();
-    conn.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let release = hold_write_lock(&store, dir.path());
     let Some(Effect::Write(write)) = act(&mut app, Action::Accept) else {
         panic!("queued")
     };
     act(&mut app, Action::Quit);
     assert!(!app.quit, "not while a decision waits");
-    conn.execute_batch("COMMIT").unwrap();
+    release();
     let result = protoscribe::tui::writer::write_waiting(&store, &write);
     update::update(&mut app, Event::Written(result));
     assert!(app.quit, "quits once it is saved");
@@ -862,8 +916,7 @@ fn the_protocol_under_review_is_named_in_every_pane() {
 
 #[test]
 fn long_titles_are_cut_with_an_ellipsis() {
-    let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(&dir.path().join("long.db")).unwrap();
+    let (_dir, store) = empty_store();
     let title = "A randomised, double-blind, placebo-controlled trial of a very long intervention name in adults with a long condition";
     store
         .create_protocol(&NewProtocol {
@@ -1072,18 +1125,11 @@ fn any_two_versions_can_be_compared_and_wrapped_lines_keep_their_gutter() {
     let protocol = app.selected_protocol_id().unwrap();
     let long = "A very long added line that certainly wraps at eighty columns because it goes on and on about allocation concealment.";
     store
-        .write_sqlite(|tx| {
-            let text = protocols::get(tx, &protocol)?.content;
-            protoscribe::store::versions::create(tx, &protocol, 1, &text, None, None)?;
-            protoscribe::store::versions::create_next(
-                tx,
-                &protocol,
-                &format!("{text}\nSecond.\n"),
-                Some("two"),
-                None,
-            )?;
-            protoscribe::store::versions::create_next(
-                tx,
+        .write(|tx| {
+            let text = tx.protocols_get(&protocol)?.content;
+            tx.versions_create(&protocol, 1, &text, None, None)?;
+            tx.versions_create_next(&protocol, &format!("{text}\nSecond.\n"), Some("two"), None)?;
+            tx.versions_create_next(
                 &protocol,
                 &format!("{text}\nSecond.\n{long}\n"),
                 Some("three"),
@@ -1180,16 +1226,18 @@ fn esc_cancels_a_running_model_analysis_which_is_recorded_failed_cancelled() {
     assert!(app.busy.is_none() && app.analysing.is_none());
     let status = app.status.clone().unwrap();
     assert!(status.text.contains("cancelled"), "{status:?}");
-    let failed = store
-        .read_sqlite(|conn| {
-            Ok(conn.query_row(
-                "SELECT count(*) FROM analyses WHERE status = 'failed' AND error_message = 'cancelled'",
-                [],
-                |r| r.get::<_, i64>(0),
-            )?)
-        })
-        .unwrap();
-    assert_eq!(failed, 1);
+    let protocol = app.selected_protocol_id().unwrap();
+    let history = store
+        .latest_analysis(&protocol, 100)
+        .unwrap()
+        .unwrap()
+        .history;
+    let failed: Vec<_> = history
+        .iter()
+        .filter(|a| a.status == protoscribe::store::AnalysisStatus::Failed)
+        .map(|a| a.error_message.as_deref())
+        .collect();
+    assert_eq!(failed, [Some("cancelled")]);
 }
 
 #[test]

@@ -7,6 +7,8 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::{BIN, Sandbox};
+use protoscribe::store::suggestions::SuggestionFilter;
+use protoscribe::store::{Page, SuggestionStatus};
 
 /// A tmux server of our own (its own socket), killed when dropped.
 struct Tmux {
@@ -125,14 +127,39 @@ fn analysed_store() -> Sandbox {
     s
 }
 
+/// Suggestions with `status`, in every analysis.
 fn count(s: &Sandbox, status: &str) -> i64 {
-    let conn = rusqlite::Connection::open(s.db()).unwrap();
-    conn.query_row(
-        "SELECT count(*) FROM suggestions WHERE status = ?1",
-        [status],
-        |r| r.get(0),
-    )
-    .unwrap()
+    let filter = SuggestionFilter {
+        status: Some(status.parse().unwrap()),
+        ..Default::default()
+    };
+    s.store().suggestion_count(&filter).unwrap() as i64
+}
+
+/// The decided suggestions of the newest completed analysis: how many of
+/// each status, by status.
+fn decided_in_newest_analysis(s: &Sandbox) -> Vec<(String, i64)> {
+    let store = s.store();
+    let newest = store
+        .protocols(&Default::default(), Page::first(100))
+        .unwrap()
+        .iter()
+        .filter_map(|p| store.latest_completed_analysis(&p.id).unwrap())
+        .max_by(|a, b| a.completed_at.cmp(&b.completed_at))
+        .expect("a completed analysis");
+    let filter = SuggestionFilter {
+        analysis_id: Some(newest.id),
+        ..Default::default()
+    };
+    let mut counts = std::collections::BTreeMap::new();
+    for suggestion in store.suggestions(&filter, Page::first(10_000)).unwrap() {
+        if suggestion.status != SuggestionStatus::Pending {
+            *counts
+                .entry(suggestion.status.as_str().to_owned())
+                .or_insert(0) += 1;
+        }
+    }
+    counts.into_iter().collect()
 }
 
 #[test]
@@ -265,20 +292,7 @@ fn decisions_survive_analysing_again_and_apply_writes_only_the_wording() {
     // Analyse again: the same four decisions stand on the new analysis.
     tmux.send(&["A"]);
     tmux.wait_for("4 decisions carried over");
-    let conn = rusqlite::Connection::open(s.db()).unwrap();
-    let latest: Vec<(String, i64)> = {
-        let mut stmt = conn
-            .prepare(
-                "SELECT status, count(*) FROM suggestions WHERE analysis_id =
-                   (SELECT id FROM analyses ORDER BY completed_at DESC LIMIT 1)
-                 AND status <> 'pending' GROUP BY status ORDER BY status",
-            )
-            .unwrap();
-        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .unwrap()
-            .map(|r| r.unwrap())
-            .collect()
-    };
+    let latest = decided_in_newest_analysis(&s);
     assert_eq!(
         latest,
         [
@@ -294,11 +308,7 @@ fn decisions_survive_analysing_again_and_apply_writes_only_the_wording() {
         tmux.send(&["y"]);
     }
     tmux.wait_for("Version 2 written with 3 suggestions");
-    let text: String = conn
-        .query_row("SELECT content FROM protocols WHERE id = ?1", [&id], |r| {
-            r.get(0)
-        })
-        .unwrap();
+    let text = s.store().protocol(&id).unwrap().content;
     assert!(text.contains("Plain wording from the reviewer."), "{text}");
     assert!(!text.contains("Suggested text"), "{text}");
     assert!(!text.contains("is not addressed"), "{text}");

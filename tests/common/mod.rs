@@ -1,28 +1,177 @@
-//! Helpers shared by the integration tests: a temporary store, the real
-//! binary, and row counts read straight from the SQLite file.
+//! Helpers shared by the integration tests: a temporary store on the
+//! backend the run asks for, the real binary, and what the store holds,
+//! read through the library's `Store` (never raw SQL), so one test serves
+//! both backends.
 
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+use protoscribe::store::{Access, Page, Store};
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_protoscribe");
 pub const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures");
 
-/// A temporary folder holding one store (`store.db`) and any input files.
+/// The store behind a `Sandbox`: a SQLite file (the default) or a fresh
+/// PostgreSQL database, chosen for the whole run by
+/// `PROTOSCRIBE_TEST_BACKEND` (`sqlite` or `postgres`; `.ci/run` runs the
+/// end-to-end suites once with each).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn chosen() -> Backend {
+        match std::env::var("PROTOSCRIBE_TEST_BACKEND").as_deref() {
+            Err(_) | Ok("") | Ok("sqlite") => Backend::Sqlite,
+            Ok("postgres") => Backend::Postgres,
+            Ok(other) => panic!("PROTOSCRIBE_TEST_BACKEND={other:?}: use sqlite or postgres"),
+        }
+    }
+}
+
+/// A temporary folder for input files and one store: `store.db` in the
+/// folder, or on PostgreSQL a database of its own on the test server.
 pub struct Sandbox {
     pub dir: tempfile::TempDir,
+    db: PathBuf,
+    backend: Backend,
 }
 
 impl Sandbox {
+    /// A sandbox on the backend the run asks for.
     pub fn new() -> Sandbox {
-        Sandbox {
-            dir: tempfile::tempdir().expect("temp dir"),
+        Sandbox::on(Backend::chosen())
+    }
+
+    /// A sandbox whose store is a SQLite file whatever the run asks for:
+    /// for what only a file has (its bytes, permissions, WAL, pragmas).
+    pub fn sqlite() -> Sandbox {
+        Sandbox::on(Backend::Sqlite)
+    }
+
+    pub fn on(backend: Backend) -> Sandbox {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let db = match backend {
+            Backend::Sqlite => dir.path().join("store.db"),
+            Backend::Postgres => PathBuf::from(postgres::fresh_database()),
+        };
+        Sandbox { dir, db, backend }
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.backend == Backend::Postgres
+    }
+
+    /// Where the store is, as `--db` takes it: the SQLite file, or the
+    /// PostgreSQL database's URL.
+    pub fn db(&self) -> PathBuf {
+        self.db.clone()
+    }
+
+    /// The store, opened through the library (read-only for a file, so
+    /// looking never creates or changes it).
+    pub fn store(&self) -> Store {
+        open_store(&self.db)
+    }
+
+    /// Whether a store has been made: the file exists, or the database
+    /// holds ProtoScribe's tables.
+    pub fn has_store(&self) -> bool {
+        match self.backend {
+            Backend::Sqlite => self.db.exists(),
+            Backend::Postgres => {
+                let url = self.db.to_str().expect("a URL");
+                let mut client =
+                    ::postgres::Client::connect(url, ::postgres::NoTls).expect("connect");
+                client
+                    .query_one(
+                        "SELECT count(*) FROM information_schema.tables
+                         WHERE table_schema = current_schema() AND table_name = 'protocols'",
+                        &[],
+                    )
+                    .expect("look for the tables")
+                    .get::<_, i64>(0)
+                    > 0
+            }
         }
     }
 
-    pub fn db(&self) -> PathBuf {
-        self.dir.path().join("store.db")
+    /// Everything the store holds, to search for what must never be
+    /// stored: the file with its WAL and shared memory, or on PostgreSQL
+    /// every row of every table, as text.
+    pub fn everything_stored(&self) -> Vec<u8> {
+        match self.backend {
+            Backend::Sqlite => {
+                let mut all = Vec::new();
+                for suffix in ["", "-wal", "-shm"] {
+                    let p = format!("{}{suffix}", self.db.display());
+                    all.extend(std::fs::read(p).unwrap_or_default());
+                }
+                all
+            }
+            Backend::Postgres => {
+                let url = self.db.to_str().expect("a URL");
+                let mut client =
+                    ::postgres::Client::connect(url, ::postgres::NoTls).expect("connect");
+                let tables: Vec<String> = client
+                    .query(
+                        "SELECT quote_ident(table_name) FROM information_schema.tables
+                         WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+                        &[],
+                    )
+                    .expect("list the tables")
+                    .iter()
+                    .map(|r| r.get(0))
+                    .collect();
+                let mut all = Vec::new();
+                for table in tables {
+                    // The names come from the catalog, quoted by the server.
+                    let rows = client
+                        .query(&format!("SELECT t::text FROM {table} t"), &[])
+                        .expect("read a table");
+                    for row in rows {
+                        all.extend(row.get::<_, String>(0).into_bytes());
+                        all.push(b'\n');
+                    }
+                }
+                all
+            }
+        }
+    }
+
+    /// Run one statement straight on the store, as another program
+    /// writing into it would, bypassing ProtoScribe; parameters are `$1`,
+    /// `$2`, … on both backends. Returns the rows changed.
+    pub fn sql_by_hand(&self, sql: &str, params: &[&str]) -> u64 {
+        match self.backend {
+            Backend::Sqlite => {
+                let conn = rusqlite::Connection::open(&self.db).expect("open the store file");
+                let n = conn
+                    .execute(sql, rusqlite::params_from_iter(params))
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"));
+                n as u64
+            }
+            Backend::Postgres => {
+                let url = self.db.to_str().expect("a URL");
+                let mut client =
+                    ::postgres::Client::connect(url, ::postgres::NoTls).expect("connect");
+                let params: Vec<&(dyn ::postgres::types::ToSql + Sync)> = params
+                    .iter()
+                    .map(|p| p as &(dyn ::postgres::types::ToSql + Sync))
+                    .collect();
+                client
+                    .execute(sql, &params)
+                    .unwrap_or_else(|e| panic!("{sql}: {e}"))
+            }
+        }
     }
 
     pub fn path(&self, name: &str) -> PathBuf {
@@ -43,7 +192,10 @@ impl Sandbox {
             .env_remove("DATABASE_URL")
             .env("NO_COLOR", "1")
             // Scheduled backups are tested on their own (tests/backup.rs).
-            .env("PROTOSCRIBE_BACKUP_HOURS", "0");
+            .env("PROTOSCRIBE_BACKUP_HOURS", "0")
+            // What goes to the user's data folder (a PostgreSQL store's
+            // backups) stays in the sandbox.
+            .env("XDG_DATA_HOME", self.path("data"));
         cmd
     }
 
@@ -116,11 +268,22 @@ pub struct Counts {
     pub exports: i64,
 }
 
+/// Open the store at `db` (a file or a URL) as `Store` does for the
+/// program; a file is opened read-only and must exist.
+pub fn open_store(db: &Path) -> Store {
+    Store::open_with(db, Access::ReadOnly)
+        .unwrap_or_else(|e| panic!("open the store at {}: {e}", db.display()))
+}
+
+/// The row counts of the store at `db`, as `db status` reports them.
 pub fn counts(db: &Path) -> Counts {
-    let conn = rusqlite::Connection::open(db).expect("open store");
+    let status = open_store(db).status().expect("the store's status");
     let n = |table: &str| -> i64 {
-        conn.query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0))
-            .expect("count")
+        let n = *status
+            .tables
+            .get(table)
+            .unwrap_or_else(|| panic!("no count of {table}"));
+        i64::try_from(n).expect("a count")
     };
     Counts {
         protocols: n("protocols"),
@@ -153,13 +316,18 @@ pub const PROTOCOL: &str = "# Vitamin D for fracture prevention: a randomised tr
 
 /// The status and text of every protocol, oldest first.
 pub fn protocol_rows(db: &Path) -> Vec<(String, String)> {
-    let conn = rusqlite::Connection::open(db).expect("open store");
-    let mut stmt = conn
-        .prepare("SELECT status, content FROM protocols ORDER BY created_at")
-        .expect("query");
-    stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .expect("rows")
-        .map(|r| r.expect("row"))
+    let store = open_store(db);
+    let mut listed = store
+        .protocols(&Default::default(), Page::first(u64::MAX))
+        .expect("list the protocols");
+    // Listed newest first.
+    listed.reverse();
+    listed
+        .iter()
+        .map(|info| {
+            let protocol = store.protocol(&info.id).expect("a listed protocol");
+            (info.status.as_str().to_owned(), protocol.content)
+        })
         .collect()
 }
 
@@ -208,17 +376,14 @@ pub fn mkfifo(path: &Path) {
 
 /// The latest completed analysis's overall and SPIRIT scores as reports
 /// print them (one decimal), so report tests follow the analyzer.
-pub fn latest_scores(s: &Sandbox) -> (String, String) {
-    let conn = rusqlite::Connection::open(s.db()).expect("open store");
-    let (overall, spirit): (f64, f64) = conn
-        .query_row(
-            "SELECT overall_score, spirit_score FROM analyses
-             WHERE status = 'completed' ORDER BY completed_at DESC LIMIT 1",
-            [],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
+pub fn latest_scores(s: &Sandbox, protocol: &str) -> (String, String) {
+    let analysis = s
+        .store()
+        .latest_completed_analysis(protocol)
+        .expect("read the analyses")
         .expect("a completed analysis");
-    (format!("{overall:.1}"), format!("{spirit:.1}"))
+    let score = |v: Option<f64>| format!("{:.1}", v.expect("a score"));
+    (score(analysis.overall_score), score(analysis.spirit_score))
 }
 
 /// An item's verdict in the protocol's latest analysis, as reports label it.

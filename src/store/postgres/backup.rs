@@ -49,11 +49,20 @@ fn tool(name: &str) -> Result<PathBuf> {
 }
 
 fn run(target: &Target, program: &Path, args: &[&std::ffi::OsStr]) -> Result<Output> {
+    run_command(&mut command(target, program, args), program)
+}
+
+/// One of PostgreSQL's tools, told where the store is.
+fn command(target: &Target, program: &Path, args: &[&std::ffi::OsStr]) -> Command {
     let mut command = Command::new(program);
     command.args(args);
     for (key, value) in target.libpq_environment() {
         command.env(key, value);
     }
+    command
+}
+
+fn run_command(command: &mut Command, program: &Path) -> Result<Output> {
     command
         .output()
         .map_err(|e| StoreError::Invalid(format!("cannot run {}: {e}", program.display())))
@@ -77,37 +86,47 @@ pub fn dump(target: &Target, dir: &Path) -> Result<Dump> {
     let pg_dump = tool("pg_dump")?;
     let pg_restore = tool("pg_restore")?;
     private_dir(dir)?;
-    let mut path = dir.join(file_name(chrono::Utc::now()));
-    // Two dumps in one second (a restore keeps the store it replaces right
-    // after a backup): the second gets its own name.
-    let mut n = 1;
-    while path.exists() {
-        n += 1;
-        path = dir.join(file_name(chrono::Utc::now()).replace(".pgdump", &format!("_{n}.pgdump")));
-    }
-    // Written under a temporary name: a half-written dump never looks
-    // like a backup. Made first, private (0600), so pg_dump writes into a
-    // file only this user can read: it holds every protocol's text.
-    let partial = path.with_extension("pgdump.partial");
-    private_file(&partial)?;
-    let out = run(
-        target,
+    // What killed dumps left behind, as SQLite's backups do.
+    crate::files::clean_stale(dir);
+    // Written under a temporary name of this process's own, private
+    // (0600) before pg_dump opens it, since it holds every protocol's
+    // text: a half-written dump never looks like a backup, two dumps at
+    // once never write into one file, and a killed one is removed by the
+    // next. Dropped unpersisted on any failure, it removes itself.
+    let partial = crate::files::temp_in(dir, "pgdump").map_err(|e| {
+        StoreError::Invalid(format!(
+            "cannot write a temporary file in {}: {e}",
+            dir.display()
+        ))
+    })?;
+    // pg_dump writes to the open file, never to its name: killed with us,
+    // it lives on, and by name it would make the file again (with the
+    // umask's mode) after the next backup removed it.
+    let into = partial.as_file().try_clone().map_err(|e| {
+        StoreError::Invalid(format!(
+            "cannot write a temporary file in {}: {e}",
+            dir.display()
+        ))
+    })?;
+    let out = run_command(
+        command(
+            target,
+            &pg_dump,
+            &[
+                "--format=custom".as_ref(),
+                "--no-owner".as_ref(),
+                "--no-privileges".as_ref(),
+            ],
+        )
+        .stdout(into),
         &pg_dump,
-        &[
-            "--format=custom".as_ref(),
-            "--no-owner".as_ref(),
-            "--no-privileges".as_ref(),
-            "--file".as_ref(),
-            partial.as_os_str(),
-        ],
     )?;
     if !out.status.success() {
-        let _ = std::fs::remove_file(&partial);
         return Err(failure("pg_dump", &out));
     }
     let listed = Command::new(&pg_restore)
         .arg("--list")
-        .arg(&partial)
+        .arg(partial.path())
         .output()
         .map_err(|e| StoreError::Invalid(format!("cannot run pg_restore: {e}")))?;
     let entries = String::from_utf8_lossy(&listed.stdout)
@@ -116,21 +135,50 @@ pub fn dump(target: &Target, dir: &Path) -> Result<Dump> {
         .count();
     let has_schema = String::from_utf8_lossy(&listed.stdout).contains("protoscribe_schema");
     if !listed.status.success() || entries == 0 || !has_schema {
-        let _ = std::fs::remove_file(&partial);
         return Err(StoreError::Invalid(format!(
             "the dump of {} did not read back with pg_restore --list, so it was removed: try again, and check the disk",
             target.shown()
         )));
     }
-    std::fs::rename(&partial, &path).map_err(|e| {
-        StoreError::Invalid(format!("cannot name the backup {}: {e}", path.display()))
-    })?;
+    let path = persist(partial, dir)?;
     let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
     Ok(Dump {
         path,
         size,
         entries,
     })
+}
+
+/// Give a verified dump its backup name, never over another backup: two
+/// taken in one second (a restore keeps the store it replaces right after
+/// a backup) get `_2`, `_3`, ….
+fn persist(mut partial: tempfile::NamedTempFile, dir: &Path) -> Result<PathBuf> {
+    let first = file_name(chrono::Utc::now());
+    let mut n = 1;
+    loop {
+        let name = match n {
+            1 => first.clone(),
+            n => first.replace(".pgdump", &format!("_{n}.pgdump")),
+        };
+        let path = dir.join(name);
+        match partial.persist_noclobber(&path) {
+            Ok(_) => {
+                crate::files::sync_dir(dir);
+                return Ok(path);
+            }
+            Err(e) if e.error.kind() == std::io::ErrorKind::AlreadyExists => {
+                partial = e.file;
+                n += 1;
+            }
+            Err(e) => {
+                return Err(StoreError::Invalid(format!(
+                    "cannot name the backup {}: {}",
+                    path.display(),
+                    e.error
+                )));
+            }
+        }
+    }
 }
 
 /// A backup folder only this user can enter (0700), made if missing.
@@ -149,19 +197,6 @@ fn private_dir(dir: &Path) -> Result<()> {
     // An existing folder another program made readable is tightened too.
     let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700));
     Ok(())
-}
-
-/// An empty file only this user can read and write (0600).
-fn private_file(path: &Path) -> Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(path)
-        .map(|_| ())
-        .map_err(|e| StoreError::Invalid(format!("cannot write {}: {e}", path.display())))
 }
 
 /// The schema version a dump holds, read from its `protoscribe_schema`
@@ -209,6 +244,11 @@ pub fn dump_version(file: &Path) -> Result<i64> {
 /// it replaces is dumped into `keep_dir` first (returned), so a restore
 /// never loses the decisions made since the backup; screens open on the
 /// store are told (NOTIFY), since pg_restore's own writes fire no trigger.
+///
+/// Writers wait meanwhile: the store's advisory lock, which every write
+/// takes first, is held from before the copy is kept until the store is
+/// replaced. Without it, a decision committed after the copy's snapshot
+/// was in neither the copy nor the restored store.
 pub fn restore(target: &Target, file: &Path, keep_dir: &Path) -> Result<PathBuf> {
     let version = dump_version(file)?;
     if version > SCHEMA_VERSION {
@@ -218,6 +258,22 @@ pub fn restore(target: &Target, file: &Path, keep_dir: &Path) -> Result<PathBuf>
         )));
     }
     let pg_restore = tool("pg_restore")?;
+    let mut writers_wait = target.connect()?;
+    writers_wait
+        .batch_execute(&format!(
+            "SET lock_timeout = '{}ms'",
+            crate::store::pool::BUSY_TIMEOUT.as_millis()
+        ))
+        .map_err(super::migrate::sql)?;
+    writers_wait
+        .execute(
+            "SELECT pg_advisory_lock($1)",
+            &[&crate::store::migrate::APPLICATION_ID],
+        )
+        .map_err(|e| match super::sql::code(&e) {
+            Some("55P03") => StoreError::Busy,
+            _ => super::migrate::sql(e),
+        })?;
     let kept = dump(target, keep_dir).map_err(|e| {
         StoreError::Invalid(format!(
             "the store was not replaced: keeping a copy of it first failed ({e})"
@@ -241,9 +297,14 @@ pub fn restore(target: &Target, file: &Path, keep_dir: &Path) -> Result<PathBuf>
     if !out.status.success() {
         return Err(failure("pg_restore (nothing was changed)", &out));
     }
-    let mut client = target.connect()?;
-    client
-        .batch_execute(&format!("NOTIFY {}, 'restore'", super::watch::CHANNEL))
+    // The lock is the session's: it goes with the connection, whatever
+    // happens above.
+    writers_wait
+        .batch_execute(&format!(
+            "NOTIFY {}, 'restore'; SELECT pg_advisory_unlock({})",
+            super::watch::CHANNEL,
+            crate::store::migrate::APPLICATION_ID
+        ))
         .map_err(super::migrate::sql)?;
     Ok(kept.path)
 }
