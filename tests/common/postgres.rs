@@ -12,6 +12,21 @@ struct Server {
 
 static SERVER: OnceLock<Server> = OnceLock::new();
 static PRIVATE_DIR: OnceLock<String> = OnceLock::new();
+/// The databases this process made, dropped when it exits: a run of the
+/// suites on PostgreSQL makes a thousand, at about 8 MB each.
+static MADE: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+
+extern "C" fn drop_databases() {
+    let made = std::mem::take(&mut *MADE.lock().unwrap_or_else(|e| e.into_inner()));
+    let Some(server) = SERVER.get() else { return };
+    let Ok(mut admin) = postgres::Client::connect(&server.url, postgres::NoTls) else {
+        return;
+    };
+    for name in made {
+        // FORCE: a binary a test started may still hold a connection.
+        let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    }
+}
 
 extern "C" fn stop_private_server() {
     if let Some(dir) = PRIVATE_DIR.get() {
@@ -103,6 +118,15 @@ pub fn fresh_database() -> String {
     admin
         .batch_execute(&format!("CREATE DATABASE {name}"))
         .expect("create a test database");
+    static REGISTER: std::sync::Once = std::sync::Once::new();
+    // SAFETY: as for `stop_private_server`; registered after it, so it
+    // runs first, while the server is still up.
+    REGISTER.call_once(|| unsafe {
+        libc::atexit(drop_databases);
+    });
+    MADE.lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .push(name.clone());
     url_for(&name)
 }
 

@@ -26,9 +26,9 @@ impl Unit {
     /// Returns the unit and the first column of the last row `setup`
     /// returned, if any (`t` or `f` from `pg_try_advisory_xact_lock`).
     pub fn begin(pool: &Pool, setup: &str) -> Result<(Unit, Option<String>)> {
-        // Every idle connection may have been closed by a server restart:
-        // try each once, then one new.
-        let attempts = pool.state().idle_connections + 1;
+        // Every connection may have been closed by a server restart: try
+        // each once, then one new.
+        let attempts = pool.state().connections + 1;
         let mut last = None;
         for _ in 0..attempts {
             let mut client = pool.get()?;
@@ -43,7 +43,15 @@ impl Unit {
                 // Closed before anything ran (or its server process ended,
                 // which it learns only now): r2d2 drops the connection (it
                 // reports itself broken) and the next is tried.
-                Err(e) if closed(&e) || client.is_closed() => last = Some(e),
+                Err(e) if closed(&e) || client.is_closed() => {
+                    // Told its process is ending, the driver may not yet
+                    // have seen the socket close; one more (empty) query
+                    // makes it, or r2d2 would take the connection back.
+                    if !client.is_closed() {
+                        let _ = client.simple_query("");
+                    }
+                    last = Some(e);
+                }
                 Err(e) => {
                     // A statement after BEGIN failed (the lock's timeout):
                     // end the aborted transaction before the connection
