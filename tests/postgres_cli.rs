@@ -538,3 +538,59 @@ fn sigkill_during_decisions_on_postgresql_loses_nothing_reported() {
     );
     place.ok(&["db", "check"]);
 }
+
+#[test]
+fn a_killed_backup_takes_its_pg_dump_with_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let s = Sandbox::on(common::Backend::Postgres);
+    s.analyse_fixtures(&["poor-cbt-insomnia.md"]);
+    // A pg_dump that says who it is, then takes its time.
+    let tools = s.path("slow-tools");
+    std::fs::create_dir(&tools).unwrap();
+    let pid_file = s.path("pg_dump.pid");
+    let wrapper = tools.join("pg_dump");
+    std::fs::write(
+        &wrapper,
+        format!(
+            "#!/bin/sh\necho $$ > '{}'\nexec sleep 60\n",
+            pid_file.display()
+        ),
+    )
+    .unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let path = format!(
+        "{}:{}",
+        tools.display(),
+        std::env::var("PATH").unwrap_or_default()
+    );
+    let mut backup = s
+        .command()
+        .env("PATH", path)
+        .args(["backup", "--dir", s.path("backups").to_str().unwrap()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let pid = loop {
+        if let Some(pid) = std::fs::read_to_string(&pid_file)
+            .ok()
+            .and_then(|t| t.trim().parse::<i32>().ok())
+        {
+            break pid;
+        }
+        assert!(std::time::Instant::now() < deadline, "pg_dump never ran");
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    backup.kill().unwrap();
+    backup.wait().unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    // SAFETY: signal 0 only asks whether the process exists.
+    while unsafe { libc::kill(pid, 0) } == 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "pg_dump ({pid}) outlived the backup that started it"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}

@@ -56,6 +56,24 @@ fn run(target: &Target, program: &Path, args: &[&std::ffi::OsStr]) -> Result<Out
 fn command(target: &Target, program: &Path, args: &[&std::ffi::OsStr]) -> Command {
     let mut command = Command::new(program);
     command.args(args);
+    // A backup or restore killed half-way takes its tool with it: a
+    // pg_dump left running holds a connection (and a snapshot) until it
+    // has read every protocol, and a pg_restore would go on replacing the
+    // store without the write lock its parent held.
+    #[cfg(target_os = "linux")]
+    {
+        use std::os::unix::process::CommandExt;
+        // SAFETY: prctl is async-signal-safe, and the closure touches
+        // nothing of the parent's between fork and exec.
+        unsafe {
+            command.pre_exec(|| {
+                if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGTERM) == -1 {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+    }
     for (key, value) in target.libpq_environment() {
         command.env(key, value);
     }
