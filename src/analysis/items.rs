@@ -12,7 +12,7 @@
 //!   sure, partial;
 //! - an item the detected design rules out is not applicable.
 
-use std::cell::RefCell;
+use std::cell::{OnceCell, RefCell};
 use std::collections::HashMap;
 use std::ops::Range;
 
@@ -212,6 +212,13 @@ pub struct Context<'d, 'a> {
     present: RefCell<HashMap<usize, Option<usize>>>,
     /// The cues found in the title read on its own.
     title_hits: std::sync::OnceLock<Hits>,
+    /// Per sentence: whether it says nothing but a placeholder. Items
+    /// read the same sentences over and over, and the pattern is costly
+    /// to run on a short text.
+    placeholder_only: Vec<OnceCell<bool>>,
+    /// Whether a shape occurs in a range (detector, start, end): passages
+    /// and focus sentences recur across the items and their cues.
+    shapes: RefCell<HashMap<(Detector, usize, usize), bool>>,
 }
 
 impl<'d, 'a> Context<'d, 'a> {
@@ -234,7 +241,27 @@ impl<'d, 'a> Context<'d, 'a> {
             sentences: RefCell::new(HashMap::new()),
             present: RefCell::new(HashMap::new()),
             title_hits: std::sync::OnceLock::new(),
+            placeholder_only: vec![OnceCell::new(); doc.sentences.len()],
+            shapes: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// Whether sentence `index` says nothing but a placeholder.
+    fn placeholder_sentence(&self, index: usize) -> bool {
+        *self.placeholder_only[index].get_or_init(|| {
+            placeholders::is_placeholder_only(self.doc.slice(&self.doc.sentences[index]))
+        })
+    }
+
+    /// Whether shape `d` occurs in the text of `range`.
+    fn shape_in(&self, d: Detector, range: &Range<usize>) -> bool {
+        let key = (d, range.start, range.end);
+        if let Some(&found) = self.shapes.borrow().get(&key) {
+            return found;
+        }
+        let found = d.find(self.doc.slice(range)).is_some();
+        self.shapes.borrow_mut().insert(key, found);
+        found
     }
 
     /// Whether phrase `id` is in the title, read on its own (a title taken
@@ -281,9 +308,10 @@ impl<'d, 'a> Context<'d, 'a> {
         {
             return false;
         }
-        let sentence = doc.slice(&doc.sentences[doc.sentence_at(at)]);
+        let index = doc.sentence_at(at);
+        let sentence = doc.slice(&doc.sentences[index]);
         sentence.split_whitespace().count() >= knowledge::get().windows.min_body_words
-            && !placeholders::is_placeholder_only(sentence)
+            && !self.placeholder_sentence(index)
     }
 
     fn sentence(&self, index: usize) -> std::rc::Rc<SentenceInfo> {
@@ -1054,7 +1082,7 @@ fn anchor_windows(item: &Item, anchors: &[usize], ctx: &Context<'_, '_>) -> Vec<
         }
         used_sentences.push(s);
         // "IND Sponsor: _____" names the item but says nothing about it.
-        if placeholders::is_placeholder_only(doc.slice(&doc.sentences[s])) {
+        if ctx.placeholder_sentence(s) {
             continue;
         }
         // Nor does a heading with nothing (or only placeholders) under it.
@@ -1109,6 +1137,6 @@ fn meets(
             _ => ctx.hits.any_in(*id, range),
         },
         Cue::Shape(Detector::Title) => ctx.title.is_some(),
-        Cue::Shape(d) => d.find(ctx.doc.slice(range)).is_some(),
+        Cue::Shape(d) => ctx.shape_in(*d, range),
     })
 }
