@@ -75,10 +75,14 @@ impl<'a> Document<'a> {
 
     /// The section whose heading line or own body holds byte `at`.
     pub fn section_at(&self, at: usize) -> Option<&Section> {
-        let i = self
-            .sections
-            .partition_point(|s| s.heading.span.start <= at);
-        i.checked_sub(1).map(|i| &self.sections[i])
+        self.section_index_at(at).map(|i| &self.sections[i])
+    }
+
+    /// Index of the section whose heading line or own body holds byte `at`.
+    pub fn section_index_at(&self, at: usize) -> Option<usize> {
+        self.sections
+            .partition_point(|s| s.heading.span.start <= at)
+            .checked_sub(1)
     }
 
     /// Character offset of byte offset `at` (which must be on a boundary).

@@ -216,6 +216,10 @@ pub struct Context<'d, 'a> {
     /// read the same sentences over and over, and the pattern is costly
     /// to run on a short text.
     placeholder_only: Vec<OnceCell<bool>>,
+    /// Per section: whether the passage under its heading (the body, cut
+    /// to `section_bytes`) says nothing, and whether its own body does.
+    empty_passage: Vec<OnceCell<bool>>,
+    empty_own_body: Vec<OnceCell<bool>>,
     /// Whether a shape occurs in a range (detector, start, end): passages
     /// and focus sentences recur across the items and their cues.
     shapes: RefCell<HashMap<(Detector, usize, usize), bool>>,
@@ -242,6 +246,8 @@ impl<'d, 'a> Context<'d, 'a> {
             present: RefCell::new(HashMap::new()),
             title_hits: std::sync::OnceLock::new(),
             placeholder_only: vec![OnceCell::new(); doc.sentences.len()],
+            empty_passage: vec![OnceCell::new(); doc.sections.len()],
+            empty_own_body: vec![OnceCell::new(); doc.sections.len()],
             shapes: RefCell::new(HashMap::new()),
         }
     }
@@ -251,6 +257,31 @@ impl<'d, 'a> Context<'d, 'a> {
         *self.placeholder_only[index].get_or_init(|| {
             placeholders::is_placeholder_only(self.doc.slice(&self.doc.sentences[index]))
         })
+    }
+
+    /// The passage under section `index`'s heading: its body, cut to
+    /// `section_bytes`.
+    fn section_passage(&self, index: usize) -> Range<usize> {
+        let body = &self.doc.sections[index].body;
+        let end = document::floor_boundary(
+            self.doc.text,
+            body.end
+                .min(body.start + knowledge::get().windows.section_bytes),
+        );
+        body.start..end
+    }
+
+    /// Whether the passage under section `index`'s heading says nothing.
+    fn empty_passage(&self, index: usize) -> bool {
+        *self.empty_passage[index]
+            .get_or_init(|| says_nothing(self.doc.slice(&self.section_passage(index))))
+    }
+
+    /// Whether section `index`'s own body (up to its first subsection)
+    /// says nothing.
+    fn empty_own_body(&self, index: usize) -> bool {
+        *self.empty_own_body[index]
+            .get_or_init(|| says_nothing(self.doc.slice(&self.doc.sections[index].own_body)))
     }
 
     /// Whether shape `d` occurs in the text of `range`.
@@ -323,6 +354,13 @@ impl<'d, 'a> Context<'d, 'a> {
         self.sentences.borrow_mut().insert(index, info.clone());
         info
     }
+}
+
+/// A section body with no words of its own, or (short) only placeholders.
+fn says_nothing(body: &str) -> bool {
+    document::is_blank(body)
+        || (body.len() < knowledge::get().windows.placeholder_section_bytes
+            && placeholders::is_placeholder_only(body))
 }
 
 fn sentence_info(doc: &Document<'_>, range: &Range<usize>, keep_names: bool) -> SentenceInfo {
@@ -1011,19 +1049,8 @@ fn heading_windows(
     let mut windows = Vec::new();
     for i in found {
         let section = &ctx.doc.sections[i];
-        let end = document::floor_boundary(
-            ctx.doc.text,
-            section
-                .body
-                .end
-                .min(section.body.start + k.windows.section_bytes),
-        );
-        let body = section.body.start..end;
-        let text = ctx.doc.slice(&body);
-        if document::is_blank(text)
-            || (text.len() < k.windows.placeholder_section_bytes
-                && placeholders::is_placeholder_only(text))
-        {
+        let body = ctx.section_passage(i);
+        if ctx.empty_passage(i) {
             empty_heading.get_or_insert(section.heading.span.clone());
             continue;
         }
@@ -1086,14 +1113,11 @@ fn anchor_windows(item: &Item, anchors: &[usize], ctx: &Context<'_, '_>) -> Vec<
             continue;
         }
         // Nor does a heading with nothing (or only placeholders) under it.
-        if let Some(section) = doc.section_at(at).filter(|x| x.heading.span.contains(&at)) {
-            let body = doc.slice(&section.own_body);
-            if document::is_blank(body)
-                || (body.len() < k.windows.placeholder_section_bytes
-                    && placeholders::is_placeholder_only(body))
-            {
-                continue;
-            }
+        if let Some(i) = doc.section_index_at(at)
+            && doc.sections[i].heading.span.contains(&at)
+            && ctx.empty_own_body(i)
+        {
+            continue;
         }
         let first = s.saturating_sub(1);
         let last = (s + 2).min(doc.sentences.len() - 1);
