@@ -32,6 +32,9 @@ pub struct Document<'a> {
     /// Sorted byte ranges of background and introduction sections, where
     /// other studies are described rather than this trial's methods.
     pub background: Vec<Range<usize>>,
+    /// How many words (runs of non-white-space) the text holds: counted
+    /// once here, for the document's length feature and the analysis.
+    pub words: usize,
     char_marks: Vec<usize>,
 }
 
@@ -49,6 +52,7 @@ impl<'a> Document<'a> {
             background,
             sentences: sentences(text),
             char_marks: char_marks(text),
+            words: count_words(text),
             text,
             lower,
             sections,
@@ -159,6 +163,21 @@ pub fn floor_boundary(text: &str, mut at: usize) -> usize {
         at -= 1;
     }
     at
+}
+
+/// Runs of non-white-space, as `split_whitespace().count()` counts them,
+/// in one pass without the splitter's bookkeeping.
+fn count_words(text: &str) -> usize {
+    let mut words = 0;
+    let mut in_word = false;
+    for c in text.chars() {
+        let space = c.is_whitespace();
+        if !space && !in_word {
+            words += 1;
+        }
+        in_word = !space;
+    }
+    words
 }
 
 /// Bytes that begin a UTF-8 character (every byte but continuation bytes).
@@ -378,6 +397,24 @@ mod tests {
         let text = "word ".repeat(10_000);
         let doc = Document::new(&text);
         assert!(doc.sentences.iter().all(|s| s.len() <= MAX_SENTENCE));
+    }
+
+    #[test]
+    fn words_are_counted_as_split_whitespace_counts_them() {
+        for text in [
+            "",
+            "  ",
+            "one",
+            " two  words\n",
+            "a\u{a0}b\u{2003}c\u{b}d",
+            "é β\tγ\r\n",
+        ] {
+            assert_eq!(
+                count_words(text),
+                text.split_whitespace().count(),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

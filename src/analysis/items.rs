@@ -206,10 +206,10 @@ pub struct Context<'d, 'a> {
     pub length: f32,
     /// Keep feature names (for training); the analyzer needs only hashes.
     pub keep_names: bool,
-    sentences: RefCell<HashMap<usize, std::rc::Rc<SentenceInfo>>>,
+    sentences: Vec<OnceCell<SentenceInfo>>,
     /// Per phrase: where it first occurs in a sentence of the body (not a
     /// heading line, not the background, not a placeholder-only line).
-    present: RefCell<HashMap<usize, Option<usize>>>,
+    present: Vec<OnceCell<Option<usize>>>,
     /// The cues found in the title read on its own.
     title_hits: std::sync::OnceLock<Hits>,
     /// Per sentence: whether it says nothing but a placeholder. Items
@@ -233,7 +233,7 @@ impl<'d, 'a> Context<'d, 'a> {
         design: Design,
         title: Option<(&'d str, Range<usize>)>,
     ) -> Self {
-        let words = doc.text.split_whitespace().count();
+        let words = doc.words;
         Context {
             doc,
             cues,
@@ -242,8 +242,8 @@ impl<'d, 'a> Context<'d, 'a> {
             title,
             length: ((1 + words) as f32).ln(),
             keep_names: false,
-            sentences: RefCell::new(HashMap::new()),
-            present: RefCell::new(HashMap::new()),
+            sentences: vec![OnceCell::new(); doc.sentences.len()],
+            present: vec![OnceCell::new(); cues.len()],
             title_hits: std::sync::OnceLock::new(),
             placeholder_only: vec![OnceCell::new(); doc.sentences.len()],
             empty_passage: vec![OnceCell::new(); doc.sections.len()],
@@ -312,18 +312,14 @@ impl<'d, 'a> Context<'d, 'a> {
 
     /// Where phrase `id` first occurs in the body, if it does.
     fn present(&self, id: usize) -> Option<usize> {
-        if let Some(at) = self.present.borrow().get(&id) {
-            return *at;
-        }
-        let at = self
-            .hits
-            .of(id)
-            .iter()
-            .take(knowledge::get().windows.max_windows)
-            .copied()
-            .find(|&at| self.in_body(at));
-        self.present.borrow_mut().insert(id, at);
-        at
+        *self.present[id].get_or_init(|| {
+            self.hits
+                .of(id)
+                .iter()
+                .take(knowledge::get().windows.max_windows)
+                .copied()
+                .find(|&at| self.in_body(at))
+        })
     }
 
     /// Whether byte `at` stands in a sentence of the body: not a heading
@@ -341,18 +337,14 @@ impl<'d, 'a> Context<'d, 'a> {
         }
         let index = doc.sentence_at(at);
         let sentence = doc.slice(&doc.sentences[index]);
-        sentence.split_whitespace().count() >= knowledge::get().windows.min_body_words
+        let min_words = knowledge::get().windows.min_body_words;
+        sentence.split_whitespace().take(min_words).count() >= min_words
             && !self.placeholder_sentence(index)
     }
 
-    fn sentence(&self, index: usize) -> std::rc::Rc<SentenceInfo> {
-        if let Some(info) = self.sentences.borrow().get(&index) {
-            return info.clone();
-        }
-        let range = self.doc.sentences[index].clone();
-        let info = std::rc::Rc::new(sentence_info(self.doc, &range, self.keep_names));
-        self.sentences.borrow_mut().insert(index, info.clone());
-        info
+    fn sentence(&self, index: usize) -> &SentenceInfo {
+        self.sentences[index]
+            .get_or_init(|| sentence_info(self.doc, &self.doc.sentences[index], self.keep_names))
     }
 }
 
@@ -571,7 +563,7 @@ pub fn observe(item: &'static Item, ctx: &Context<'_, '_>) -> Observation {
         .collect();
     let best_sentence = ranked.iter().map(|w| w.focus_count()).max().unwrap_or(0);
     let top: Vec<&Window> = ranked.iter().take(k.windows.top).copied().collect();
-    let infos: Vec<std::rc::Rc<SentenceInfo>> = top
+    let infos: Vec<&SentenceInfo> = top
         .iter()
         .map(|w| ctx.sentence(ctx.doc.sentence_at(w.focus.start)))
         .collect();
