@@ -1085,7 +1085,7 @@ fn anchor_windows(item: &Item, anchors: &[usize], ctx: &Context<'_, '_>) -> Vec<
     positions.sort_unstable();
     // What the background says of other trials is not this trial's plan.
     let methods_item = !item.section.starts_with("Introduction");
-    let mut used_sentences = Vec::new();
+    let mut last_sentence = None;
     let mut windows = Vec::new();
     for (at, id) in positions {
         if windows.len() == k.windows.max_windows {
@@ -1096,10 +1096,12 @@ fn anchor_windows(item: &Item, anchors: &[usize], ctx: &Context<'_, '_>) -> Vec<
         }
         let len = ctx.cues.phrase_len(id);
         let s = doc.sentence_at(at);
-        if used_sentences.last() == Some(&s) || used_sentences.contains(&s) {
+        // Positions come in text order, so a sentence already used is the
+        // last one used: no need to search all of them.
+        if last_sentence == Some(s) {
             continue;
         }
-        used_sentences.push(s);
+        last_sentence = Some(s);
         // "IND Sponsor: _____" names the item but says nothing about it.
         if ctx.placeholder_sentence(s) {
             continue;
