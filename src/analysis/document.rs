@@ -406,8 +406,8 @@ mod tests {
             "  ",
             "one",
             " two  words\n",
-            "a\u{a0}b\u{2003}c\u{b}d",
-            "é β\tγ\r\n",
+            "a\u{a0}b\u{2003}c\u{b}d\u{c}e\u{1c}f\u{85}g\u{3000}h",
+            "é β\tγ\r\n€",
         ] {
             assert_eq!(
                 count_words(text),

@@ -13,8 +13,9 @@
 //! - an item the detected design rules out is not applicable.
 
 use std::cell::{OnceCell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use serde::Serialize;
 
@@ -131,7 +132,7 @@ struct Resolved {
 }
 
 fn resolved(item: &Item, cues: &Cues) -> &'static Resolved {
-    static RESOLVED: std::sync::OnceLock<Vec<Resolved>> = std::sync::OnceLock::new();
+    static RESOLVED: OnceLock<Vec<Resolved>> = OnceLock::new();
     let all = RESOLVED.get_or_init(|| {
         let phrase = |name: &String| match cues.cue(name) {
             Some(Cue::Phrase(id)) => Some(id),
@@ -211,7 +212,7 @@ pub struct Context<'d, 'a> {
     /// heading line, not the background, not a placeholder-only line).
     present: Vec<OnceCell<Option<usize>>>,
     /// The cues found in the title read on its own.
-    title_hits: std::sync::OnceLock<Hits>,
+    title_hits: OnceLock<Hits>,
     /// Per sentence: whether it says nothing but a placeholder. Items
     /// read the same sentences over and over, and the pattern is costly
     /// to run on a short text.
@@ -244,7 +245,7 @@ impl<'d, 'a> Context<'d, 'a> {
             keep_names: false,
             sentences: vec![OnceCell::new(); doc.sentences.len()],
             present: vec![OnceCell::new(); cues.len()],
-            title_hits: std::sync::OnceLock::new(),
+            title_hits: OnceLock::new(),
             placeholder_only: vec![OnceCell::new(); doc.sentences.len()],
             empty_passage: vec![OnceCell::new(); doc.sections.len()],
             empty_own_body: vec![OnceCell::new(); doc.sections.len()],
@@ -348,6 +349,19 @@ impl<'d, 'a> Context<'d, 'a> {
     }
 }
 
+/// The stop words as a set: every word of every sentence read is looked up.
+fn stopwords() -> &'static HashSet<&'static str> {
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| {
+        knowledge::get()
+            .words
+            .stopwords
+            .iter()
+            .map(String::as_str)
+            .collect()
+    })
+}
+
 /// A section body with no words of its own, or (short) only placeholders.
 fn says_nothing(body: &str) -> bool {
     document::is_blank(body)
@@ -370,7 +384,7 @@ fn sentence_info(doc: &Document<'_>, range: &Range<usize>, keep_names: bool) -> 
         .map(|d| d.document.as_str());
     let kept: Vec<&str> = tokens
         .into_iter()
-        .filter(|t| !k.words.stopwords.iter().any(|s| s == t))
+        .filter(|t| !stopwords().contains(t))
         .collect();
     // `w:word` and `w:word next`, hashed as they stream (FNV continues
     // where the unigram's hash left off); names only for training.
@@ -673,7 +687,7 @@ pub fn observe(item: &'static Item, ctx: &Context<'_, '_>) -> Observation {
         if let Some(section) = ctx.doc.section_at(w.focus.start) {
             let title = section.heading.title.to_lowercase();
             for t in tokens(&title) {
-                if t.len() > 2 && !k.words.stopwords.iter().any(|s| s == t) {
+                if t.len() > 2 && !stopwords().contains(t) {
                     let name = format!("h:{t}");
                     f.push(&name, 1.0, false);
                 }
