@@ -207,6 +207,21 @@ fn sentences(text: &str) -> Vec<Range<usize>> {
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
+        // Only a stop, a line break, or reaching the longest sentence can
+        // end one: skip straight to the next such byte.
+        let longest = (start + MAX_SENTENCE - 1).min(bytes.len());
+        if i < longest {
+            match bytes[i..longest]
+                .iter()
+                .position(|b| matches!(b, b'.' | b'!' | b'?' | b'\n'))
+            {
+                Some(skip) => i += skip,
+                None => {
+                    i = longest;
+                    continue;
+                }
+            }
+        }
         let b = bytes[i];
         let next = bytes.get(i + 1).copied();
         let end_here = match b {
