@@ -19,7 +19,7 @@ pub enum Cue {
     Shape(Detector),
 }
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Detector {
     Count,
     Number,

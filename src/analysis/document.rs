@@ -32,6 +32,9 @@ pub struct Document<'a> {
     /// Sorted byte ranges of background and introduction sections, where
     /// other studies are described rather than this trial's methods.
     pub background: Vec<Range<usize>>,
+    /// How many words (runs of non-white-space) the text holds: counted
+    /// once here, for the document's length feature and the analysis.
+    pub words: usize,
     char_marks: Vec<usize>,
 }
 
@@ -49,6 +52,7 @@ impl<'a> Document<'a> {
             background,
             sentences: sentences(text),
             char_marks: char_marks(text),
+            words: count_words(text),
             text,
             lower,
             sections,
@@ -75,10 +79,14 @@ impl<'a> Document<'a> {
 
     /// The section whose heading line or own body holds byte `at`.
     pub fn section_at(&self, at: usize) -> Option<&Section> {
-        let i = self
-            .sections
-            .partition_point(|s| s.heading.span.start <= at);
-        i.checked_sub(1).map(|i| &self.sections[i])
+        self.section_index_at(at).map(|i| &self.sections[i])
+    }
+
+    /// Index of the section whose heading line or own body holds byte `at`.
+    pub fn section_index_at(&self, at: usize) -> Option<usize> {
+        self.sections
+            .partition_point(|s| s.heading.span.start <= at)
+            .checked_sub(1)
     }
 
     /// Character offset of byte offset `at` (which must be on a boundary).
@@ -157,6 +165,21 @@ pub fn floor_boundary(text: &str, mut at: usize) -> usize {
     at
 }
 
+/// Runs of non-white-space, as `split_whitespace().count()` counts them,
+/// in one pass without the splitter's bookkeeping.
+fn count_words(text: &str) -> usize {
+    let mut words = 0;
+    let mut in_word = false;
+    for c in text.chars() {
+        let space = c.is_whitespace();
+        if !space && !in_word {
+            words += 1;
+        }
+        in_word = !space;
+    }
+    words
+}
+
 /// Bytes that begin a UTF-8 character (every byte but continuation bytes).
 fn count_char_starts(bytes: &[u8]) -> usize {
     bytes.iter().filter(|&&b| (b as i8) >= -0x40).count()
@@ -184,6 +207,21 @@ fn sentences(text: &str) -> Vec<Range<usize>> {
     let mut start = 0;
     let mut i = 0;
     while i < bytes.len() {
+        // Only a stop, a line break, or reaching the longest sentence can
+        // end one: skip straight to the next such byte.
+        let longest = (start + MAX_SENTENCE - 1).min(bytes.len());
+        if i < longest {
+            match bytes[i..longest]
+                .iter()
+                .position(|b| matches!(b, b'.' | b'!' | b'?' | b'\n'))
+            {
+                Some(skip) => i += skip,
+                None => {
+                    i = longest;
+                    continue;
+                }
+            }
+        }
         let b = bytes[i];
         let next = bytes.get(i + 1).copied();
         let end_here = match b {
@@ -374,6 +412,24 @@ mod tests {
         let text = "word ".repeat(10_000);
         let doc = Document::new(&text);
         assert!(doc.sentences.iter().all(|s| s.len() <= MAX_SENTENCE));
+    }
+
+    #[test]
+    fn words_are_counted_as_split_whitespace_counts_them() {
+        for text in [
+            "",
+            "  ",
+            "one",
+            " two  words\n",
+            "a\u{a0}b\u{2003}c\u{b}d\u{c}e\u{1c}f\u{85}g\u{3000}h",
+            "é β\tγ\r\n€",
+        ] {
+            assert_eq!(
+                count_words(text),
+                text.split_whitespace().count(),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

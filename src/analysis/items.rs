@@ -12,9 +12,10 @@
 //!   sure, partial;
 //! - an item the detected design rules out is not applicable.
 
-use std::cell::RefCell;
-use std::collections::HashMap;
+use std::cell::{OnceCell, RefCell};
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
+use std::sync::OnceLock;
 
 use serde::Serialize;
 
@@ -131,7 +132,7 @@ struct Resolved {
 }
 
 fn resolved(item: &Item, cues: &Cues) -> &'static Resolved {
-    static RESOLVED: std::sync::OnceLock<Vec<Resolved>> = std::sync::OnceLock::new();
+    static RESOLVED: OnceLock<Vec<Resolved>> = OnceLock::new();
     let all = RESOLVED.get_or_init(|| {
         let phrase = |name: &String| match cues.cue(name) {
             Some(Cue::Phrase(id)) => Some(id),
@@ -206,12 +207,23 @@ pub struct Context<'d, 'a> {
     pub length: f32,
     /// Keep feature names (for training); the analyzer needs only hashes.
     pub keep_names: bool,
-    sentences: RefCell<HashMap<usize, std::rc::Rc<SentenceInfo>>>,
+    sentences: Vec<OnceCell<SentenceInfo>>,
     /// Per phrase: where it first occurs in a sentence of the body (not a
     /// heading line, not the background, not a placeholder-only line).
-    present: RefCell<HashMap<usize, Option<usize>>>,
+    present: Vec<OnceCell<Option<usize>>>,
     /// The cues found in the title read on its own.
-    title_hits: std::sync::OnceLock<Hits>,
+    title_hits: OnceLock<Hits>,
+    /// Per sentence: whether it says nothing but a placeholder. Items
+    /// read the same sentences over and over, and the pattern is costly
+    /// to run on a short text.
+    placeholder_only: Vec<OnceCell<bool>>,
+    /// Per section: whether the passage under its heading (the body, cut
+    /// to `section_bytes`) says nothing, and whether its own body does.
+    empty_passage: Vec<OnceCell<bool>>,
+    empty_own_body: Vec<OnceCell<bool>>,
+    /// Whether a shape occurs in a range (detector, start, end): passages
+    /// and focus sentences recur across the items and their cues.
+    shapes: RefCell<HashMap<(Detector, usize, usize), bool>>,
 }
 
 impl<'d, 'a> Context<'d, 'a> {
@@ -222,7 +234,7 @@ impl<'d, 'a> Context<'d, 'a> {
         design: Design,
         title: Option<(&'d str, Range<usize>)>,
     ) -> Self {
-        let words = doc.text.split_whitespace().count();
+        let words = doc.words;
         Context {
             doc,
             cues,
@@ -231,10 +243,57 @@ impl<'d, 'a> Context<'d, 'a> {
             title,
             length: ((1 + words) as f32).ln(),
             keep_names: false,
-            sentences: RefCell::new(HashMap::new()),
-            present: RefCell::new(HashMap::new()),
-            title_hits: std::sync::OnceLock::new(),
+            sentences: vec![OnceCell::new(); doc.sentences.len()],
+            present: vec![OnceCell::new(); cues.len()],
+            title_hits: OnceLock::new(),
+            placeholder_only: vec![OnceCell::new(); doc.sentences.len()],
+            empty_passage: vec![OnceCell::new(); doc.sections.len()],
+            empty_own_body: vec![OnceCell::new(); doc.sections.len()],
+            shapes: RefCell::new(HashMap::new()),
         }
+    }
+
+    /// Whether sentence `index` says nothing but a placeholder.
+    fn placeholder_sentence(&self, index: usize) -> bool {
+        *self.placeholder_only[index].get_or_init(|| {
+            placeholders::is_placeholder_only(self.doc.slice(&self.doc.sentences[index]))
+        })
+    }
+
+    /// The passage under section `index`'s heading: its body, cut to
+    /// `section_bytes`.
+    fn section_passage(&self, index: usize) -> Range<usize> {
+        let body = &self.doc.sections[index].body;
+        let end = document::floor_boundary(
+            self.doc.text,
+            body.end
+                .min(body.start + knowledge::get().windows.section_bytes),
+        );
+        body.start..end
+    }
+
+    /// Whether the passage under section `index`'s heading says nothing.
+    fn empty_passage(&self, index: usize) -> bool {
+        *self.empty_passage[index]
+            .get_or_init(|| says_nothing(self.doc.slice(&self.section_passage(index))))
+    }
+
+    /// Whether section `index`'s own body (up to its first subsection)
+    /// says nothing.
+    fn empty_own_body(&self, index: usize) -> bool {
+        *self.empty_own_body[index]
+            .get_or_init(|| says_nothing(self.doc.slice(&self.doc.sections[index].own_body)))
+    }
+
+    /// Whether shape `d` occurs in the text of `range`.
+    fn shape_in(&self, d: Detector, range: &Range<usize>) -> bool {
+        let key = (d, range.start, range.end);
+        if let Some(&found) = self.shapes.borrow().get(&key) {
+            return found;
+        }
+        let found = d.find(self.doc.slice(range)).is_some();
+        self.shapes.borrow_mut().insert(key, found);
+        found
     }
 
     /// Whether phrase `id` is in the title, read on its own (a title taken
@@ -254,18 +313,14 @@ impl<'d, 'a> Context<'d, 'a> {
 
     /// Where phrase `id` first occurs in the body, if it does.
     fn present(&self, id: usize) -> Option<usize> {
-        if let Some(at) = self.present.borrow().get(&id) {
-            return *at;
-        }
-        let at = self
-            .hits
-            .of(id)
-            .iter()
-            .take(knowledge::get().windows.max_windows)
-            .copied()
-            .find(|&at| self.in_body(at));
-        self.present.borrow_mut().insert(id, at);
-        at
+        *self.present[id].get_or_init(|| {
+            self.hits
+                .of(id)
+                .iter()
+                .take(knowledge::get().windows.max_windows)
+                .copied()
+                .find(|&at| self.in_body(at))
+        })
     }
 
     /// Whether byte `at` stands in a sentence of the body: not a heading
@@ -281,20 +336,37 @@ impl<'d, 'a> Context<'d, 'a> {
         {
             return false;
         }
-        let sentence = doc.slice(&doc.sentences[doc.sentence_at(at)]);
-        sentence.split_whitespace().count() >= knowledge::get().windows.min_body_words
-            && !placeholders::is_placeholder_only(sentence)
+        let index = doc.sentence_at(at);
+        let sentence = doc.slice(&doc.sentences[index]);
+        let min_words = knowledge::get().windows.min_body_words;
+        sentence.split_whitespace().take(min_words).count() >= min_words
+            && !self.placeholder_sentence(index)
     }
 
-    fn sentence(&self, index: usize) -> std::rc::Rc<SentenceInfo> {
-        if let Some(info) = self.sentences.borrow().get(&index) {
-            return info.clone();
-        }
-        let range = self.doc.sentences[index].clone();
-        let info = std::rc::Rc::new(sentence_info(self.doc, &range, self.keep_names));
-        self.sentences.borrow_mut().insert(index, info.clone());
-        info
+    fn sentence(&self, index: usize) -> &SentenceInfo {
+        self.sentences[index]
+            .get_or_init(|| sentence_info(self.doc, &self.doc.sentences[index], self.keep_names))
     }
+}
+
+/// The stop words as a set: every word of every sentence read is looked up.
+fn stopwords() -> &'static HashSet<&'static str> {
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| {
+        knowledge::get()
+            .words
+            .stopwords
+            .iter()
+            .map(String::as_str)
+            .collect()
+    })
+}
+
+/// A section body with no words of its own, or (short) only placeholders.
+fn says_nothing(body: &str) -> bool {
+    document::is_blank(body)
+        || (body.len() < knowledge::get().windows.placeholder_section_bytes
+            && placeholders::is_placeholder_only(body))
 }
 
 fn sentence_info(doc: &Document<'_>, range: &Range<usize>, keep_names: bool) -> SentenceInfo {
@@ -312,7 +384,7 @@ fn sentence_info(doc: &Document<'_>, range: &Range<usize>, keep_names: bool) -> 
         .map(|d| d.document.as_str());
     let kept: Vec<&str> = tokens
         .into_iter()
-        .filter(|t| !k.words.stopwords.iter().any(|s| s == t))
+        .filter(|t| !stopwords().contains(t))
         .collect();
     // `w:word` and `w:word next`, hashed as they stream (FNV continues
     // where the unigram's hash left off); names only for training.
@@ -505,7 +577,7 @@ pub fn observe(item: &'static Item, ctx: &Context<'_, '_>) -> Observation {
         .collect();
     let best_sentence = ranked.iter().map(|w| w.focus_count()).max().unwrap_or(0);
     let top: Vec<&Window> = ranked.iter().take(k.windows.top).copied().collect();
-    let infos: Vec<std::rc::Rc<SentenceInfo>> = top
+    let infos: Vec<&SentenceInfo> = top
         .iter()
         .map(|w| ctx.sentence(ctx.doc.sentence_at(w.focus.start)))
         .collect();
@@ -615,7 +687,7 @@ pub fn observe(item: &'static Item, ctx: &Context<'_, '_>) -> Observation {
         if let Some(section) = ctx.doc.section_at(w.focus.start) {
             let title = section.heading.title.to_lowercase();
             for t in tokens(&title) {
-                if t.len() > 2 && !k.words.stopwords.iter().any(|s| s == t) {
+                if t.len() > 2 && !stopwords().contains(t) {
                     let name = format!("h:{t}");
                     f.push(&name, 1.0, false);
                 }
@@ -983,19 +1055,8 @@ fn heading_windows(
     let mut windows = Vec::new();
     for i in found {
         let section = &ctx.doc.sections[i];
-        let end = document::floor_boundary(
-            ctx.doc.text,
-            section
-                .body
-                .end
-                .min(section.body.start + k.windows.section_bytes),
-        );
-        let body = section.body.start..end;
-        let text = ctx.doc.slice(&body);
-        if document::is_blank(text)
-            || (text.len() < k.windows.placeholder_section_bytes
-                && placeholders::is_placeholder_only(text))
-        {
+        let body = ctx.section_passage(i);
+        if ctx.empty_passage(i) {
             empty_heading.get_or_insert(section.heading.span.clone());
             continue;
         }
@@ -1038,7 +1099,7 @@ fn anchor_windows(item: &Item, anchors: &[usize], ctx: &Context<'_, '_>) -> Vec<
     positions.sort_unstable();
     // What the background says of other trials is not this trial's plan.
     let methods_item = !item.section.starts_with("Introduction");
-    let mut used_sentences = Vec::new();
+    let mut last_sentence = None;
     let mut windows = Vec::new();
     for (at, id) in positions {
         if windows.len() == k.windows.max_windows {
@@ -1049,23 +1110,22 @@ fn anchor_windows(item: &Item, anchors: &[usize], ctx: &Context<'_, '_>) -> Vec<
         }
         let len = ctx.cues.phrase_len(id);
         let s = doc.sentence_at(at);
-        if used_sentences.last() == Some(&s) || used_sentences.contains(&s) {
+        // Positions come in text order, so a sentence already used is the
+        // last one used: no need to search all of them.
+        if last_sentence == Some(s) {
             continue;
         }
-        used_sentences.push(s);
+        last_sentence = Some(s);
         // "IND Sponsor: _____" names the item but says nothing about it.
-        if placeholders::is_placeholder_only(doc.slice(&doc.sentences[s])) {
+        if ctx.placeholder_sentence(s) {
             continue;
         }
         // Nor does a heading with nothing (or only placeholders) under it.
-        if let Some(section) = doc.section_at(at).filter(|x| x.heading.span.contains(&at)) {
-            let body = doc.slice(&section.own_body);
-            if document::is_blank(body)
-                || (body.len() < k.windows.placeholder_section_bytes
-                    && placeholders::is_placeholder_only(body))
-            {
-                continue;
-            }
+        if let Some(i) = doc.section_index_at(at)
+            && doc.sections[i].heading.span.contains(&at)
+            && ctx.empty_own_body(i)
+        {
+            continue;
         }
         let first = s.saturating_sub(1);
         let last = (s + 2).min(doc.sentences.len() - 1);
@@ -1109,6 +1169,6 @@ fn meets(
             _ => ctx.hits.any_in(*id, range),
         },
         Cue::Shape(Detector::Title) => ctx.title.is_some(),
-        Cue::Shape(d) => d.find(ctx.doc.slice(range)).is_some(),
+        Cue::Shape(d) => ctx.shape_in(*d, range),
     })
 }

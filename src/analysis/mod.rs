@@ -291,7 +291,7 @@ pub fn analyse_with(
         facts,
         suggestions,
         characters: doc.char_offset(text.len()),
-        words: text.split_whitespace().count(),
+        words: doc.words,
         sections: doc.sections.len(),
     }
 }

@@ -173,11 +173,16 @@ fn numbered(line: &str, span: Range<usize>) -> Option<Heading> {
 
 fn all_caps(line: &str, span: Range<usize>) -> Option<Heading> {
     let trimmed = line.trim();
-    let letters: Vec<char> = trimmed.chars().filter(|c| c.is_alphabetic()).collect();
-    if letters.len() < 4 || !looks_like_title(trimmed) {
+    // Every line of prose comes here: the first lowercase letter rules it
+    // out before the line is read to its end.
+    if trimmed
+        .chars()
+        .any(|c| c.is_alphabetic() && c.is_lowercase())
+    {
         return None;
     }
-    if letters.iter().any(|c| c.is_lowercase()) {
+    let letters = trimmed.chars().filter(|c| c.is_alphabetic()).count();
+    if letters < 4 || !looks_like_title(trimmed) {
         return None;
     }
     let (number, title) = split_number(trimmed);

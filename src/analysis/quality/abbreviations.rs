@@ -50,8 +50,12 @@ fn defined_before_long_form() -> &'static Regex {
 /// A line mostly in capitals is a heading or a shout, not a use.
 fn in_capitals_line(doc: &Document<'_>, at: usize) -> bool {
     let line = doc.slice(&doc.line_around(at, 120));
-    let lower = line.chars().filter(|c| c.is_lowercase()).count();
-    let upper = line.chars().filter(|c| c.is_uppercase()).count();
+    // One pass over the line for both counts: this runs for every use.
+    let (mut lower, mut upper) = (0, 0);
+    for c in line.chars() {
+        lower += usize::from(c.is_lowercase());
+        upper += usize::from(c.is_uppercase());
+    }
     lower * 3 < upper
 }
 

@@ -1,7 +1,7 @@
 //! Figures that should be the same everywhere but are not: the target
 //! sample size, and the protocol's version number.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -109,7 +109,7 @@ fn sample_sizes(doc: &Document<'_>) -> Option<Finding> {
 /// Version statements on the title page or in running headers are the
 /// document's own version; elsewhere they are history ("version 1 was ...").
 fn versions(doc: &Document<'_>) -> Option<Finding> {
-    let mut line_counts: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut line_counts: HashMap<&str, usize> = HashMap::new();
     for line in doc.text.lines() {
         let line = line.trim();
         if (8..=150).contains(&line.len()) {
