@@ -402,6 +402,18 @@ fn not_applicable_comes_from_the_design_with_its_reason() {
 }
 
 #[test]
+fn other_trials_randomised_in_the_background_do_not_make_this_one_randomised() {
+    // A single-group study whose background cites randomised trials, and
+    // never says "single-arm": its own design is read from its own text.
+    let text = "# Sirolimus for aplastic anaemia: a phase II study\n\n\
+## Background\nIn an earlier randomised trial, 77 patients were randomized to ciclosporin with or without sirolimus; two further randomised studies of conversion were randomly allocated too.\n\n\
+## Design\nAll 40 participants will receive sirolimus for six months and will be followed for two years.\n";
+    let a = analysis::analyse(text, GuidelineChoice::Spirit);
+    assert!(!a.design.randomised, "{:?}", a.design);
+    assert_eq!(item(&a, "SPIRIT 2013", "16b").status, Status::NotApplicable);
+}
+
+#[test]
 fn confidence_is_a_probability_and_reported_verdicts_cite_evidence() {
     let a = analysis::analyse(&fixture("complete-vitamin-d.md"), GuidelineChoice::Auto);
     for r in &a.items {

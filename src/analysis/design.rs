@@ -25,16 +25,34 @@ pub struct Design {
 }
 
 struct Counter<'a> {
+    doc: &'a Document<'a>,
     cues: &'a Cues,
     hits: &'a Hits,
 }
 
 impl Counter<'_> {
+    /// Occurrences of the phrases anywhere in the text.
     fn count(&self, phrases: &[String]) -> usize {
+        self.count_where(phrases, |_| true)
+    }
+
+    /// Occurrences that speak of this trial: not in a background or
+    /// introduction section (which describes other studies: "77 patients
+    /// were randomized" there says nothing of this trial's design), nor in
+    /// the references or contents.
+    fn count_own(&self, phrases: &[String]) -> usize {
+        self.count_where(phrases, |at| {
+            !self.doc.in_background(at) && !self.doc.is_ignored(at)
+        })
+    }
+
+    fn count_where(&self, phrases: &[String], keep: impl Fn(usize) -> bool) -> usize {
         phrases
             .iter()
             .filter_map(|p| match self.cues.cue(p) {
-                Some(Cue::Phrase(id)) => Some(self.hits.of(id).len()),
+                Some(Cue::Phrase(id)) => {
+                    Some(self.hits.of(id).iter().filter(|&&at| keep(at)).count())
+                }
                 _ => None,
             })
             .sum()
@@ -44,21 +62,21 @@ impl Counter<'_> {
 pub fn detect(doc: &Document<'_>, cues: &Cues, hits: &Hits, title: Option<&str>) -> Design {
     let k = knowledge::get();
     let d = &k.design;
-    let c = Counter { cues, hits };
-    let strong = c.count(&d.strong_random);
-    let negated = c.count(&d.negated_random);
+    let c = Counter { doc, cues, hits };
+    let strong = c.count_own(&d.strong_random);
+    let negated = c.count_own(&d.negated_random);
     let mentions = c
-        .count(std::slice::from_ref(&k.randomi))
+        .count_own(std::slice::from_ref(&k.randomi))
         .saturating_sub(negated);
-    let single_group = c.count(&d.single_group) > 0;
+    let single_group = c.count_own(&d.single_group) > 0;
     let title_lower = title.unwrap_or_default().to_ascii_lowercase();
     let randomised = strong > 0
         || title_lower.contains(k.randomi.trim_end_matches('*'))
         || (mentions >= d.random_mentions && !single_group);
-    let comparator = c.count(&d.comparator);
+    let comparator = c.count_own(&d.comparator);
     let controlled = randomised || (comparator >= d.comparator_mentions && !single_group);
-    let blinding = c.count(&d.blinding);
-    let open = c.count(&d.open_label);
+    let blinding = c.count_own(&d.blinding);
+    let open = c.count_own(&d.open_label);
     let blinded = controlled && blinding > 0 && !(open > 0 && blinding <= open);
 
     let titles: Vec<String> = doc
