@@ -174,6 +174,12 @@ fn session(place: &Place) -> Vec<(String, String)> {
     keep("dashboard", &place.ok(&["dashboard"]));
     let status = place.ok(&["db", "status"]);
     assert!(status.contains("schema    version"), "{status}");
+    // A log and journal of its own only where the store is a file.
+    assert_eq!(
+        status.contains("write-ahead log"),
+        !place.db.starts_with("postgres"),
+        "{status}"
+    );
     keep("db status", &status);
     let check = place.ok(&["db", "check"]);
     assert!(

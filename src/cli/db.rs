@@ -111,13 +111,22 @@ fn status(ctx: &Context, json: bool) -> Result {
         "schema    version {} (this ProtoScribe writes {})",
         status.schema_version, status.schema_version_supported
     )?;
-    writeln!(
-        out,
-        "size      {} (+ {} write-ahead log), journal {}",
-        output::bytes(status.file_size),
-        output::bytes(status.wal_size),
-        status.journal_mode
-    )?;
+    if super::is_postgres(&ctx.existing_db_path()?) {
+        // The write-ahead log and journal are the server's, not the store's.
+        writeln!(
+            out,
+            "size      {} (the database, on the server)",
+            output::bytes(status.file_size)
+        )?;
+    } else {
+        writeln!(
+            out,
+            "size      {} (+ {} write-ahead log), journal {}",
+            output::bytes(status.file_size),
+            output::bytes(status.wal_size),
+            status.journal_mode
+        )?;
+    }
     for table in stats::TABLES {
         let n = status.tables.get(table).copied().unwrap_or(0);
         writeln!(out, "{table:<18}{:>12}", thousands(n))?;
