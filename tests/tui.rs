@@ -86,6 +86,11 @@ fn synth(store: &Store, scale: protoscribe::samples::synth::Scale) {
 /// A store holding the bundled samples, imported and analysed.
 fn sample_store() -> (tempfile::TempDir, Store) {
     let (dir, store) = empty_store();
+    fill_with_samples(&store);
+    (dir, store)
+}
+
+fn fill_with_samples(store: &Store) {
     for (name, text) in SAMPLES {
         let p = store
             .create_protocol(&NewProtocol {
@@ -96,9 +101,8 @@ fn sample_store() -> (tempfile::TempDir, Store) {
             })
             .unwrap();
         let request = Request::builtin(&p.info.id, GuidelineChoice::Auto);
-        analyze::run(&store, &request).unwrap();
+        analyze::run(store, &request).unwrap();
     }
-    (dir, store)
 }
 
 fn app(store: &Store) -> App {
@@ -879,6 +883,60 @@ fn a_busy_store_never_holds_up_a_decision() {
     assert!(status.text.starts_with("Saved"), "{status:?}");
     act(&mut app, Action::Undo);
     assert_eq!(stored(&store, &second).status, SuggestionStatus::Pending);
+}
+
+#[test]
+fn a_decision_made_while_postgresql_does_not_answer_waits_for_it() {
+    // PostgreSQL only: a server that stops answering (stopped, restarted,
+    // the network dropped) is like a held lock: the decision is shown,
+    // kept and written once the server answers again, never dropped.
+    let url = common::postgres::fresh_database();
+    let database = url.rsplit('/').next().unwrap().to_owned();
+    let store = Store::open_postgres(&url).unwrap();
+    fill_with_samples(&store);
+    let mut app = reviewing(&store);
+    let first = app.queue.selected().unwrap().id.clone();
+    let mut admin = common::postgres::admin();
+    let refuse = |admin: &mut postgres::Client, refused: bool| {
+        admin
+            .batch_execute(&format!(
+                "ALTER DATABASE {database} ALLOW_CONNECTIONS {}",
+                !refused
+            ))
+            .unwrap();
+        if refused {
+            admin
+                .execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+                    &[&database],
+                )
+                .unwrap();
+        }
+    };
+    refuse(&mut admin, true);
+    let effect = act(&mut app, Action::Accept);
+    let Some(Effect::Write(write)) = effect else {
+        panic!("kept for the writer: {effect:?}")
+    };
+    let status = app.status.clone().unwrap();
+    assert!(
+        status.text.contains("PostgreSQL is not answering"),
+        "{status:?}"
+    );
+    let shown = app.queue.rows.iter().find(|r| r.id == first).unwrap();
+    assert_eq!(shown.status, SuggestionStatus::Accepted);
+    let (events, written) = std::sync::mpsc::channel();
+    let writer = protoscribe::tui::writer::Writer::spawn(store.clone(), events);
+    assert!(writer.send(write));
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    refuse(&mut admin, false);
+    let event = written
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the writer reports");
+    assert!(matches!(event, Event::Written(Ok(_))), "{event:?}");
+    update::update(&mut app, event);
+    assert_eq!(stored(&store, &first).status, SuggestionStatus::Accepted);
+    assert!(app.status.clone().unwrap().text.starts_with("Saved"));
 }
 
 #[test]

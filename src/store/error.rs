@@ -68,6 +68,12 @@ pub enum StoreError {
     #[error("{0}")]
     Server(String),
 
+    /// The PostgreSQL server stopped answering after the store was opened
+    /// (stopped, restarted, the network dropped): nothing was written,
+    /// and the same unit of work may be run again once it answers.
+    #[error("{0}")]
+    Unreachable(String),
+
     /// PostgreSQL gave up a transaction because another one changed the
     /// same rows at the same moment (serialization failure 40001, deadlock
     /// 40P01): nothing was written, and running the whole unit again is

@@ -390,6 +390,9 @@ pub struct App {
     pub loaded: bool,
     /// Quit was asked for while writes were still waiting.
     pub quitting: bool,
+    /// The last write found the PostgreSQL server not answering (writes
+    /// wait for it as for a held lock); cleared when one succeeds.
+    pub unreachable: bool,
     pub quit: bool,
     pub dirty: bool,
 }
@@ -425,6 +428,7 @@ impl App {
             cancel: std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false)),
             loaded: false,
             quitting: false,
+            unreachable: false,
             quit: false,
             dirty: true,
         }
@@ -458,11 +462,12 @@ impl App {
         });
     }
 
+    /// Say an error on the status line, and in the log (the line is
+    /// gone at the next message; the log keeps it).
     pub fn error(&mut self, text: impl Into<String>) {
-        self.status = Some(Status {
-            text: text.into(),
-            error: true,
-        });
+        let text = text.into();
+        super::log::error(&text);
+        self.status = Some(Status { text, error: true });
     }
 
     /// First load, and after any change elsewhere: re-read what is shown,

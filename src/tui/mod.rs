@@ -50,7 +50,6 @@ pub fn run(store: Store, providers: crate::providers::Config) -> std::io::Result
     // Paint first, query second: the frame appears before any data.
     terminal.draw(|f| view::draw(f, &app))?;
     if let Err(e) = app.load() {
-        log::error(&e.to_string());
         app.error(e.to_string());
     }
     let mut last_poll = Instant::now();
@@ -108,10 +107,7 @@ pub fn run(store: Store, providers: crate::providers::Config) -> std::io::Result
                     update::update(&mut app, Event::StoreChanged);
                 }
                 Ok(false) => {}
-                Err(e) => {
-                    log::error(&e.to_string());
-                    app.error(e.to_string());
-                }
+                Err(e) => app.error(e.to_string()),
             }
         }
     }

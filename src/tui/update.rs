@@ -851,6 +851,10 @@ fn write(app: &mut App, write: PendingWrite) -> crate::store::Result<Wrote> {
         match writer::commit(&app.store, &write, writer::Lock::Try) {
             Ok(steps) => return Ok(Wrote::Done(steps)),
             Err(StoreError::Busy) => {}
+            Err(StoreError::Unreachable(why)) => {
+                super::log::error(&why);
+                app.unreachable = true;
+            }
             Err(e) => {
                 return match writer::conflict(&e) {
                     Some(message) => Ok(Wrote::Conflict(message)),
@@ -861,12 +865,19 @@ fn write(app: &mut App, write: PendingWrite) -> crate::store::Result<Wrote> {
     }
     show_as_written(app, &write);
     app.waiting.push(write.clone());
-    app.info(format!(
-        "Store busy (another program is writing); retrying {} waiting write{}…",
-        app.waiting.len(),
-        plural(app.waiting.len())
-    ));
+    app.info(waiting_message(app));
     Ok(Wrote::Waiting(Effect::Write(write)))
+}
+
+/// What the status line says while decisions wait to be written.
+fn waiting_message(app: &App) -> String {
+    let n = app.waiting.len();
+    let why = if app.unreachable {
+        "PostgreSQL is not answering"
+    } else {
+        "Store busy (another program is writing)"
+    };
+    format!("{why}; retrying {n} waiting write{}…", plural(n))
 }
 
 /// The rows show a waiting write as made, with its revision moved on, so
@@ -889,6 +900,7 @@ fn written(
     let done = (!app.waiting.is_empty()).then(|| app.waiting.remove(0));
     match result {
         Ok(steps) => {
+            app.unreachable = false;
             if let Some(done) = &done {
                 if !done.is_undo {
                     app.undo.push(steps);

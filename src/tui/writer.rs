@@ -59,6 +59,12 @@ pub fn write_waiting(store: &Store, write: &PendingWrite) -> Result<Vec<UndoStep
         match commit(store, write, Lock::Wait) {
             Ok(steps) => return Ok(steps),
             Err(StoreError::Busy) => continue,
+            // Nothing was written; the server may come back (a restart):
+            // keep the decision and try again, as for a held lock.
+            Err(StoreError::Unreachable(why)) => {
+                super::log::error(&why);
+                std::thread::sleep(std::time::Duration::from_secs(1));
+            }
             Err(e) => {
                 return Err(match conflict(&e) {
                     Some(message) => WriteFailure::Conflict(message),

@@ -203,7 +203,10 @@ impl Target {
         drop(probe);
         r2d2::Pool::builder()
             .max_size(size.max(1))
-            .connection_timeout(Duration::from_secs(30))
+            // A server that stops answering after the store was opened
+            // is said within seconds, not after half a minute of a
+            // frozen screen (the interface keeps its decisions and retries).
+            .connection_timeout(Duration::from_secs(5))
             // A round trip per checkout; `unit::Unit::begin` finds a
             // closed connection at its first statement instead.
             .test_on_check_out(false)

@@ -31,7 +31,11 @@ impl Unit {
         let attempts = pool.state().connections + 1;
         let mut last = None;
         for _ in 0..attempts {
-            let mut client = pool.get()?;
+            let mut client = pool.get().map_err(|e| {
+                StoreError::Unreachable(format!(
+                    "PostgreSQL did not answer ({e}): check that the server is running and reachable"
+                ))
+            })?;
             match client.simple_query(setup) {
                 Ok(messages) => {
                     let answer = messages.iter().rev().find_map(|m| match m {
@@ -61,10 +65,13 @@ impl Unit {
                 }
             }
         }
-        Err(last.map_or_else(
-            || StoreError::Server("no connection to PostgreSQL could be made".into()),
-            crate::store::postgres_error,
-        ))
+        Err(StoreError::Unreachable(match last {
+            Some(e) => format!(
+                "lost the connection to PostgreSQL ({}): check that the server is running and reachable",
+                crate::store::postgres_error(e)
+            ),
+            None => "no connection to PostgreSQL could be made: check that the server is running and reachable".into(),
+        }))
     }
 
     /// The connection, inside the transaction.
