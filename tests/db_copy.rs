@@ -145,3 +145,48 @@ fn the_password_shows_nowhere() {
     );
     assert!(stderr.contains("refused user"), "{stderr}");
 }
+
+#[test]
+fn from_defaults_to_the_store_db_names_on_either_backend() {
+    let s = Sandbox::sqlite();
+    s.ok(&["demo"]);
+    let url = fresh_database();
+    let there = sums(&s.ok(&["db", "copy", "--to", &url, "--json"]));
+    // --db a URL and no --from: the PostgreSQL store is the source.
+    let back = s.path("back.db");
+    let out = std::process::Command::new(common::BIN)
+        .args(["--db", &url, "db", "copy", "--to"])
+        .arg(&back)
+        .arg("--json")
+        .env_remove("PROTOSCRIBE_DB")
+        .env_remove("DATABASE_URL")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", common::stderr(&out));
+    assert_eq!(there, sums(&String::from_utf8_lossy(&out.stdout)));
+}
+
+#[test]
+fn a_failed_copy_leaves_no_store_file_it_made() {
+    let s = Sandbox::sqlite();
+    s.ok(&["demo"]);
+    {
+        let conn = rusqlite::Connection::open(s.db()).unwrap();
+        conn.execute(
+            "UPDATE analyses SET completed_at = 'yesterday' WHERE rowid = 1",
+            [],
+        )
+        .unwrap();
+    }
+    let target = s.path("copy.db");
+    let out = s.run(&["db", "copy", "--to", target.to_str().unwrap()]);
+    assert_error(&out, "not ISO-8601");
+    for suffix in ["", "-wal", "-shm"] {
+        let mut name = target.clone().into_os_string();
+        name.push(suffix);
+        assert!(
+            !std::path::Path::new(&name).exists(),
+            "{name:?} left behind"
+        );
+    }
+}

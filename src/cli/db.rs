@@ -222,7 +222,11 @@ fn copy(ctx: &Context, from: Option<String>, to: &str, force: bool, json: bool) 
     use crate::store::copy::{self, Endpoint};
     let from = match from {
         Some(spec) => Endpoint::parse(&spec)?,
-        None => Endpoint::Sqlite(ctx.db_path()?),
+        // The store --db (or the environment) names, on either backend.
+        None => match ctx.existing_db_path()? {
+            path if super::is_postgres(&path) => Endpoint::parse(&path.to_string_lossy())?,
+            path => Endpoint::Sqlite(path),
+        },
     };
     let to = Endpoint::parse(to)?;
     let copied = copy::copy(&from, &to, force)?;

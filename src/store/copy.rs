@@ -286,6 +286,26 @@ pub struct Copied {
 /// target that holds protocols is refused unless `force`, which replaces
 /// what it holds, in the same transaction.
 pub fn copy(from: &Endpoint, to: &Endpoint, force: bool) -> Result<Copied> {
+    // A store file this copy makes and then fails to fill is removed: a
+    // failed copy leaves no empty store behind.
+    let made = match to {
+        Endpoint::Sqlite(path) => (!path.exists()).then(|| path.clone()),
+        Endpoint::Postgres(_) => None,
+    };
+    let copied = copy_into(from, to, force);
+    if copied.is_err()
+        && let Some(path) = made
+    {
+        for suffix in ["", "-wal", "-shm"] {
+            let mut name = path.clone().into_os_string();
+            name.push(suffix);
+            let _ = std::fs::remove_file(name);
+        }
+    }
+    copied
+}
+
+fn copy_into(from: &Endpoint, to: &Endpoint, force: bool) -> Result<Copied> {
     let mut source = open_source(from)?;
     let mut target = open_target(to)?;
     let sums = target.in_transaction(&mut |t: &mut Writer<'_, '_>| {
