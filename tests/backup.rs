@@ -177,6 +177,12 @@ fn bad_backups_are_refused_and_nothing_changes() {
     refused(&truncated, "truncated or damaged");
     let not_gzip = s.write("plain.db.gz", "not a backup at all");
     refused(&not_gzip, "not a complete gzip file");
+    // A PostgreSQL store's backup (pg_dump's custom format).
+    let dump = s.write(
+        "store.pgdump",
+        b"PGDMP\x01\x0e\x00\x04\x08\x01\x01 rest of a dump",
+    );
+    refused(&dump, "backup of a PostgreSQL store");
     // Another program's SQLite file, compressed.
     let other = s.path("other.db");
     rusqlite::Connection::open(&other)

@@ -560,3 +560,33 @@ fn a_store_carries_on_after_the_server_closes_its_connections() {
     assert_eq!(titles.len(), 5, "{titles:?}");
     assert!(titles.contains(&"after".to_owned()));
 }
+
+#[test]
+fn a_user_without_rights_on_the_tables_is_told_what_to_ask_for() {
+    // May connect, but the store was made by another role that granted
+    // nothing on its tables.
+    use protoscribe::store::Store;
+    let url = fresh_database();
+    drop(Store::open_postgres(&url).unwrap());
+    let database = url.rsplit('/').next().unwrap().to_owned();
+    let role = format!("notables_{}", std::process::id());
+    admin()
+        .batch_execute(&format!(
+            "DO $$ BEGIN
+                 IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = '{role}') THEN
+                     CREATE ROLE {role} LOGIN PASSWORD 'pw-{role}';
+                 END IF;
+             END $$;"
+        ))
+        .unwrap();
+    let url = format!(
+        "postgres://{role}:pw-{role}@127.0.0.1:{}/{database}",
+        port()
+    );
+    let err = message(Store::open_postgres(&url));
+    assert!(
+        err.contains("may not use the store's tables") && err.contains("GRANT SELECT"),
+        "{err}"
+    );
+    assert!(!err.contains(&format!("pw-{role}")), "{err}");
+}

@@ -317,7 +317,13 @@ fn decompress(from: &Path, to: &mut File, dir: &Path) -> Result<u64> {
             "{name} does not hold a ProtoScribe store (it is another program's file or not a database): use a ProtoScribe backup"
         ))
     };
-    let mut decoder = GzDecoder::new(BufReader::new(input));
+    let mut input = BufReader::new(input);
+    if input.fill_buf().is_ok_and(|b| b.starts_with(b"PGDMP")) {
+        return Err(StoreError::Invalid(format!(
+            "{name} is a backup of a PostgreSQL store (pg_dump): restore it into one (--db postgres://USER@HOST/DB), or use a backup of this store file"
+        )));
+    }
+    let mut decoder = GzDecoder::new(input);
     let mut head = [0u8; 100];
     decoder.read_exact(&mut head).map_err(|_| damaged())?;
     let header = read_header(&head).ok_or_else(not_a_store)?;

@@ -150,6 +150,14 @@ fn migrate_locked(client: &mut postgres::Client, shown: &str) -> Result<Vec<i64>
 
 /// A database error from a statement, as one sentence.
 pub fn sql(error: postgres::Error) -> StoreError {
+    if error.as_db_error().map(|db| db.code().code()) == Some("42501") {
+        // A role that may connect but not use the tables (a store made by
+        // another role): say what to ask for.
+        return StoreError::Server(format!(
+            "PostgreSQL: {}: this user may not use the store's tables; ask the database's owner to grant it (GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO the user)",
+            describe(&error)
+        ));
+    }
     StoreError::Server(format!("PostgreSQL: {}", describe(&error)))
 }
 
