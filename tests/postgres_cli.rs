@@ -10,7 +10,7 @@ mod common;
 use std::process::{Command, Output};
 
 use common::postgres::fresh_database;
-use common::{BIN, FIXTURES, Sandbox, stderr};
+use common::{BIN, FIXTURES, Sandbox, assert_error, stderr};
 use serde_json::Value;
 
 /// Where a session runs: the `--db` value (a SQLite file or a URL) and a
@@ -599,4 +599,43 @@ fn a_killed_backup_takes_its_pg_dump_with_it() {
         );
         std::thread::sleep(std::time::Duration::from_millis(20));
     }
+}
+
+#[test]
+fn a_backup_carrying_objects_of_its_own_is_not_restored() {
+    // A dump from elsewhere with a table, a function and a trigger that
+    // would run on every later decision.
+    let evil = Sandbox::on(common::Backend::Postgres);
+    evil.analyse_fixtures(&["poor-cbt-insomnia.md"]);
+    let mut client =
+        postgres::Client::connect(evil.db().to_str().unwrap(), postgres::NoTls).unwrap();
+    client
+        .batch_execute(
+            "CREATE TABLE pwned (t text);
+             CREATE FUNCTION spy() RETURNS trigger LANGUAGE plpgsql AS
+               $$ BEGIN INSERT INTO pwned VALUES (NEW.id); RETURN NEW; END $$;
+             CREATE TRIGGER spy AFTER UPDATE ON suggestions FOR EACH ROW EXECUTE FUNCTION spy();",
+        )
+        .unwrap();
+    let said = evil.ok(&["backup", "--dir", evil.path("backups").to_str().unwrap()]);
+    let backup = said.split(" (").next().unwrap().to_owned();
+
+    let victim = Sandbox::on(common::Backend::Postgres);
+    victim.analyse_fixtures(&["complete-vitamin-d.md"]);
+    let before = victim.ok(&["list", "--json"]);
+    let out = victim.run(&["restore", &backup, "--yes"]);
+    assert_error(&out, "not restored");
+    let err = stderr(&out);
+    assert!(
+        err.contains("FUNCTION public spy()") && err.contains("TABLE public pwned"),
+        "{err}"
+    );
+    assert_eq!(victim.ok(&["list", "--json"]), before, "nothing changed");
+    let mut client =
+        postgres::Client::connect(victim.db().to_str().unwrap(), postgres::NoTls).unwrap();
+    let planted: i64 = client
+        .query_one("SELECT count(*) FROM pg_proc WHERE proname = 'spy'", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(planted, 0);
 }

@@ -277,6 +277,7 @@ pub fn restore(target: &Target, file: &Path, keep_dir: &Path) -> Result<PathBuf>
     }
     let pg_restore = tool("pg_restore")?;
     let mut writers_wait = target.connect()?;
+    refuse_foreign_objects(&mut writers_wait, &pg_restore, file)?;
     writers_wait
         .batch_execute(&format!(
             "SET lock_timeout = '{}ms'",
@@ -325,4 +326,175 @@ pub fn restore(target: &Target, file: &Path, keep_dir: &Path) -> Result<PathBuf>
         ))
         .map_err(super::migrate::sql)?;
     Ok(kept.path)
+}
+
+/// Refuse a dump that would create anything the store's own schema does
+/// not have. A backup from elsewhere could carry a table, a function and
+/// a trigger that runs it on every later decision; a ProtoScribe backup
+/// holds only the store's own tables, indexes, constraints, triggers and
+/// functions (named as this store has them: its schema is current, as
+/// opening it made sure).
+fn refuse_foreign_objects(
+    client: &mut postgres::Client,
+    pg_restore: &Path,
+    file: &Path,
+) -> Result<()> {
+    let listed = Command::new(pg_restore)
+        .arg("--list")
+        .arg(file)
+        .output()
+        .map_err(|e| StoreError::Invalid(format!("cannot run pg_restore: {e}")))?;
+    if !listed.status.success() {
+        return Err(StoreError::Invalid(format!(
+            "{} is not a ProtoScribe PostgreSQL backup (pg_restore cannot list it): choose a protoscribe_backup_….pgdump file",
+            file.display()
+        )));
+    }
+    let rows = client
+        .query(
+            "SELECT CASE c.relkind WHEN 'i' THEN 'INDEX' WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, c.relname::text
+               FROM pg_class c WHERE c.relnamespace = 'public'::regnamespace AND c.relkind IN ('r', 'p', 'i', 'S')
+             UNION ALL
+             SELECT 'FUNCTION', p.proname::text FROM pg_proc p WHERE p.pronamespace = 'public'::regnamespace
+             UNION ALL
+             SELECT 'TRIGGER', c.relname || ' ' || t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid
+               WHERE NOT t.tgisinternal AND c.relnamespace = 'public'::regnamespace
+             UNION ALL
+             SELECT 'CONSTRAINT', c.relname || ' ' || k.conname FROM pg_constraint k JOIN pg_class c ON c.oid = k.conrelid
+               WHERE k.connamespace = 'public'::regnamespace",
+            &[],
+        )
+        .map_err(super::migrate::sql)?;
+    let own: std::collections::HashSet<(String, String)> = rows
+        .iter()
+        .map(|r| (r.get::<_, String>(0), r.get::<_, String>(1)))
+        .collect();
+    let foreign = foreign_objects(&String::from_utf8_lossy(&listed.stdout), &own);
+    if foreign.is_empty() {
+        return Ok(());
+    }
+    let shown: Vec<&str> = foreign.iter().take(5).map(String::as_str).collect();
+    Err(StoreError::Invalid(format!(
+        "{} holds {} object{} a ProtoScribe store does not have ({}{}), so it was not restored: a ProtoScribe backup holds only the store's own tables; use one made by 'protoscribe backup'",
+        file.display(),
+        foreign.len(),
+        if foreign.len() == 1 { "" } else { "s" },
+        shown.join(", "),
+        if foreign.len() > shown.len() {
+            ", …"
+        } else {
+            ""
+        }
+    )))
+}
+
+/// The entries of a `pg_restore --list` that are not among `own` (kind,
+/// name): each line is `ID; CATALOG OID TYPE SCHEMA NAME OWNER`, with
+/// the type possibly several words and a table's objects named `TABLE
+/// NAME`. Comments and privileges (not restored: `--no-privileges`) pass;
+/// any type not known here does not.
+fn foreign_objects(
+    listing: &str,
+    own: &std::collections::HashSet<(String, String)>,
+) -> Vec<String> {
+    // Longest first: "TABLE DATA" before "TABLE".
+    const KINDS: &[(&str, &str)] = &[
+        ("SEQUENCE OWNED BY", "SEQUENCE"),
+        ("SEQUENCE SET", "SEQUENCE"),
+        ("FK CONSTRAINT", "CONSTRAINT"),
+        ("TABLE DATA", "TABLE"),
+        ("CONSTRAINT", "CONSTRAINT"),
+        ("SEQUENCE", "SEQUENCE"),
+        ("FUNCTION", "FUNCTION"),
+        ("TRIGGER", "TRIGGER"),
+        ("TABLE", "TABLE"),
+        ("INDEX", "INDEX"),
+    ];
+    let mut foreign = Vec::new();
+    for line in listing.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with(';') {
+            continue;
+        }
+        // After "ID;" come the catalog's and the object's OIDs.
+        let entry = line
+            .split_once(';')
+            .map_or("", |(_, rest)| rest.trim_start())
+            .splitn(3, ' ')
+            .nth(2)
+            .unwrap_or("");
+        if entry.starts_with("COMMENT ")
+            || entry.starts_with("ACL ")
+            || entry == "SCHEMA - public"
+            || entry.starts_with("SCHEMA - public ")
+        {
+            continue;
+        }
+        let known = KINDS.iter().find_map(|(listed, kind)| {
+            let rest = entry.strip_prefix(listed)?.strip_prefix(' ')?;
+            // SCHEMA NAME OWNER: the owner is the last word.
+            let (schema, named) = rest.split_once(' ')?;
+            let name = named.rsplit_once(' ').map_or(named, |(n, _)| n);
+            let name = match *kind {
+                "FUNCTION" => name.split('(').next().unwrap_or(name),
+                _ => name,
+            };
+            Some(
+                (schema == "public" && own.contains(&(kind.to_string(), name.to_owned())))
+                    .then_some(()),
+            )
+        });
+        if !matches!(known, Some(Some(()))) {
+            foreign.push(entry.to_owned());
+        }
+    }
+    foreign
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_stores_own_objects_pass() {
+        let own: std::collections::HashSet<(String, String)> = [
+            ("TABLE", "suggestions"),
+            ("INDEX", "idx_suggestions_status"),
+            ("FUNCTION", "protoscribe_notify"),
+            ("TRIGGER", "suggestions suggestions_notify"),
+            ("CONSTRAINT", "suggestions suggestions_pkey"),
+        ]
+        .iter()
+        .map(|(k, n)| (k.to_string(), n.to_string()))
+        .collect();
+        let listing = "\
+;
+; Archive created at 2026-12-02
+;
+215; 1259 16390 TABLE public suggestions postgres
+3300; 0 16390 TABLE DATA public suggestions postgres
+3100; 1259 16500 INDEX public idx_suggestions_status postgres
+230; 1255 16401 FUNCTION public protoscribe_notify() postgres
+3200; 2620 16600 TRIGGER public suggestions suggestions_notify postgres
+3150; 2606 16410 CONSTRAINT public suggestions suggestions_pkey postgres
+3400; 0 0 COMMENT - SCHEMA public pg_database_owner
+231; 1255 16700 FUNCTION public spy() mallory
+3201; 2620 16701 TRIGGER public suggestions spy mallory
+216; 1259 16702 TABLE public pwned mallory
+3301; 0 16702 TABLE DATA public pwned mallory
+240; 1259 16703 VIEW public suggestions_view mallory
+250; 2618 16704 RULE public suggestions rewrite mallory
+";
+        assert_eq!(
+            foreign_objects(listing, &own),
+            [
+                "FUNCTION public spy() mallory",
+                "TRIGGER public suggestions spy mallory",
+                "TABLE public pwned mallory",
+                "TABLE DATA public pwned mallory",
+                "VIEW public suggestions_view mallory",
+                "RULE public suggestions rewrite mallory",
+            ]
+        );
+    }
 }
