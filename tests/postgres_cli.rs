@@ -334,9 +334,24 @@ fn real_tool(name: &str) -> std::path::PathBuf {
         .unwrap_or_else(|| panic!("{name} is not installed"))
 }
 
+/// A PATH whose `pg_dump` is `script` (a shell script), ahead of the
+/// real tools.
+fn stand_in_pg_dump(s: &Sandbox, script: &str) -> String {
+    use std::os::unix::fs::PermissionsExt;
+    let tools = s.path("stand-in-tools");
+    std::fs::create_dir_all(&tools).unwrap();
+    let wrapper = tools.join("pg_dump");
+    std::fs::write(&wrapper, format!("#!/bin/sh\n{script}")).unwrap();
+    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
+    format!(
+        "{}:{}",
+        tools.display(),
+        std::env::var("PATH").unwrap_or_default()
+    )
+}
+
 #[test]
 fn a_decision_made_while_a_restore_keeps_its_copy_is_not_lost() {
-    use std::os::unix::fs::PermissionsExt;
     let s = Sandbox::on(common::Backend::Postgres);
     s.analyse_fixtures(&["poor-cbt-insomnia.md"]);
     let said = s.ok(&["backup", "--dir", s.path("backups").to_str().unwrap()]);
@@ -344,24 +359,14 @@ fn a_decision_made_while_a_restore_keeps_its_copy_is_not_lost() {
     let id = s.store().suggestion_ids().unwrap()[0].clone();
     // A pg_dump that takes its snapshot at once, then dawdles: the time
     // between the copy a restore keeps and the replacement, made wide.
-    let tools = s.path("slow-tools");
-    std::fs::create_dir(&tools).unwrap();
     let dumped = s.path("dumped");
-    let wrapper = tools.join("pg_dump");
-    std::fs::write(
-        &wrapper,
-        format!(
-            "#!/bin/sh\n'{}' \"$@\" || exit $?\ntouch '{}'\nsleep 2\n",
+    let path = stand_in_pg_dump(
+        &s,
+        &format!(
+            "'{}' \"$@\" || exit $?\ntouch '{}'\nsleep 2\n",
             real_tool("pg_dump").display(),
             dumped.display()
         ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let path = format!(
-        "{}:{}",
-        tools.display(),
-        std::env::var("PATH").unwrap_or_default()
     );
     let restore = s
         .command()
@@ -547,27 +552,13 @@ fn sigkill_during_decisions_on_postgresql_loses_nothing_reported() {
 
 #[test]
 fn a_killed_backup_takes_its_pg_dump_with_it() {
-    use std::os::unix::fs::PermissionsExt;
     let s = Sandbox::on(common::Backend::Postgres);
     s.analyse_fixtures(&["poor-cbt-insomnia.md"]);
     // A pg_dump that says who it is, then takes its time.
-    let tools = s.path("slow-tools");
-    std::fs::create_dir(&tools).unwrap();
     let pid_file = s.path("pg_dump.pid");
-    let wrapper = tools.join("pg_dump");
-    std::fs::write(
-        &wrapper,
-        format!(
-            "#!/bin/sh\necho $$ > '{}'\nexec sleep 60\n",
-            pid_file.display()
-        ),
-    )
-    .unwrap();
-    std::fs::set_permissions(&wrapper, std::fs::Permissions::from_mode(0o755)).unwrap();
-    let path = format!(
-        "{}:{}",
-        tools.display(),
-        std::env::var("PATH").unwrap_or_default()
+    let path = stand_in_pg_dump(
+        &s,
+        &format!("echo $$ > '{}'\nexec sleep 60\n", pid_file.display()),
     );
     let mut backup = s
         .command()
