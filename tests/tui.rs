@@ -940,6 +940,44 @@ fn a_decision_made_while_postgresql_does_not_answer_waits_for_it() {
 }
 
 #[test]
+fn once_the_server_is_known_not_to_answer_decisions_go_straight_to_the_writer() {
+    // PostgreSQL only. The poll for others' changes found the server not
+    // answering: a decision must not hold the screen for the pool's
+    // timeout trying it again, and the failure is said once, not at
+    // every poll.
+    let url = common::postgres::fresh_database();
+    let store = Store::open_postgres(&url).unwrap();
+    fill_with_samples(&store);
+    let mut app = reviewing(&store);
+    let first = app.queue.selected().unwrap().id.clone();
+    update::poll_failed(&mut app, "cannot reach PostgreSQL at db:5432".into());
+    assert!(app.status.clone().unwrap().text.contains("cannot reach"));
+    app.info("something else");
+    update::poll_failed(&mut app, "cannot reach PostgreSQL at db:5432".into());
+    assert_eq!(
+        app.status.clone().unwrap().text,
+        "something else",
+        "a failure that lasts is said once"
+    );
+    // The server is in fact up: a decision tried at once would be saved
+    // here; it goes to the writer instead.
+    let Some(Effect::Write(write)) = act(&mut app, Action::Accept) else {
+        panic!("handed to the writer")
+    };
+    assert_eq!(stored(&store, &first).status, SuggestionStatus::Pending);
+    update::poll_failed(&mut app, "PostgreSQL did not answer".into());
+    let status = app.status.clone().unwrap().text;
+    assert!(
+        status.contains("PostgreSQL is not answering; retrying 1 waiting write"),
+        "the waiting write keeps the status line: {status}"
+    );
+    let result = protoscribe::tui::writer::write_waiting(&store, &write);
+    update::update(&mut app, Event::Written(result));
+    assert_eq!(stored(&store, &first).status, SuggestionStatus::Accepted);
+    assert!(!app.unreachable);
+}
+
+#[test]
 fn quitting_waits_for_decisions_still_being_saved() {
     let (dir, store) = sample_store();
     let mut app = reviewing(&store);

@@ -390,9 +390,13 @@ pub struct App {
     pub loaded: bool,
     /// Quit was asked for while writes were still waiting.
     pub quitting: bool,
-    /// The last write found the PostgreSQL server not answering (writes
-    /// wait for it as for a held lock); cleared when one succeeds.
+    /// The last write or poll found the PostgreSQL server not answering:
+    /// decisions go straight to the writer, which waits for it as for a
+    /// held lock; cleared when a write succeeds.
     pub unreachable: bool,
+    /// What the last poll for other reviewers' changes failed with, so a
+    /// server that stays down is said (and logged) once, not every 250 ms.
+    pub poll_failed: Option<String>,
     pub quit: bool,
     pub dirty: bool,
 }
@@ -429,6 +433,7 @@ impl App {
             loaded: false,
             quitting: false,
             unreachable: false,
+            poll_failed: None,
             quit: false,
             dirty: true,
         }

@@ -103,11 +103,15 @@ pub fn run(store: Store, providers: crate::providers::Config) -> std::io::Result
         if last_poll.elapsed() >= interval {
             last_poll = Instant::now();
             match app.store_changed() {
-                Ok(true) => {
-                    update::update(&mut app, Event::StoreChanged);
+                Ok(changed) => {
+                    // Heard from the store: it answers again.
+                    app.poll_failed = None;
+                    app.unreachable = false;
+                    if changed {
+                        update::update(&mut app, Event::StoreChanged);
+                    }
                 }
-                Ok(false) => {}
-                Err(e) => app.error(e.to_string()),
+                Err(e) => update::poll_failed(&mut app, e.to_string()),
             }
         }
     }

@@ -112,6 +112,9 @@ pub fn update(app: &mut App, event: Event) -> Option<Effect> {
 
 fn report(app: &mut App, result: crate::store::Result<()>) {
     if let Err(e) = result {
+        if matches!(e, StoreError::Unreachable(_)) {
+            app.unreachable = true;
+        }
         app.error(e.to_string());
     }
 }
@@ -847,7 +850,9 @@ enum Wrote {
 /// Write now if the store's write lock is free (never waiting for it);
 /// otherwise, or while earlier writes wait, queue it behind them.
 fn write(app: &mut App, write: PendingWrite) -> crate::store::Result<Wrote> {
-    if app.waiting.is_empty() {
+    // A server known not to answer would hold the screen for the pool's
+    // whole timeout: straight to the writer.
+    if app.waiting.is_empty() && !app.unreachable {
         match writer::commit(&app.store, &write, writer::Lock::Try) {
             Ok(steps) => return Ok(Wrote::Done(steps)),
             Err(StoreError::Busy) => {}
@@ -867,6 +872,26 @@ fn write(app: &mut App, write: PendingWrite) -> crate::store::Result<Wrote> {
     app.waiting.push(write.clone());
     app.info(waiting_message(app));
     Ok(Wrote::Waiting(Effect::Write(write)))
+}
+
+/// The poll for other reviewers' changes failed. On PostgreSQL that is
+/// the server not answering: later decisions go straight to the writer.
+/// Said once while it lasts; decisions waiting keep their status line.
+pub fn poll_failed(app: &mut App, message: String) {
+    if app.store.is_postgres() {
+        app.unreachable = true;
+    }
+    if app.poll_failed.as_deref() == Some(message.as_str()) {
+        return;
+    }
+    app.poll_failed = Some(message.clone());
+    if app.waiting.is_empty() {
+        app.error(message);
+    } else {
+        super::log::error(&message);
+        app.info(waiting_message(app));
+    }
+    app.dirty = true;
 }
 
 /// What the status line says while decisions wait to be written.

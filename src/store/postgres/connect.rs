@@ -204,9 +204,9 @@ impl Target {
         r2d2::Pool::builder()
             .max_size(size.max(1))
             // A server that stops answering after the store was opened
-            // is said within seconds, not after half a minute of a
+            // is said within 3 s, not after half a minute of a
             // frozen screen (the interface keeps its decisions and retries).
-            .connection_timeout(Duration::from_secs(5))
+            .connection_timeout(Duration::from_secs(3))
             // A round trip per checkout; `unit::Unit::begin` finds a
             // closed connection at its first statement instead.
             .test_on_check_out(false)
