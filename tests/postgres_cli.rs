@@ -61,6 +61,13 @@ impl Place {
         );
         String::from_utf8(out.stdout).unwrap()
     }
+
+    /// Import one of tests/fixtures; its protocol id.
+    fn import(&self, fixture: &str) -> String {
+        self.ok(&["import", &format!("{FIXTURES}/{fixture}")])
+            .trim()
+            .to_owned()
+    }
 }
 
 /// What a session's outputs look like, without ids and times: each
@@ -101,15 +108,9 @@ fn session(place: &Place) -> Vec<(String, String)> {
     let mut shapes = Vec::new();
     let mut keep = |what: &str, text: &str| shapes.push((what.to_owned(), shape(text)));
 
-    let id = place
-        .ok(&["import", &format!("{FIXTURES}/complete-vitamin-d.md")])
-        .trim()
-        .to_owned();
+    let id = place.import("complete-vitamin-d.md");
     assert!(id.starts_with("proto_"), "{id}");
-    let other = place
-        .ok(&["import", &format!("{FIXTURES}/poor-cbt-insomnia.md")])
-        .trim()
-        .to_owned();
+    let other = place.import("poor-cbt-insomnia.md");
 
     let analysed = place.ok(&["analyze", "--all"]);
     assert!(analysed.contains("overall"), "{analysed}");
@@ -230,10 +231,7 @@ fn the_database_url_environment_variable_selects_postgresql() {
 #[test]
 fn another_process_decision_reaches_the_watch_within_a_second() {
     let place = Place::postgres();
-    let id = place
-        .ok(&["import", &format!("{FIXTURES}/poor-cbt-insomnia.md")])
-        .trim()
-        .to_owned();
+    let id = place.import("poor-cbt-insomnia.md");
     place.ok(&["analyze", &id]);
     let queue: Value = serde_json::from_str(&place.ok(&["suggestions", &id, "--json"])).unwrap();
     let first = queue[0]["id"].as_str().unwrap().to_owned();
@@ -298,10 +296,7 @@ fn a_wrong_password_or_an_unreachable_server_is_one_line_without_the_password() 
 #[test]
 fn backup_and_restore_on_postgresql_use_a_verified_dump() {
     let place = Place::postgres();
-    let id = place
-        .ok(&["import", &format!("{FIXTURES}/poor-cbt-insomnia.md")])
-        .trim()
-        .to_owned();
+    let id = place.import("poor-cbt-insomnia.md");
     let dir = place.dir.path().join("backups");
     let said = place.ok(&["backup", "--dir", dir.to_str().unwrap()]);
     let dump = said.split(" (").next().unwrap().to_owned();
@@ -409,10 +404,7 @@ fn four_writers_and_a_reader_on_postgresql_never_lose_a_decision() {
     use protoscribe::store::suggestions::{Expect, Verb};
     use protoscribe::store::{Page, Store, StoreError, suggestions::SuggestionFilter};
     let place = Place::postgres();
-    let id = place
-        .ok(&["import", &format!("{FIXTURES}/poor-cbt-insomnia.md")])
-        .trim()
-        .to_owned();
+    let id = place.import("poor-cbt-insomnia.md");
     place.ok(&["analyze", &id]);
     let store = Store::open(std::path::Path::new(&place.db)).unwrap();
     let all = store
@@ -500,54 +492,6 @@ fn db_exercise_runs_on_postgresql_and_db_synth_says_to_copy_instead() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert_eq!(err.trim_end().lines().count(), 1, "{err}");
     assert!(err.contains("db copy"), "{err}");
-}
-
-/// `db exercise` killed with SIGKILL at random moments, on PostgreSQL:
-/// every decision and import it reported committed is in the database,
-/// and `db check` agrees afterwards. (tests/crash.rs does the same on a
-/// SQLite file.)
-#[test]
-fn sigkill_during_decisions_on_postgresql_loses_nothing_reported() {
-    use common::ledger::{Ledger, run_and_kill};
-    let place = Place::postgres();
-    place.ok(&["import", &format!("{FIXTURES}/poor-cbt-insomnia.md")]);
-    place.ok(&["import", &format!("{FIXTURES}/partial-knee-exercise.txt")]);
-    place.ok(&["analyze", "--all"]);
-    let mut client = postgres::Client::connect(&place.db, postgres::NoTls).unwrap();
-    let mut ledger = Ledger::default();
-    let started = std::time::Instant::now();
-    let mut kills = 0u64;
-    while kills < 150 && started.elapsed() < std::time::Duration::from_secs(40) {
-        kills += 1;
-        let output = run_and_kill(
-            place
-                .command()
-                .args([
-                    "db",
-                    "exercise",
-                    "--iterations",
-                    "100000",
-                    "--import-every",
-                    "7",
-                ])
-                .args(["--seed", &kills.to_string()]),
-            std::time::Duration::from_millis(5 + kills * 7919 % 120),
-        );
-        ledger.read(&output);
-        ledger.check(&mut client);
-    }
-    assert!(kills >= 30, "only {kills} kills in the time allowed");
-    assert!(
-        ledger.confirmed.len() > 10,
-        "the writers got little done: {}",
-        ledger.confirmed.len()
-    );
-    eprintln!(
-        "{kills} kills, {} suggestions and {} imports confirmed",
-        ledger.confirmed.len(),
-        ledger.imports.len()
-    );
-    place.ok(&["db", "check"]);
 }
 
 #[test]
