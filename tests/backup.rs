@@ -231,6 +231,66 @@ fn restore_without_yes_off_a_terminal_asks_for_it() {
 }
 
 #[test]
+fn restore_on_a_terminal_asks_and_only_yes_replaces_the_store() {
+    let s = Sandbox::new();
+    analysed(&s);
+    let backup = take_backup(&s);
+    s.import(
+        "later.txt",
+        "# A protocol imported after the backup\n\nText.\n",
+    );
+    let protocols = || {
+        serde_json::from_str::<serde_json::Value>(&s.ok(&["list", "--json"]))
+            .unwrap()
+            .as_array()
+            .unwrap()
+            .len()
+    };
+    assert_eq!(protocols(), 4);
+    // The command on a terminal (script(1) gives it one), answering `answer`.
+    let restore = |answer: &str| {
+        let inner = s.command();
+        let quote =
+            |a: &std::ffi::OsStr| format!("'{}'", a.to_string_lossy().replace('\'', "'\\''"));
+        let mut line: Vec<String> = vec![quote(inner.get_program())];
+        line.extend(inner.get_args().map(quote));
+        line.push("restore".into());
+        line.push(quote(backup.as_os_str()));
+        let mut script = std::process::Command::new("script");
+        script.args(["-qec", &line.join(" "), "/dev/null"]);
+        for (key, value) in inner.get_envs() {
+            match value {
+                Some(v) => script.env(key, v),
+                None => script.env_remove(key),
+            };
+        }
+        let mut child = script
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        use std::io::Write;
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{answer}\n").as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let said = restore("n");
+    assert!(
+        said.contains("[y/N]") && said.contains("Nothing changed."),
+        "{said}"
+    );
+    assert_eq!(protocols(), 4, "no is no");
+    let said = restore("y");
+    assert!(!said.contains("Nothing changed."), "{said}");
+    assert_eq!(protocols(), 3, "the backup's three protocols");
+}
+
+#[test]
 fn a_writing_command_takes_a_scheduled_backup_in_the_background() {
     // Scheduled backups copy a store file; a PostgreSQL server's are its operator's.
     let s = Sandbox::sqlite();

@@ -106,25 +106,14 @@ fn dump(ctx: &Context, args: &BackupArgs) -> Result {
 /// database's contents, in one transaction.
 fn restore_dump(ctx: &Context, args: &RestoreArgs) -> Result {
     let store = ctx.open_for_writing()?;
-    if !args.yes {
-        if !std::io::stdin().is_terminal() {
-            return Err(Error::Usage(
-                "restore replaces the store: pass --yes to confirm when not running on a terminal"
-                    .into(),
-            ));
-        }
-        eprint!(
-            "Replace the contents of {} with {}? [y/N] ",
+    if !args.yes
+        && !confirmed(&format!(
+            "Replace the contents of {} with {}?",
             shown(store.path()),
             shown(&args.file)
-        );
-        let _ = std::io::stderr().flush();
-        let mut answer = String::new();
-        std::io::stdin().lock().read_line(&mut answer)?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            eprintln!("Nothing changed.");
-            return Ok(());
-        }
+        ))?
+    {
+        return Ok(());
     }
     // What is replaced is kept beside the backup restored.
     let keep_dir = args
@@ -167,30 +156,20 @@ pub fn run_restore(ctx: &Context, args: RestoreArgs) -> Result {
     }
     let incoming = backup::unpack(&args.file, dir)?;
     if !args.yes {
-        if !std::io::stdin().is_terminal() {
-            return Err(Error::Usage(
-                "restore replaces the store: pass --yes to confirm when not running on a terminal"
-                    .into(),
-            ));
-        }
         let current = match backup::check_database(&path) {
             _ if !path.exists() => "no store there yet".to_owned(),
             Ok(c) => format!("{} protocols, {} suggestions", c.protocols, c.suggestions),
             Err(_) => "unreadable".to_owned(),
         };
-        eprint!(
-            "Replace {} ({current}) with {} ({} protocols, {} suggestions, {})? A backup of the current store is kept. [y/N] ",
+        let question = format!(
+            "Replace {} ({current}) with {} ({} protocols, {} suggestions, {})? A backup of the current store is kept.",
             shown(&path),
             shown(&args.file),
             incoming.checked.protocols,
             incoming.checked.suggestions,
             output::bytes(incoming.size)
         );
-        let _ = std::io::stderr().flush();
-        let mut answer = String::new();
-        std::io::stdin().lock().read_line(&mut answer)?;
-        if !matches!(answer.trim(), "y" | "Y" | "yes") {
-            eprintln!("Nothing changed.");
+        if !confirmed(&question)? {
             return Ok(());
         }
     }
@@ -257,4 +236,25 @@ pub fn schedule(store_path: &Path) {
         }
         Err(e) => crate::tui::log::error(&format!("scheduled backup did not start: {e}")),
     }
+}
+
+/// Ask on the terminal before a restore replaces the store; `--yes` is
+/// needed when there is no terminal to ask on. False (and "Nothing
+/// changed.") unless the answer is yes.
+fn confirmed(question: &str) -> Result<bool> {
+    if !std::io::stdin().is_terminal() {
+        return Err(Error::Usage(
+            "restore replaces the store: pass --yes to confirm when not running on a terminal"
+                .into(),
+        ));
+    }
+    eprint!("{question} [y/N] ");
+    let _ = std::io::stderr().flush();
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    let yes = matches!(answer.trim(), "y" | "Y" | "yes");
+    if !yes {
+        eprintln!("Nothing changed.");
+    }
+    Ok(yes)
 }
