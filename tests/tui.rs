@@ -130,6 +130,29 @@ fn reviewing(store: &Store) -> App {
     app
 }
 
+/// The app with a command provider (a script answering `{}`) chosen for
+/// `A`, instead of the builtin.
+fn with_script_provider(store: &Store) -> App {
+    let mut app = app(store);
+    with_providers(
+        &mut app,
+        "[providers.script]\nkind = \"command\"\ncommand = [\"python3\", \"-c\", \"print('{}')\"]\n",
+    );
+    act(&mut app, Action::CycleProvider);
+    app
+}
+
+/// For the tests that are about PostgreSQL whatever the run's backend: a
+/// database of its own holding the samples (its URL), and the app
+/// reviewing them.
+fn reviewing_on_postgres() -> (String, Store, App) {
+    let url = common::postgres::fresh_database();
+    let store = Store::open_postgres(&url).unwrap();
+    fill_with_samples(&store);
+    let app = reviewing(&store);
+    (url, store, app)
+}
+
 fn stored(store: &Store, id: &str) -> protoscribe::store::suggestions::Suggestion {
     store.suggestion(id).unwrap()
 }
@@ -890,11 +913,8 @@ fn a_decision_made_while_postgresql_does_not_answer_waits_for_it() {
     // PostgreSQL only: a server that stops answering (stopped, restarted,
     // the network dropped) is like a held lock: the decision is shown,
     // kept and written once the server answers again, never dropped.
-    let url = common::postgres::fresh_database();
+    let (url, store, mut app) = reviewing_on_postgres();
     let database = url.rsplit('/').next().unwrap().to_owned();
-    let store = Store::open_postgres(&url).unwrap();
-    fill_with_samples(&store);
-    let mut app = reviewing(&store);
     let first = app.queue.selected().unwrap().id.clone();
     let mut admin = common::postgres::admin();
     let refuse = |admin: &mut postgres::Client, refused: bool| {
@@ -945,10 +965,7 @@ fn once_the_server_is_known_not_to_answer_decisions_go_straight_to_the_writer() 
     // answering: a decision must not hold the screen for the pool's
     // timeout trying it again, and the failure is said once, not at
     // every poll.
-    let url = common::postgres::fresh_database();
-    let store = Store::open_postgres(&url).unwrap();
-    fill_with_samples(&store);
-    let mut app = reviewing(&store);
+    let (_, store, mut app) = reviewing_on_postgres();
     let first = app.queue.selected().unwrap().id.clone();
     update::poll_failed(&mut app, "cannot reach PostgreSQL at db:5432".into());
     assert!(app.status.clone().unwrap().text.contains("cannot reach"));
@@ -1300,12 +1317,7 @@ fn p_chooses_the_provider_and_a_remote_one_asks_before_a_sends_anything() {
 #[test]
 fn esc_cancels_a_running_model_analysis_which_is_recorded_failed_cancelled() {
     let (_dir, store) = sample_store();
-    let mut app = app(&store);
-    with_providers(
-        &mut app,
-        "[providers.script]\nkind = \"command\"\ncommand = [\"python3\", \"-c\", \"print('{}')\"]\n",
-    );
-    act(&mut app, Action::CycleProvider);
+    let mut app = with_script_provider(&store);
     let Some(Effect::Analyse(job)) = act(&mut app, Action::Analyse) else {
         panic!("no analysis started")
     };
@@ -1390,12 +1402,7 @@ print(json.dumps({"items": items} if "Sentences:" not in request["user"] else {"
 #[test]
 fn a_model_analysis_shows_its_progress_and_how_to_cancel_at_80_columns() {
     let (_dir, store) = sample_store();
-    let mut app = app(&store);
-    with_providers(
-        &mut app,
-        "[providers.script]\nkind = \"command\"\ncommand = [\"python3\", \"-c\", \"print('{}')\"]\n",
-    );
-    act(&mut app, Action::CycleProvider);
+    let mut app = with_script_provider(&store);
     let Some(Effect::Analyse(_)) = act(&mut app, Action::Analyse) else {
         panic!("no analysis started")
     };
