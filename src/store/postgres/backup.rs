@@ -220,20 +220,13 @@ fn private_dir(dir: &Path) -> Result<()> {
 /// The schema version a dump holds, read from its `protoscribe_schema`
 /// rows without restoring anything.
 pub fn dump_version(file: &Path) -> Result<i64> {
-    let pg_restore = tool("pg_restore")?;
-    let out = Command::new(&pg_restore)
-        .args(["--data-only", "--table=protoscribe_schema", "--file=-"])
-        .arg(file)
-        .output()
-        .map_err(|e| StoreError::Invalid(format!("cannot run pg_restore: {e}")))?;
-    if !out.status.success() {
-        return Err(StoreError::Invalid(format!(
-            "{} is not a ProtoScribe PostgreSQL backup (pg_restore cannot read it): choose a protoscribe_backup_….pgdump file",
-            file.display()
-        )));
-    }
+    let text = read_dump(
+        &tool("pg_restore")?,
+        &["--data-only", "--table=protoscribe_schema", "--file=-"],
+        file,
+    )?;
     // COPY data lines: version<TAB>name<TAB>applied_at, ended by "\.".
-    let text = String::from_utf8_lossy(&out.stdout);
+
     let mut in_copy = false;
     let mut version = None;
     for line in text.lines() {
@@ -256,6 +249,24 @@ pub fn dump_version(file: &Path) -> Result<i64> {
             file.display()
         ))
     })
+}
+
+/// What pg_restore prints of `file` with `args` (its listing, or its
+/// data as SQL), without touching any database; a file it cannot read is
+/// not a backup of ours.
+fn read_dump(pg_restore: &Path, args: &[&str], file: &Path) -> Result<String> {
+    let out = Command::new(pg_restore)
+        .args(args)
+        .arg(file)
+        .output()
+        .map_err(|e| StoreError::Invalid(format!("cannot run pg_restore: {e}")))?;
+    if !out.status.success() {
+        return Err(StoreError::Invalid(format!(
+            "{} is not a ProtoScribe PostgreSQL backup (pg_restore cannot read it): choose a protoscribe_backup_….pgdump file",
+            file.display()
+        )));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// Replace the store's contents with the backup's, all or nothing. What
@@ -339,17 +350,7 @@ fn refuse_foreign_objects(
     pg_restore: &Path,
     file: &Path,
 ) -> Result<()> {
-    let listed = Command::new(pg_restore)
-        .arg("--list")
-        .arg(file)
-        .output()
-        .map_err(|e| StoreError::Invalid(format!("cannot run pg_restore: {e}")))?;
-    if !listed.status.success() {
-        return Err(StoreError::Invalid(format!(
-            "{} is not a ProtoScribe PostgreSQL backup (pg_restore cannot list it): choose a protoscribe_backup_….pgdump file",
-            file.display()
-        )));
-    }
+    let listed = read_dump(pg_restore, &["--list"], file)?;
     let rows = client
         .query(
             "SELECT CASE c.relkind WHEN 'i' THEN 'INDEX' WHEN 'S' THEN 'SEQUENCE' ELSE 'TABLE' END, c.relname::text
@@ -369,7 +370,7 @@ fn refuse_foreign_objects(
         .iter()
         .map(|r| (r.get::<_, String>(0), r.get::<_, String>(1)))
         .collect();
-    let foreign = foreign_objects(&String::from_utf8_lossy(&listed.stdout), &own);
+    let foreign = foreign_objects(&listed, &own);
     if foreign.is_empty() {
         return Ok(());
     }
