@@ -330,7 +330,7 @@ fn db_check_reports_a_healthy_store_and_refuses_a_corrupt_one() {
     analysed(&s);
     let out = s.ok(&["db", "check"]);
     assert!(
-        out.contains("ok (integrity, foreign keys, review counts)"),
+        out.contains("ok (integrity, foreign keys, review counts, analysis figures)"),
         "{out}"
     );
     let mut bytes = std::fs::read(s.db()).unwrap();
@@ -359,6 +359,30 @@ fn db_check_counts_only_current_suggestions_after_a_second_analysis() {
     s.ok(&["analyze", &id]);
     let out = s.ok(&["db", "check"]);
     assert!(out.contains("review counts"), "{out}");
+}
+
+#[test]
+fn db_check_finds_dashboard_figures_that_disagree_with_the_analyses() {
+    let s = Sandbox::new();
+    let id = s.import_fixture("poor-cbt-insomnia.md");
+    s.ok(&["analyze", &id]);
+    let out = s.ok(&["db", "check"]);
+    assert!(out.contains("analysis figures"), "{out}");
+    // Another program adds to the kept cost behind the triggers' back.
+    let changed = s.sql_by_hand(
+        "UPDATE analysis_figures SET cost_nanos = cost_nanos + 1 WHERE provider = $1 AND band >= 0",
+        &["builtin"],
+    );
+    assert_eq!(changed, 1);
+    // Reported each time: the check mends nothing behind the user's back.
+    for _ in 0..2 {
+        let out = s.run(&["db", "check"]);
+        assert_eq!(out.status.code(), Some(1), "{}", common::stderr(&out));
+        common::assert_error(
+            &out,
+            "analysis figures disagree with the analyses in 1 of their rows",
+        );
+    }
 }
 
 /// Every suggestion's status, by id, in the store at `db`.

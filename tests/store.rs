@@ -8,7 +8,9 @@
 mod common;
 
 use common::Sandbox;
-use protoscribe::store::analyses::{AnalysisFilter, Completion, NewAnalysis};
+use protoscribe::store::analyses::{
+    Analysis, AnalysisFilter, Completion, NewAnalysis, ProviderMetrics, Usage,
+};
 use protoscribe::store::exports::NewExport;
 use protoscribe::store::migrate::{self, SCHEMA_VERSION};
 use protoscribe::store::protocols::{self, NewProtocol, ProtocolFilter, ProtocolUpdate};
@@ -891,6 +893,179 @@ fn review_counts_stay_equal_to_the_rows_through_any_changes() {
         .unwrap();
     store.delete_protocol(&pid).unwrap();
     assert_eq!(store.review_tally().unwrap().counted, 5);
+}
+
+/// The dashboard's provider figures and score histogram, worked out here
+/// from every analysis as it stands, the plain way.
+fn figures_from_the_rows(store: &Store) -> (Vec<ProviderMetrics>, [u64; 10]) {
+    let all = store
+        .read(|t| t.analyses_list(&AnalysisFilter::default(), Page::first(10_000)))
+        .unwrap();
+    let mut providers: Vec<String> = all.iter().map(|a| a.provider.clone()).collect();
+    providers.sort();
+    providers.dedup();
+    let round2 = |x: f64| (x * 100.0).round() / 100.0;
+    let metrics = providers
+        .into_iter()
+        .map(|provider| {
+            let runs: Vec<_> = all.iter().filter(|a| a.provider == provider).collect();
+            let done: Vec<_> = runs
+                .iter()
+                .filter(|a| a.status == AnalysisStatus::Completed)
+                .collect();
+            let average = |score: &dyn Fn(&Analysis) -> Option<f64>| {
+                let scores: Vec<f64> = done.iter().filter_map(|a| score(a)).collect();
+                if scores.is_empty() {
+                    0.0
+                } else {
+                    round2(scores.iter().sum::<f64>() / scores.len() as f64)
+                }
+            };
+            let mut latencies: Vec<u64> = runs.iter().filter_map(|a| a.usage.latency_ms).collect();
+            latencies.sort();
+            ProviderMetrics {
+                avg_overall_score: average(&|a| a.overall_score),
+                avg_consort_score: average(&|a| a.consort_score),
+                avg_spirit_score: average(&|a| a.spirit_score),
+                total_analyses: done.len() as u64,
+                success_rate: round2(done.len() as f64 * 100.0 / runs.len() as f64),
+                median_latency_ms: (!latencies.is_empty())
+                    .then(|| latencies[latencies.len().div_ceil(2) - 1]),
+                input_tokens: runs.iter().filter_map(|a| a.usage.input_tokens).sum(),
+                output_tokens: runs.iter().filter_map(|a| a.usage.output_tokens).sum(),
+                cost: runs.iter().filter_map(|a| a.usage.cost).sum(),
+                provider,
+            }
+        })
+        .collect();
+    let mut bands = [0u64; 10];
+    for a in &all {
+        if let (AnalysisStatus::Completed, Some(score)) = (a.status, a.overall_score) {
+            bands[((score / 10.0) as i64).clamp(0, 9) as usize] += 1;
+        }
+    }
+    (metrics, bands)
+}
+
+/// The kept figures equal the ones worked out from the rows, and a
+/// recount agrees with them (what `db check` asks).
+fn assert_figures_follow_the_rows(store: &Store, step: &str) {
+    let dashboard = store.dashboard(30).unwrap();
+    let (mut expected, bands) = figures_from_the_rows(store);
+    assert_eq!(dashboard.score_histogram, bands, "{step}");
+    assert_eq!(dashboard.providers.len(), expected.len(), "{step}");
+    for (kept, worked_out) in dashboard.providers.iter().zip(expected.iter_mut()) {
+        // Cost is kept in billionths: equal to the last digit shown.
+        assert!(
+            (kept.cost - worked_out.cost).abs() < 1e-9,
+            "{step}: {kept:?}"
+        );
+        worked_out.cost = kept.cost;
+        assert_eq!(kept, worked_out, "{step}");
+    }
+    assert_eq!(
+        store.review_tally().unwrap().figures_disagreeing,
+        0,
+        "{step}"
+    );
+}
+
+#[test]
+fn the_dashboard_figures_follow_every_change_to_the_analyses() {
+    let (_dir, store) = store();
+    assert_figures_follow_the_rows(&store, "empty");
+    // Runs by two providers, in every state, with and without usage.
+    let runs = [
+        ("builtin", Some([71.25, 62.5, 75.0]), Some(40), None),
+        ("builtin", Some([88.5, 90.0, 87.75]), Some(55), None),
+        ("builtin", Some([100.0, 100.0, 100.0]), Some(30), None),
+        ("builtin", None, Some(12), None),
+        (
+            "model-x",
+            Some([45.5, 50.0, 43.25]),
+            Some(9000),
+            Some((1200, 300, 0.0123)),
+        ),
+        (
+            "model-x",
+            Some([9.75, 12.0, 8.625]),
+            Some(15000),
+            Some((800, 200, 0.0081)),
+        ),
+        ("model-x", None, None, None),
+    ];
+    let mut ids = Vec::new();
+    for (i, (provider, scores, latency, tokens)) in runs.iter().enumerate() {
+        let id = store
+            .write(|tx| {
+                let p = tx.protocols_create(&new_protocol(&format!("P{i}"), "Trial text."))?;
+                let a = tx.analyses_create(&NewAnalysis {
+                    protocol_id: p.id.clone(),
+                    provider: (*provider).into(),
+                    analysis_type: "comprehensive".into(),
+                })?;
+                if latency.is_some() || tokens.is_some() {
+                    tx.analyses_record_usage(
+                        &a.id,
+                        &Usage {
+                            latency_ms: *latency,
+                            input_tokens: tokens.map(|t| t.0),
+                            output_tokens: tokens.map(|t| t.1),
+                            cost: tokens.map(|t| t.2),
+                            ..Usage::default()
+                        },
+                    )?;
+                }
+                tx.analyses_start(&a.id)?;
+                match scores {
+                    Some([overall, consort, spirit]) => tx.analyses_complete(
+                        &a.id,
+                        &Completion {
+                            results: json!({"items": []}),
+                            overall_score: Some(*overall),
+                            consort_score: Some(*consort),
+                            spirit_score: Some(*spirit),
+                        },
+                    )?,
+                    None if i % 2 == 1 => tx.analyses_fail(&a.id, "no answer")?,
+                    None => tx.analyses_get(&a.id)?,
+                };
+                Ok((p.info.id, a.id))
+            })
+            .unwrap();
+        ids.push(id);
+        assert_figures_follow_the_rows(&store, &format!("after run {i}"));
+    }
+    // A running analysis fails; one goes; a protocol goes with its run.
+    store
+        .write(|tx| tx.analyses_fail(&ids[6].1, "gave up"))
+        .unwrap();
+    assert_figures_follow_the_rows(&store, "after a failure");
+    store.write(|tx| tx.analyses_delete(&ids[1].1)).unwrap();
+    assert_figures_follow_the_rows(&store, "after a deleted analysis");
+    store.delete_protocol(&ids[4].0).unwrap();
+    assert_figures_follow_the_rows(&store, "after a deleted protocol");
+    // Usage recorded again changes the sums, not the count.
+    store
+        .write(|tx| {
+            tx.analyses_record_usage(
+                &ids[5].1,
+                &Usage {
+                    latency_ms: Some(16000),
+                    input_tokens: Some(900),
+                    output_tokens: Some(250),
+                    cost: Some(0.0095),
+                    ..Usage::default()
+                },
+            )
+        })
+        .unwrap();
+    assert_figures_follow_the_rows(&store, "after usage recorded again");
+    for (pid, _) in &ids {
+        let _ = store.delete_protocol(pid);
+    }
+    assert_figures_follow_the_rows(&store, "after everything went");
+    assert!(store.dashboard(30).unwrap().providers.is_empty());
 }
 
 #[test]

@@ -5,6 +5,7 @@ use std::io::Write;
 use super::output::{self, thousands};
 use super::{Context, Error, Result};
 use crate::samples::synth::{self, Scale};
+use crate::store::api::ReviewTally;
 use crate::store::protocols::ProtocolFilter;
 use crate::store::{migrate, stats};
 
@@ -141,17 +142,9 @@ fn check(ctx: &Context) -> Result {
     }
     let checked = crate::store::backup::check_database(&path)?;
     let store = ctx.open_for_reading()?;
-    let tally = store.review_tally()?;
-    if tally.counted != tally.current {
-        return Err(Error::Usage(format!(
-            "{}: the review counts say {} suggestions but there are {}; run 'protoscribe db status' and report this",
-            path.display(),
-            tally.counted,
-            tally.current
-        )));
-    }
+    tally_agrees(&path.display().to_string(), store.review_tally()?)?;
     println!(
-        "{}: ok (integrity, foreign keys, review counts) · schema {} · {} protocols · {} suggestions",
+        "{}: ok (integrity, foreign keys, review counts, analysis figures) · schema {} · {} protocols · {} suggestions",
         path.display(),
         checked.schema_version,
         thousands(checked.protocols),
@@ -160,22 +153,33 @@ fn check(ctx: &Context) -> Result {
     Ok(())
 }
 
-/// `db check` on PostgreSQL: the server keeps its own pages and foreign
-/// keys sound, so what is checked is that the review counts agree.
-fn check_postgres(ctx: &Context) -> Result {
-    let store = ctx.open_for_reading()?;
-    let tally = store.review_tally()?;
-    let shown = output::clean(&store.path().display().to_string(), false).into_owned();
+/// The counts the store keeps by trigger agree with what they count.
+fn tally_agrees(shown: &str, tally: ReviewTally) -> Result {
     if tally.counted != tally.current {
         return Err(Error::Usage(format!(
             "{shown}: the review counts say {} suggestions but there are {}; run 'protoscribe db status' and report this",
             tally.counted, tally.current
         )));
     }
+    if tally.figures_disagreeing > 0 {
+        return Err(Error::Usage(format!(
+            "{shown}: the dashboard's analysis figures disagree with the analyses in {} of their rows; run 'protoscribe db status' and report this",
+            tally.figures_disagreeing
+        )));
+    }
+    Ok(())
+}
+
+/// `db check` on PostgreSQL: the server keeps its own pages and foreign
+/// keys sound, so what is checked is that the review counts agree.
+fn check_postgres(ctx: &Context) -> Result {
+    let store = ctx.open_for_reading()?;
+    let shown = output::clean(&store.path().display().to_string(), false).into_owned();
+    tally_agrees(&shown, store.review_tally()?)?;
     let status = store.status()?;
     let count = |t: &str| status.tables.get(t).copied().unwrap_or(0);
     println!(
-        "{shown}: ok (review counts) · schema {} · {} protocols · {} suggestions",
+        "{shown}: ok (review counts, analysis figures) · schema {} · {} protocols · {} suggestions",
         status.schema_version,
         thousands(count("protocols")),
         thousands(count("suggestions"))

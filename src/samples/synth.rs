@@ -135,14 +135,16 @@ pub fn generate(
                 let spirit = 30.0 + 70.0 * rng.unit();
                 let consort = 30.0 + 70.0 * rng.unit();
                 let overall = (spirit * 2.0 + consort) / 3.0;
-                let (status, scores, completed) = if failed {
-                    (AnalysisStatus::Failed, [None, None, None], None)
+                let (status, scores, completed, latency_ms) = if failed {
+                    (AnalysisStatus::Failed, [None, None, None], None, None)
                 } else {
-                    let done = begun + chrono::Duration::milliseconds(50 + rng.below(2000) as i64);
+                    let ms = 50 + rng.below(2000) as i64;
+                    let done = begun + chrono::Duration::milliseconds(ms);
                     (
                         AnalysisStatus::Completed,
                         [Some(overall), Some(consort), Some(spirit)],
                         Some(done),
+                        Some(ms),
                     )
                 };
                 let analysis_id = load.analysis(&AnalysisRow {
@@ -155,6 +157,7 @@ pub fn generate(
                     spirit_score: scores[2],
                     created_at: begun,
                     completed_at: completed,
+                    latency_ms,
                 })?;
                 if failed {
                     continue;

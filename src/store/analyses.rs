@@ -434,63 +434,97 @@ pub fn delete(conn: &Connection, id: &str) -> Result<()> {
 /// Average scores of completed analyses, their count, and the share of
 /// all analyses that completed, per provider.
 pub fn performance_metrics(conn: &Connection) -> Result<Vec<ProviderMetrics>> {
-    let mut stmt = conn.prepare(
-        "SELECT provider,
-                avg(CASE WHEN status = 'completed' THEN overall_score END),
-                avg(CASE WHEN status = 'completed' THEN consort_score END),
-                avg(CASE WHEN status = 'completed' THEN spirit_score END),
-                sum(status = 'completed'),
-                count(*),
-                coalesce(sum(input_tokens), 0),
-                coalesce(sum(output_tokens), 0),
-                coalesce(sum(cost), 0.0)
-         FROM analyses GROUP BY provider ORDER BY provider",
+    // From the trigger-kept figures (migration 0007), a row per provider
+    // and score band, not from a scan of every analysis.
+    let mut stmt = conn.prepare_cached(
+        "SELECT provider, sum(analyses), sum(completed), sum(overall_n), sum(overall_micros),
+                sum(consort_n), sum(consort_micros), sum(spirit_n), sum(spirit_micros),
+                sum(input_tokens), sum(output_tokens), sum(cost_nanos), sum(latencies)
+         FROM analysis_figures GROUP BY provider HAVING sum(analyses) > 0 ORDER BY provider",
     )?;
-    let medians = median_latencies(conn)?;
-    let round2 = |x: Option<f64>| x.map(|v| (v * 100.0).round() / 100.0).unwrap_or(0.0);
-    let rows = stmt.query_map([], |row| {
-        let completed: i64 = row.get(4)?;
-        let total: i64 = row.get(5)?;
-        Ok(ProviderMetrics {
-            provider: row.get(0)?,
-            avg_overall_score: round2(row.get(1)?),
-            avg_consort_score: round2(row.get(2)?),
-            avg_spirit_score: round2(row.get(3)?),
-            total_analyses: completed as u64,
+    let kept = stmt
+        .query_map([], |row| {
+            let mut sums = [0i64; 12];
+            for (i, sum) in sums.iter_mut().enumerate() {
+                *sum = row.get(i + 1)?;
+            }
+            Ok(ProviderFigures {
+                provider: row.get(0)?,
+                sums,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let mut median = conn.prepare_cached(
+        "SELECT latency_ms FROM analyses WHERE provider = ?1 AND latency_ms IS NOT NULL
+         ORDER BY latency_ms LIMIT 1 OFFSET ?2",
+    )?;
+    kept.into_iter()
+        .map(|figures| {
+            let ms = match figures.median_offset() {
+                Some(offset) => median
+                    .query_row(params![figures.provider, offset], |r| r.get::<_, i64>(0))
+                    .optional()?,
+                None => None,
+            };
+            Ok(figures.metrics(to_u64(ms)))
+        })
+        .collect()
+}
+
+/// One provider's row of `analysis_figures` summed over its score bands:
+/// analyses, completed, then (n, millionths) for the overall, CONSORT and
+/// SPIRIT scores, input and output tokens, cost in billionths, latencies.
+pub(crate) struct ProviderFigures {
+    pub provider: String,
+    pub sums: [i64; 12],
+}
+
+impl ProviderFigures {
+    /// Where the median latency (the lower middle one of an even count)
+    /// sits among the provider's latencies in ascending order.
+    pub fn median_offset(&self) -> Option<i64> {
+        let latencies = self.sums[11];
+        (latencies > 0).then(|| (latencies + 1) / 2 - 1)
+    }
+
+    pub fn metrics(&self, median_latency_ms: Option<u64>) -> ProviderMetrics {
+        let [
+            total,
+            completed,
+            overall_n,
+            overall,
+            consort_n,
+            consort,
+            spirit_n,
+            spirit,
+            input,
+            output,
+            cost,
+            _,
+        ] = self.sums;
+        let round2 = |x: f64| (x * 100.0).round() / 100.0;
+        let average = |micros: i64, n: i64| {
+            if n > 0 {
+                round2(micros as f64 / 1e6 / n as f64)
+            } else {
+                0.0
+            }
+        };
+        ProviderMetrics {
+            provider: self.provider.clone(),
+            avg_overall_score: average(overall, overall_n),
+            avg_consort_score: average(consort, consort_n),
+            avg_spirit_score: average(spirit, spirit_n),
+            total_analyses: completed.max(0) as u64,
             success_rate: if total > 0 {
-                round2(Some(completed as f64 * 100.0 / total as f64))
+                round2(completed as f64 * 100.0 / total as f64)
             } else {
                 0.0
             },
-            median_latency_ms: None,
-            input_tokens: row.get::<_, i64>(6)?.max(0) as u64,
-            output_tokens: row.get::<_, i64>(7)?.max(0) as u64,
-            cost: row.get(8)?,
-        })
-    })?;
-    let mut metrics: Vec<ProviderMetrics> = rows.collect::<rusqlite::Result<_>>()?;
-    for m in &mut metrics {
-        m.median_latency_ms = medians.get(&m.provider).copied();
+            median_latency_ms,
+            input_tokens: input.max(0) as u64,
+            output_tokens: output.max(0) as u64,
+            cost: cost as f64 / 1e9,
+        }
     }
-    Ok(metrics)
-}
-
-/// The median latency of each provider's analyses (the lower middle one
-/// of an even count), over those that recorded one.
-fn median_latencies(conn: &Connection) -> Result<std::collections::HashMap<String, u64>> {
-    let mut stmt = conn.prepare(
-        "SELECT provider, latency_ms FROM (
-             SELECT provider, latency_ms,
-                    row_number() OVER (PARTITION BY provider ORDER BY latency_ms) AS n,
-                    count(*) OVER (PARTITION BY provider) AS total
-             FROM analyses WHERE latency_ms IS NOT NULL)
-         WHERE n = (total + 1) / 2",
-    )?;
-    let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?)))?;
-    let mut out = std::collections::HashMap::new();
-    for row in rows {
-        let (provider, ms) = row?;
-        out.insert(provider, ms.max(0) as u64);
-    }
-    Ok(out)
 }

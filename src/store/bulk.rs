@@ -38,6 +38,8 @@ pub struct AnalysisRow {
     pub spirit_score: Option<f64>,
     pub created_at: DateTime<Utc>,
     pub completed_at: Option<DateTime<Utc>>,
+    /// Wall time of the run, as every analysis records it.
+    pub latency_ms: Option<i64>,
 }
 
 /// A suggestion as it is to be stored, decided or not.
@@ -89,8 +91,9 @@ impl Loader<'_> {
         self.tx
             .prepare_cached(
                 "INSERT INTO analyses (id, protocol_id, provider, analysis_type, status, results,
-                                       overall_score, consort_score, spirit_score, created_at, completed_at)
-                 VALUES (?1, ?2, ?3, 'comprehensive', ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                                       overall_score, consort_score, spirit_score, created_at, completed_at,
+                                       latency_ms)
+                 VALUES (?1, ?2, ?3, 'comprehensive', ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?
             .execute(params![
                 id,
@@ -103,6 +106,7 @@ impl Loader<'_> {
                 row.spirit_score,
                 time::format_time(row.created_at),
                 row.completed_at.map(time::format_time),
+                row.latency_ms,
             ])?;
         Ok(id)
     }

@@ -376,6 +376,12 @@ fn copy_into(from: &Endpoint, to: &Endpoint, force: bool) -> Result<Copied> {
             "the review counts of the copy ({b:?}) differ from the source's ({a:?}): run 'protoscribe db check' on both"
         )));
     }
+    let disagreeing = check.figures_disagreeing()?;
+    if disagreeing > 0 {
+        return Err(StoreError::Invalid(format!(
+            "the analysis figures of the copy disagree with its analyses in {disagreeing} rows: run 'protoscribe db check' on it"
+        )));
+    }
     Ok(Copied { tables: sums })
 }
 
@@ -485,6 +491,14 @@ impl Side {
                 .iter()
                 .map(|r| (r.get(0), r.get(1)))
                 .collect()),
+        }
+    }
+
+    /// Rows of the kept analysis figures a recount disagrees with.
+    fn figures_disagreeing(&mut self) -> Result<u64> {
+        match self {
+            Side::Sqlite(store) => store.read_sqlite(super::stats::figures_disagreeing),
+            Side::Postgres(client) => postgres::stats::figures_disagreeing(client.as_mut()),
         }
     }
 
@@ -638,7 +652,8 @@ impl Writer<'_, '_> {
         Ok(())
     }
 
-    /// Before a bulk load: the review counts' row triggers off (a million
+    /// Before a bulk load: the review counts' and analysis figures' row
+    /// triggers off (a million
     /// updates of one row in one transaction grow its version chain with
     /// every row); `end_bulk` counts once and turns them back on.
     fn begin_bulk(&mut self) -> Result<()> {
@@ -646,7 +661,10 @@ impl Writer<'_, '_> {
             tx.batch_execute(
                 "ALTER TABLE suggestions DISABLE TRIGGER suggestion_counts_after_insert;
                  ALTER TABLE suggestions DISABLE TRIGGER suggestion_counts_after_update;
-                 ALTER TABLE suggestions DISABLE TRIGGER suggestion_counts_after_delete;",
+                 ALTER TABLE suggestions DISABLE TRIGGER suggestion_counts_after_delete;
+                 ALTER TABLE analyses DISABLE TRIGGER analysis_figures_after_insert;
+                 ALTER TABLE analyses DISABLE TRIGGER analysis_figures_after_update;
+                 ALTER TABLE analyses DISABLE TRIGGER analysis_figures_after_delete;",
             )
             .map_err(postgres::migrate::sql)?;
         }
@@ -656,14 +674,20 @@ impl Writer<'_, '_> {
     fn end_bulk(&mut self) -> Result<()> {
         self.flush()?;
         if let Writer::Postgres(tx, _) = self {
-            tx.batch_execute(
+            tx.batch_execute(&format!(
                 "UPDATE suggestion_status_counts
                  SET count = (SELECT count(*) FROM suggestions
                               WHERE status = suggestion_status_counts.status AND superseded_by IS NULL);
                  ALTER TABLE suggestions ENABLE TRIGGER suggestion_counts_after_insert;
                  ALTER TABLE suggestions ENABLE TRIGGER suggestion_counts_after_update;
-                 ALTER TABLE suggestions ENABLE TRIGGER suggestion_counts_after_delete;",
-            )
+                 ALTER TABLE suggestions ENABLE TRIGGER suggestion_counts_after_delete;
+                 DELETE FROM analysis_figures;
+                 INSERT INTO analysis_figures {};
+                 ALTER TABLE analyses ENABLE TRIGGER analysis_figures_after_insert;
+                 ALTER TABLE analyses ENABLE TRIGGER analysis_figures_after_update;
+                 ALTER TABLE analyses ENABLE TRIGGER analysis_figures_after_delete;",
+                postgres::stats::FIGURES_RECOUNT
+            ))
             .map_err(postgres::migrate::sql)?;
         }
         Ok(())

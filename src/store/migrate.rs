@@ -47,6 +47,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0006_providers",
         sql: include_str!("../../migrations/0006_providers.sql"),
     },
+    Migration {
+        version: 7,
+        name: "0007_analysis_figures",
+        sql: include_str!("../../migrations/0007_analysis_figures.sql"),
+    },
 ];
 
 /// The schema version this binary writes: the last migration's, so a

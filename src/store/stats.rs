@@ -103,6 +103,42 @@ pub fn review_progress(conn: &Connection) -> Result<ReviewProgress> {
     ReviewProgress::from_counts(stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?)
 }
 
+/// The kept analysis figures' columns (migration 0007), after provider
+/// and band.
+pub(crate) const FIGURE_COLUMNS: &str = "analyses, completed, overall_n, overall_micros, consort_n, consort_micros, spirit_n, spirit_micros, input_tokens, output_tokens, cost_nanos, latencies";
+
+/// Rows of analysis_figures other than all zeros, whichever backend: what
+/// `db copy` compares between source and target.
+pub(crate) fn kept_figures_sql() -> String {
+    let zeros = ["0"; 12].join(", ");
+    format!(
+        "SELECT provider, band, {FIGURE_COLUMNS} FROM analysis_figures
+         WHERE ({FIGURE_COLUMNS}) <> ({zeros})"
+    )
+}
+
+/// How many rows (provider and score band) of the kept analysis figures
+/// disagree with a recount of the analyses (0 when the triggers kept them right): what `db check`
+/// compares.
+pub fn figures_disagreeing(conn: &Connection) -> Result<u64> {
+    let kept = kept_figures_sql();
+    let recount = "SELECT provider, band, count(*), sum(completed), sum(overall_n),
+                          sum(overall_micros), sum(consort_n), sum(consort_micros), sum(spirit_n),
+                          sum(spirit_micros), sum(input_tokens), sum(output_tokens),
+                          sum(cost_nanos), sum(latencies)
+                   FROM analysis_contributions GROUP BY provider, band";
+    let n: i64 = conn.query_row(
+        &format!(
+            "SELECT count(*) FROM (
+                 SELECT provider, band FROM ({kept} EXCEPT {recount})
+                 UNION SELECT provider, band FROM ({recount} EXCEPT {kept}))"
+        ),
+        [],
+        |r| r.get(0),
+    )?;
+    Ok(n.max(0) as u64)
+}
+
 /// Review progress of one analysis's suggestions.
 pub fn analysis_progress(conn: &Connection, analysis_id: &str) -> Result<ReviewProgress> {
     let mut stmt = conn.prepare_cached(
@@ -114,8 +150,8 @@ pub fn analysis_progress(conn: &Connection, analysis_id: &str) -> Result<ReviewP
 pub fn score_histogram(conn: &Connection) -> Result<[u64; 10]> {
     let mut bands = [0u64; 10];
     let mut stmt = conn.prepare(
-        "SELECT min(max(CAST(overall_score / 10 AS INTEGER), 0), 9), count(*)
-         FROM analyses WHERE status = 'completed' AND overall_score IS NOT NULL GROUP BY 1",
+        // Banded as the analysis_figures triggers band them (migration 0007).
+        "SELECT band, sum(analyses) FROM analysis_figures WHERE band >= 0 GROUP BY band",
     )?;
     for row in stmt.query_map([], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)?)))? {
         let (band, n) = row?;

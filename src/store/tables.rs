@@ -120,6 +120,7 @@ tables! {
     fn stats_analysis_progress => stats::analysis_progress(analysis_id: &str) -> ReviewProgress;
     fn stats_score_histogram => stats::score_histogram() -> [u64; 10];
     fn stats_dashboard => stats::dashboard(days: u32) -> Dashboard;
+    fn stats_figures_disagreeing => stats::figures_disagreeing() -> u64;
     fn provider_cache_get => provider_cache::get(key: &Key<'_>) -> Option<Entry>;
     fn provider_cache_put => provider_cache::put(key: &Key<'_>, entry: &Entry) -> ();
     fn provider_cache_count => provider_cache::count() -> u64;

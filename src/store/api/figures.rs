@@ -6,11 +6,14 @@ use crate::store::stats::{self, Dashboard, DbStatus};
 use crate::store::{Store, postgres};
 
 /// What `db check` compares: the kept review counts, and the current
-/// suggestions they should agree with.
+/// suggestions they should agree with; and the kept analysis figures
+/// against a recount of the analyses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReviewTally {
     pub counted: u64,
     pub current: u64,
+    /// Rows of the kept analysis figures a recount disagrees with.
+    pub figures_disagreeing: u64,
 }
 
 impl Store {
@@ -36,6 +39,7 @@ impl Store {
             Ok(ReviewTally {
                 counted: conn.stats_review_progress()?.total,
                 current: conn.suggestions_count_current()?,
+                figures_disagreeing: conn.stats_figures_disagreeing()?,
             })
         })
     }

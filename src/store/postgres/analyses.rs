@@ -6,7 +6,8 @@ use postgres::{GenericClient, Row};
 
 use super::sql::{self, Where};
 use crate::store::analyses::{
-    Analysis, AnalysisFilter, COLUMNS, Completion, NewAnalysis, ProviderMetrics, Usage,
+    Analysis, AnalysisFilter, COLUMNS, Completion, NewAnalysis, ProviderFigures, ProviderMetrics,
+    Usage,
 };
 use crate::store::error::{Result, StoreError};
 use crate::store::suggestions::{Suggestion, SuggestionFilter};
@@ -384,43 +385,41 @@ pub fn delete(client: &mut impl GenericClient, id: &str) -> Result<()> {
 /// all analyses that completed, per provider (providers in byte order,
 /// as SQLite sorts them).
 pub fn performance_metrics(client: &mut impl GenericClient) -> Result<Vec<ProviderMetrics>> {
+    // From the trigger-kept figures (migration 0007); see the SQLite twin.
     let rows = client
         .query(
-            "SELECT provider,
-                    avg(overall_score) FILTER (WHERE status = 'completed'),
-                    avg(consort_score) FILTER (WHERE status = 'completed'),
-                    avg(spirit_score) FILTER (WHERE status = 'completed'),
-                    count(*) FILTER (WHERE status = 'completed'),
-                    count(*),
-                    coalesce(sum(input_tokens), 0)::bigint,
-                    coalesce(sum(output_tokens), 0)::bigint,
-                    coalesce(sum(cost), 0.0)::double precision,
-                    percentile_disc(0.5) WITHIN GROUP (ORDER BY latency_ms)
-             FROM analyses GROUP BY provider ORDER BY provider COLLATE \"C\"",
+            "SELECT provider, sum(analyses)::bigint, sum(completed)::bigint, sum(overall_n)::bigint,
+                    sum(overall_micros)::bigint, sum(consort_n)::bigint, sum(consort_micros)::bigint,
+                    sum(spirit_n)::bigint, sum(spirit_micros)::bigint, sum(input_tokens)::bigint,
+                    sum(output_tokens)::bigint, sum(cost_nanos)::bigint, sum(latencies)::bigint
+             FROM analysis_figures GROUP BY provider HAVING sum(analyses) > 0
+             ORDER BY provider COLLATE \"C\"",
             &[],
         )
         .map_err(sql::error)?;
-    let round2 = |x: Option<f64>| x.map(|v| (v * 100.0).round() / 100.0).unwrap_or(0.0);
-    rows.iter()
-        .map(|row| {
-            let completed: i64 = sql::get(row, 4)?;
-            let total: i64 = sql::get(row, 5)?;
-            Ok(ProviderMetrics {
-                provider: sql::get(row, 0)?,
-                avg_overall_score: round2(sql::get(row, 1)?),
-                avg_consort_score: round2(sql::get(row, 2)?),
-                avg_spirit_score: round2(sql::get(row, 3)?),
-                total_analyses: sql::count(completed),
-                success_rate: if total > 0 {
-                    round2(Some(completed as f64 * 100.0 / total as f64))
-                } else {
-                    0.0
-                },
-                median_latency_ms: to_u64(sql::get(row, 9)?),
-                input_tokens: to_u64(sql::get(row, 6)?).unwrap_or(0),
-                output_tokens: to_u64(sql::get(row, 7)?).unwrap_or(0),
-                cost: sql::get(row, 8)?,
-            })
-        })
-        .collect()
+    let mut metrics = Vec::with_capacity(rows.len());
+    for row in &rows {
+        let mut sums = [0i64; 12];
+        for (i, sum) in sums.iter_mut().enumerate() {
+            *sum = sql::get(row, i + 1)?;
+        }
+        let figures = ProviderFigures {
+            provider: sql::get(row, 0)?,
+            sums,
+        };
+        let ms: Option<i64> = match figures.median_offset() {
+            Some(offset) => client
+                .query_opt(
+                    "SELECT latency_ms FROM analyses WHERE provider = $1 AND latency_ms IS NOT NULL
+                     ORDER BY latency_ms LIMIT 1 OFFSET $2",
+                    &[&figures.provider, &offset],
+                )
+                .map_err(sql::error)?
+                .map(|row| sql::get(&row, 0))
+                .transpose()?,
+            None => None,
+        };
+        metrics.push(figures.metrics(to_u64(ms)));
+    }
+    Ok(metrics)
 }

@@ -43,6 +43,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0006_providers",
         sql: include_str!("../../../migrations/postgres/0006_providers.sql"),
     },
+    Migration {
+        version: 7,
+        name: "0007_analysis_figures",
+        sql: include_str!("../../../migrations/postgres/0007_analysis_figures.sql"),
+    },
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].version;

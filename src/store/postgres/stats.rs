@@ -74,6 +74,32 @@ pub fn review_progress(client: &mut impl GenericClient) -> Result<ReviewProgress
     progress(&rows)
 }
 
+/// The analysis figures counted afresh from the analyses, as migration
+/// 0007 first fills them: what `db check` compares the kept ones with, and
+/// what a bulk load (`db copy`) writes once instead of per row.
+pub(crate) const FIGURES_RECOUNT: &str = "SELECT c.provider, c.band, sum(c.analyses)::bigint,
+        sum(c.completed)::bigint, sum(c.overall_n)::bigint, sum(c.overall_micros)::bigint,
+        sum(c.consort_n)::bigint, sum(c.consort_micros)::bigint, sum(c.spirit_n)::bigint,
+        sum(c.spirit_micros)::bigint, sum(c.input_tokens)::bigint, sum(c.output_tokens)::bigint,
+        sum(c.cost_nanos)::bigint, sum(c.latencies)::bigint
+    FROM analyses a, analysis_contribution(a, 1) c GROUP BY c.provider, c.band";
+
+/// How many rows of the kept analysis figures disagree with a recount.
+pub fn figures_disagreeing(client: &mut impl GenericClient) -> Result<u64> {
+    let kept = crate::store::stats::kept_figures_sql();
+    let row = client
+        .query_one(
+            &format!(
+                "SELECT count(*) FROM (
+                     SELECT provider, band FROM ({kept} EXCEPT {FIGURES_RECOUNT}) AS a
+                     UNION SELECT provider, band FROM ({FIGURES_RECOUNT} EXCEPT {kept}) AS b) AS c"
+            ),
+            &[],
+        )
+        .map_err(sql::error)?;
+    Ok(sql::count(sql::get(&row, 0)?))
+}
+
 /// Review progress of one analysis's suggestions.
 pub fn analysis_progress(
     client: &mut impl GenericClient,
@@ -88,15 +114,15 @@ pub fn analysis_progress(
     progress(&rows)
 }
 
-/// Completed analyses by overall score in ten bands, as SQLite bands them
-/// (`CAST(score / 10 AS INTEGER)`, truncated, clamped to 0–9).
+/// Completed analyses by overall score in ten bands, as the
+/// analysis_figures triggers band them (truncated, clamped to 0–9, as on
+/// SQLite).
 pub fn score_histogram(client: &mut impl GenericClient) -> Result<[u64; 10]> {
     let mut bands = [0u64; 10];
     for row in client
         .query(
-            "SELECT least(greatest(trunc(overall_score / 10), 0), 9)::bigint, count(*)
-             FROM analyses WHERE status = 'completed' AND overall_score IS NOT NULL
-             GROUP BY 1",
+            "SELECT band::bigint, sum(analyses)::bigint FROM analysis_figures
+             WHERE band >= 0 GROUP BY band",
             &[],
         )
         .map_err(sql::error)?
