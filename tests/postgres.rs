@@ -467,6 +467,108 @@ fn a_backup_from_a_newer_protoscribe_is_not_restored() {
 }
 
 #[test]
+fn a_backup_from_before_an_upgrade_is_restored_and_upgraded() {
+    use protoscribe::store::postgres::backup;
+    // A store as ProtoScribe left it at schema 6, with a finished analysis.
+    let older = fresh_database();
+    let mut c = Target::parse(&older).unwrap().connect().unwrap();
+    c.batch_execute(
+        "CREATE TABLE protoscribe_schema (version bigint PRIMARY KEY, name text NOT NULL,
+                                          applied_at timestamptz NOT NULL DEFAULT now())",
+    )
+    .unwrap();
+    for m in migrate::MIGRATIONS.iter().filter(|m| m.version <= 6) {
+        c.batch_execute(m.sql).unwrap();
+        c.execute(
+            "INSERT INTO protoscribe_schema(version, name) VALUES ($1, $2)",
+            &[&m.version, &m.name],
+        )
+        .unwrap();
+    }
+    c.batch_execute(
+        "INSERT INTO protocols(id, title, status, created_at, content)
+         VALUES ('proto_old', 'Backed up', 'ready', now(), 'The text');
+         INSERT INTO analyses(id, protocol_id, provider, status, overall_score, consort_score,
+                              spirit_score, created_at, completed_at, latency_ms, cost)
+         VALUES ('analysis_old', 'proto_old', 'builtin', 'completed', 81.5, 70, 87, now(), now(), 420, 0.25)",
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let dump = backup::dump(&Target::parse(&older).unwrap(), dir.path()).unwrap();
+    assert_eq!(backup::dump_version(&dump.path).unwrap(), 6);
+    // Restored into a current store holding other work.
+    let url = fresh_database();
+    let target = Target::parse(&url).unwrap();
+    let mut current = migrated(&url);
+    current
+        .batch_execute(
+            "INSERT INTO protocols(id, title, status, created_at, content)
+             VALUES ('proto_new', 'Replaced', 'ready', now(), 'x');
+             INSERT INTO analyses(id, protocol_id, provider, status, created_at)
+             VALUES ('analysis_new', 'proto_new', 'model-x', 'pending', now())",
+        )
+        .unwrap();
+    drop(current);
+    backup::restore(&target, &dump.path, dir.path()).unwrap();
+    let mut c = target.connect().unwrap();
+    assert_eq!(migrate::version(&mut c).unwrap(), SCHEMA_VERSION);
+    let ids: Vec<String> = c
+        .query("SELECT id FROM protocols", &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    assert_eq!(ids, ["proto_old"]);
+    // The figures a later migration keeps are made from the backup's rows.
+    let store = protoscribe::store::Store::open_postgres(&url).unwrap();
+    let dashboard = store.dashboard(30).unwrap();
+    let providers: Vec<(&str, Option<u64>, f64)> = dashboard
+        .providers
+        .iter()
+        .map(|p| {
+            (
+                p.provider.as_str(),
+                p.median_latency_ms,
+                p.avg_overall_score,
+            )
+        })
+        .collect();
+    assert_eq!(providers, [("builtin", Some(420), 81.5)]);
+    assert_eq!(dashboard.score_histogram[8], 1);
+    assert_eq!(store.review_tally().unwrap().figures_disagreeing, 0);
+}
+
+/// A restore that fails half-way leaves the store as it was.
+#[test]
+fn a_restore_cut_short_changes_nothing() {
+    use protoscribe::store::postgres::backup;
+    let url = fresh_database();
+    let target = Target::parse(&url).unwrap();
+    let mut c = migrated(&url);
+    c.batch_execute(
+        "INSERT INTO protocols(id, title, status, created_at, content)
+         VALUES ('proto_1', 'Backed up', 'ready', now(), 'The text')",
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let dump = backup::dump(&target, dir.path()).unwrap();
+    c.batch_execute("UPDATE protocols SET title = 'Kept'")
+        .unwrap();
+    // The backup's last bytes lost: pg_restore reads its schema and fails
+    // later in its data.
+    let bytes = std::fs::read(&dump.path).unwrap();
+    let cut = dir.path().join("cut.pgdump");
+    std::fs::write(&cut, &bytes[..bytes.len() * 9 / 10]).unwrap();
+    assert!(backup::restore(&target, &cut, dir.path()).is_err());
+    let title: String = c
+        .query_one("SELECT title FROM protocols", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(title, "Kept");
+    assert_eq!(migrate::version(&mut c).unwrap(), SCHEMA_VERSION);
+}
+
+#[test]
 fn a_role_that_may_only_read_and_write_the_tables_can_use_a_current_store() {
     let url = fresh_database();
     let database = url.rsplit('/').next().unwrap().to_owned();

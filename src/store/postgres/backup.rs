@@ -1,7 +1,8 @@
 //! Backups of a PostgreSQL store with PostgreSQL's own tools: `pg_dump` in
 //! its custom format, verified by `pg_restore --list` before it is called
-//! done; a restore with `pg_restore --clean --single-transaction`, so the
-//! store is either wholly the backup's or untouched. Without the tools,
+//! done; a restore as one psql transaction that drops the store's
+//! objects and loads pg_restore's script of the backup, so the store is
+//! either wholly the backup's or untouched. Without the tools,
 //! each says what to install and what to run instead of half-working. The
 //! password reaches the tools in `PGPASSWORD`, never on a command line a
 //! process list would show.
@@ -46,10 +47,6 @@ fn tool(name: &str) -> Result<PathBuf> {
             "{name} is not installed, and backups of a PostgreSQL store are made with it: install PostgreSQL's client tools (apt-get install postgresql-client), or ask the database's administrator for a backup"
         ))
     })
-}
-
-fn run(target: &Target, program: &Path, args: &[&std::ffi::OsStr]) -> Result<Output> {
-    run_command(&mut command(target, program, args), program)
 }
 
 /// One of PostgreSQL's tools, told where the store is.
@@ -287,6 +284,7 @@ pub fn restore(target: &Target, file: &Path, keep_dir: &Path) -> Result<PathBuf>
         )));
     }
     let pg_restore = tool("pg_restore")?;
+    let psql = tool("psql")?;
     let mut writers_wait = target.connect()?;
     refuse_foreign_objects(&mut writers_wait, &pg_restore, file)?;
     writers_wait
@@ -309,24 +307,7 @@ pub fn restore(target: &Target, file: &Path, keep_dir: &Path) -> Result<PathBuf>
             "the store was not replaced: keeping a copy of it first failed ({e})"
         ))
     })?;
-    let out = run(
-        target,
-        &pg_restore,
-        &[
-            "--clean".as_ref(),
-            "--if-exists".as_ref(),
-            "--single-transaction".as_ref(),
-            "--exit-on-error".as_ref(),
-            "--no-owner".as_ref(),
-            "--no-privileges".as_ref(),
-            "--dbname".as_ref(),
-            target.database().as_ref(),
-            file.as_os_str(),
-        ],
-    )?;
-    if !out.status.success() {
-        return Err(failure("pg_restore (nothing was changed)", &out));
-    }
+    replace(target, &pg_restore, &psql, file, version)?;
     // The lock is the session's: it goes with the connection, whatever
     // happens above.
     writers_wait
@@ -337,6 +318,106 @@ pub fn restore(target: &Target, file: &Path, keep_dir: &Path) -> Result<PathBuf>
         ))
         .map_err(super::migrate::sql)?;
     Ok(kept.path)
+}
+
+/// Put the backup in the store's place in one transaction of psql's: the
+/// store's tables and functions dropped, the backup's schema and rows made
+/// from pg_restore's script, then the migrations since the backup's schema
+/// `version` (a backup from before an upgrade comes back upgraded). COMMIT
+/// is sent only once pg_restore has written the whole script and exited
+/// well; psql stops at the first error, and a session that ends without
+/// it is rolled back, so the store is the backup's or untouched.
+///
+/// pg_restore --clean dropped only what the backup holds: a table a later
+/// migration made stayed, and the restored store could not be migrated
+/// (or, with a function depending on a table, the restore failed).
+fn replace(
+    target: &Target,
+    pg_restore: &Path,
+    psql: &Path,
+    file: &Path,
+    version: i64,
+) -> Result<()> {
+    use std::io::Write;
+    use std::process::Stdio;
+    let cannot_run = |program: &Path, e: std::io::Error| {
+        StoreError::Invalid(format!("cannot run {}: {e}", program.display()))
+    };
+    let mut applier = command(
+        target,
+        psql,
+        &[
+            "--no-psqlrc".as_ref(),
+            "--quiet".as_ref(),
+            "--set=ON_ERROR_STOP=1".as_ref(),
+            "--dbname".as_ref(),
+            target.database().as_ref(),
+            "--file=-".as_ref(),
+        ],
+    )
+    .stdin(Stdio::piped())
+    .stdout(Stdio::null())
+    .stderr(Stdio::piped())
+    .spawn()
+    .map_err(|e| cannot_run(psql, e))?;
+    let mut reader = command(
+        target,
+        pg_restore,
+        &[
+            "--no-owner".as_ref(),
+            "--no-privileges".as_ref(),
+            "--file=-".as_ref(),
+            file.as_os_str(),
+        ],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .map_err(|e| cannot_run(pg_restore, e))?;
+    let mut to_psql = applier.stdin.take();
+    let mut sent = match to_psql.as_mut() {
+        Some(input) => input
+            .write_all(
+                format!(
+                    "SET client_min_messages = warning;\nBEGIN;\n{}",
+                    super::migrate::drop_script()
+                )
+                .as_bytes(),
+            )
+            .is_ok(),
+        None => false,
+    };
+    if let (true, Some(input), Some(script)) = (sent, to_psql.as_mut(), reader.stdout.as_mut()) {
+        sent = std::io::copy(script, input).is_ok();
+    }
+    let read = reader
+        .wait_with_output()
+        .map_err(|e| cannot_run(pg_restore, e))?;
+    if let (true, true, Some(input)) = (sent, read.status.success(), to_psql.as_mut()) {
+        // pg_restore's script empties the search path; the migrations
+        // name their objects as the store's own schema has them.
+        sent = input
+            .write_all(
+                format!(
+                    "RESET search_path;\n{}\nCOMMIT;\n",
+                    super::migrate::script_since(version)
+                )
+                .as_bytes(),
+            )
+            .is_ok();
+    }
+    // End of input: without COMMIT, psql ends and the server rolls back.
+    drop(to_psql);
+    let applied = applier
+        .wait_with_output()
+        .map_err(|e| cannot_run(psql, e))?;
+    if !read.status.success() {
+        return Err(failure("pg_restore (nothing was changed)", &read));
+    }
+    if !applied.status.success() || !sent {
+        return Err(failure("psql (nothing was changed)", &applied));
+    }
+    Ok(())
 }
 
 /// Refuse a dump that would create anything the store's own schema does

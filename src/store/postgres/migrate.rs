@@ -153,6 +153,50 @@ fn migrate_locked(client: &mut postgres::Client, shown: &str) -> Result<Vec<i64>
     Ok(applied)
 }
 
+/// The SQL that brings a schema at `version` up to date, recording each
+/// step in protoscribe_schema as `migrate` does: what a restore of an older
+/// backup runs in the transaction that loads it.
+pub fn script_since(version: i64) -> String {
+    let mut script = String::new();
+    for m in MIGRATIONS.iter().filter(|m| m.version > version) {
+        script.push_str(m.sql);
+        script.push_str(&format!(
+            "\nINSERT INTO protoscribe_schema(version, name) VALUES ({}, '{}');\n",
+            m.version, m.name
+        ));
+    }
+    script
+}
+
+/// DROP statements for every table and function the migrations make (and
+/// protoscribe_schema), read from the migrations themselves so that a
+/// later one is never left out; their indexes, constraints and triggers
+/// go with their tables.
+pub fn drop_script() -> String {
+    let named = |prefix: &str| -> Vec<String> {
+        MIGRATIONS
+            .iter()
+            .flat_map(|m| m.sql.lines())
+            .filter_map(|line| line.trim_start().strip_prefix(prefix))
+            .filter_map(|rest| {
+                let name: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                    .collect();
+                (!name.is_empty()).then_some(name)
+            })
+            .collect()
+    };
+    let mut tables = named("CREATE TABLE ");
+    tables.push("protoscribe_schema".to_owned());
+    let functions = named("CREATE FUNCTION ");
+    format!(
+        "DROP TABLE IF EXISTS {} CASCADE;\nDROP FUNCTION IF EXISTS {} CASCADE;\n",
+        tables.join(", "),
+        functions.join(", ")
+    )
+}
+
 /// A database error from a statement, as one sentence.
 pub fn sql(error: postgres::Error) -> StoreError {
     if error.as_db_error().map(|db| db.code().code()) == Some("42501") {
