@@ -538,6 +538,52 @@ fn a_backup_from_before_an_upgrade_is_restored_and_upgraded() {
     assert_eq!(store.review_tally().unwrap().figures_disagreeing, 0);
 }
 
+/// A backup made elsewhere cannot plant code under ProtoScribe's own
+/// names: a restore takes the backup's rows, never its schema.
+#[test]
+fn a_restore_takes_rows_not_functions_or_defaults_from_the_backup() {
+    use protoscribe::store::postgres::backup;
+    let elsewhere = fresh_database();
+    let mut c = migrated(&elsewhere);
+    c.batch_execute(
+        "CREATE OR REPLACE FUNCTION protoscribe_notify() RETURNS trigger
+         LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('protoscribe_changes', 'planted'); RETURN NULL; END $$;
+         ALTER TABLE suggestions ALTER COLUMN user_comment SET DEFAULT 'planted';
+         INSERT INTO protocols(id, title, status, created_at, content)
+         VALUES ('proto_1', 'Trial', 'ready', now(), 'The text')",
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let dump = backup::dump(&Target::parse(&elsewhere).unwrap(), dir.path()).unwrap();
+    let url = fresh_database();
+    migrated(&url);
+    let target = Target::parse(&url).unwrap();
+    backup::restore(&target, &dump.path, dir.path()).unwrap();
+    let mut c = target.connect().unwrap();
+    let body: String = c
+        .query_one(
+            "SELECT prosrc FROM pg_proc WHERE proname = 'protoscribe_notify'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(!body.contains("planted"), "{body}");
+    let default: Option<String> = c
+        .query_one(
+            "SELECT column_default FROM information_schema.columns
+             WHERE table_name = 'suggestions' AND column_name = 'user_comment'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(default, None);
+    let title: String = c
+        .query_one("SELECT title FROM protocols", &[])
+        .unwrap()
+        .get(0);
+    assert_eq!(title, "Trial");
+}
+
 /// A restore that fails half-way leaves the store as it was.
 #[test]
 fn a_restore_cut_short_changes_nothing() {

@@ -675,18 +675,14 @@ impl Writer<'_, '_> {
         self.flush()?;
         if let Writer::Postgres(tx, _) = self {
             tx.batch_execute(&format!(
-                "UPDATE suggestion_status_counts
-                 SET count = (SELECT count(*) FROM suggestions
-                              WHERE status = suggestion_status_counts.status AND superseded_by IS NULL);
+                "{}
                  ALTER TABLE suggestions ENABLE TRIGGER suggestion_counts_after_insert;
                  ALTER TABLE suggestions ENABLE TRIGGER suggestion_counts_after_update;
                  ALTER TABLE suggestions ENABLE TRIGGER suggestion_counts_after_delete;
-                 DELETE FROM analysis_figures;
-                 INSERT INTO analysis_figures {};
                  ALTER TABLE analyses ENABLE TRIGGER analysis_figures_after_insert;
                  ALTER TABLE analyses ENABLE TRIGGER analysis_figures_after_update;
                  ALTER TABLE analyses ENABLE TRIGGER analysis_figures_after_delete;",
-                postgres::stats::FIGURES_RECOUNT
+                postgres::stats::recount_script()
             ))
             .map_err(postgres::migrate::sql)?;
         }

@@ -1,8 +1,8 @@
 //! Backups of a PostgreSQL store with PostgreSQL's own tools: `pg_dump` in
 //! its custom format, verified by `pg_restore --list` before it is called
-//! done; a restore as one psql transaction that drops the store's
-//! objects and loads pg_restore's script of the backup, so the store is
-//! either wholly the backup's or untouched. Without the tools,
+//! done; a restore as one psql transaction that makes the store's schema
+//! afresh and loads the backup's rows into it, so the store is either
+//! wholly the backup's or untouched. Without the tools,
 //! each says what to install and what to run instead of half-working. The
 //! password reaches the tools in `PGPASSWORD`, never on a command line a
 //! process list would show.
@@ -320,17 +320,30 @@ pub fn restore(target: &Target, file: &Path, keep_dir: &Path) -> Result<PathBuf>
     Ok(kept.path)
 }
 
-/// Put the backup in the store's place in one transaction of psql's: the
-/// store's tables and functions dropped, the backup's schema and rows made
-/// from pg_restore's script, then the migrations since the backup's schema
-/// `version` (a backup from before an upgrade comes back upgraded). COMMIT
-/// is sent only once pg_restore has written the whole script and exited
-/// well; psql stops at the first error, and a session that ends without
-/// it is rolled back, so the store is the backup's or untouched.
+/// Tables whose rows a restore does not take from the backup: the schema's
+/// record, which the restore writes as it makes the schema, and what
+/// triggers keep, which it counts afresh from the rows.
+const NOT_RESTORED: &[&str] = &[
+    "protoscribe_schema",
+    "suggestion_status_counts",
+    "analysis_figures",
+];
+
+/// Put the backup's rows in the store's place in one transaction of
+/// psql's: the store's tables and functions dropped, the schema of the
+/// backup's version made by ProtoScribe's own migrations, the backup's
+/// rows loaded from pg_restore's data-only script with the store's
+/// triggers off, then the migrations since that version and a recount of
+/// what triggers keep. COMMIT is sent only once pg_restore has written
+/// the whole script and exited well; psql stops at the first error, and a
+/// session that ends without COMMIT is rolled back, so the store is the
+/// backup's or untouched.
 ///
-/// pg_restore --clean dropped only what the backup holds: a table a later
-/// migration made stayed, and the restored store could not be migrated
-/// (or, with a function depending on a table, the restore failed).
+/// Only rows come from the backup: a function, trigger, default or check
+/// of its own never reaches the store, whatever the file holds. (pg_restore
+/// --clean made the backup's schema as the file described it, and dropped
+/// only what the file held: a table a later migration made stayed, so a
+/// backup from before an upgrade could not be restored.)
 fn replace(
     target: &Target,
     pg_restore: &Path,
@@ -342,6 +355,38 @@ fn replace(
     use std::process::Stdio;
     let cannot_run = |program: &Path, e: std::io::Error| {
         StoreError::Invalid(format!("cannot run {}: {e}", program.display()))
+    };
+    // The backup's rows, table by table in the order the migrations make
+    // the tables (a table before those that refer to it: the keys are
+    // checked as the rows go in), less those the restore makes itself.
+    let tables = super::migrate::tables_at(version);
+    let listing = read_dump(pg_restore, &["--list"], file)?;
+    let mut rows: Vec<(usize, &str)> = listing
+        .lines()
+        .filter(|line| line.contains(" TABLE DATA "))
+        .filter_map(|line| {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let at = |name: &str| words.contains(&name);
+            if NOT_RESTORED.iter().any(|t| at(t)) {
+                return None;
+            }
+            // A table the schema does not have sorts last, and fails there.
+            let place = tables.iter().position(|t| at(t)).unwrap_or(usize::MAX);
+            Some((place, line))
+        })
+        .collect();
+    rows.sort_by_key(|(place, _)| *place);
+    let mut entries = tempfile::NamedTempFile::new()
+        .map_err(|e| StoreError::Invalid(format!("cannot write a temporary file: {e}")))?;
+    for (_, line) in rows {
+        writeln!(entries, "{line}")
+            .map_err(|e| StoreError::Invalid(format!("cannot write a temporary file: {e}")))?;
+    }
+    let triggers = |verb: &str| -> String {
+        tables
+            .iter()
+            .map(|t| format!("ALTER TABLE {t} {verb} TRIGGER USER;\n"))
+            .collect()
     };
     let mut applier = command(
         target,
@@ -364,8 +409,11 @@ fn replace(
         target,
         pg_restore,
         &[
+            "--data-only".as_ref(),
             "--no-owner".as_ref(),
             "--no-privileges".as_ref(),
+            "--use-list".as_ref(),
+            entries.path().as_os_str(),
             "--file=-".as_ref(),
             file.as_os_str(),
         ],
@@ -379,8 +427,10 @@ fn replace(
         Some(input) => input
             .write_all(
                 format!(
-                    "SET client_min_messages = warning;\nBEGIN;\n{}",
-                    super::migrate::drop_script()
+                    "SET client_min_messages = warning;\nBEGIN;\n{}{}{}",
+                    super::migrate::drop_script(),
+                    super::migrate::script_between(0, version),
+                    triggers("DISABLE"),
                 )
                 .as_bytes(),
             )
@@ -399,8 +449,10 @@ fn replace(
         sent = input
             .write_all(
                 format!(
-                    "RESET search_path;\n{}\nCOMMIT;\n",
-                    super::migrate::script_since(version)
+                    "RESET search_path;\n{}{}{}COMMIT;\n",
+                    triggers("ENABLE"),
+                    super::migrate::script_between(version, SCHEMA_VERSION),
+                    super::stats::recount_script(),
                 )
                 .as_bytes(),
             )

@@ -153,12 +153,20 @@ fn migrate_locked(client: &mut postgres::Client, shown: &str) -> Result<Vec<i64>
     Ok(applied)
 }
 
-/// The SQL that brings a schema at `version` up to date, recording each
-/// step in protoscribe_schema as `migrate` does: what a restore of an older
-/// backup runs in the transaction that loads it.
-pub fn script_since(version: i64) -> String {
+/// The SQL of the migrations after `from` up to `to`, each recording its
+/// step in protoscribe_schema as `migrate` does; from 0 it first makes
+/// protoscribe_schema. A restore makes the backup's schema with it (the
+/// backup brings only rows) and then brings it up to date.
+pub fn script_between(from: i64, to: i64) -> String {
     let mut script = String::new();
-    for m in MIGRATIONS.iter().filter(|m| m.version > version) {
+    if from == 0 {
+        script.push_str(SCHEMA_TABLE);
+        script.push_str(";\n");
+    }
+    for m in MIGRATIONS
+        .iter()
+        .filter(|m| m.version > from && m.version <= to)
+    {
         script.push_str(m.sql);
         script.push_str(&format!(
             "\nINSERT INTO protoscribe_schema(version, name) VALUES ({}, '{}');\n",
@@ -168,32 +176,40 @@ pub fn script_since(version: i64) -> String {
     script
 }
 
-/// DROP statements for every table and function the migrations make (and
-/// protoscribe_schema), read from the migrations themselves so that a
-/// later one is never left out; their indexes, constraints and triggers
-/// go with their tables.
+/// Names the migrations up to `version` make after `prefix` (`CREATE
+/// TABLE `, `CREATE FUNCTION `), read from the migrations themselves so
+/// that a later one is never left out.
+fn made_by(prefix: &str, version: i64) -> Vec<String> {
+    MIGRATIONS
+        .iter()
+        .filter(|m| m.version <= version)
+        .flat_map(|m| m.sql.lines())
+        .filter_map(|line| line.trim_start().strip_prefix(prefix))
+        .filter_map(|rest| {
+            let name: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            (!name.is_empty()).then_some(name)
+        })
+        .collect()
+}
+
+/// The tables of the schema at `version`, protoscribe_schema aside.
+pub fn tables_at(version: i64) -> Vec<String> {
+    made_by("CREATE TABLE ", version)
+}
+
+/// DROP statements for every table and function the migrations make, and
+/// protoscribe_schema; their indexes, constraints and triggers go with
+/// their tables.
 pub fn drop_script() -> String {
-    let named = |prefix: &str| -> Vec<String> {
-        MIGRATIONS
-            .iter()
-            .flat_map(|m| m.sql.lines())
-            .filter_map(|line| line.trim_start().strip_prefix(prefix))
-            .filter_map(|rest| {
-                let name: String = rest
-                    .chars()
-                    .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
-                    .collect();
-                (!name.is_empty()).then_some(name)
-            })
-            .collect()
-    };
-    let mut tables = named("CREATE TABLE ");
+    let mut tables = tables_at(SCHEMA_VERSION);
     tables.push("protoscribe_schema".to_owned());
-    let functions = named("CREATE FUNCTION ");
     format!(
         "DROP TABLE IF EXISTS {} CASCADE;\nDROP FUNCTION IF EXISTS {} CASCADE;\n",
         tables.join(", "),
-        functions.join(", ")
+        made_by("CREATE FUNCTION ", SCHEMA_VERSION).join(", ")
     )
 }
 

@@ -84,6 +84,19 @@ pub(crate) const FIGURES_RECOUNT: &str = "SELECT c.provider, c.band, sum(c.analy
         sum(c.cost_nanos)::bigint, sum(c.latencies)::bigint
     FROM analyses a, analysis_contribution(a, 1) c GROUP BY c.provider, c.band";
 
+/// The tables triggers keep (review counts, analysis figures) counted
+/// afresh: after a bulk load that had the triggers off (`db copy`, a
+/// restore), at the current schema.
+pub(crate) fn recount_script() -> String {
+    format!(
+        "UPDATE suggestion_status_counts
+         SET count = (SELECT count(*) FROM suggestions
+                      WHERE status = suggestion_status_counts.status AND superseded_by IS NULL);
+         DELETE FROM analysis_figures;
+         INSERT INTO analysis_figures {FIGURES_RECOUNT};\n"
+    )
+}
+
 /// How many rows of the kept analysis figures disagree with a recount.
 pub fn figures_disagreeing(client: &mut impl GenericClient) -> Result<u64> {
     let kept = crate::store::stats::kept_figures_sql();
