@@ -552,6 +552,36 @@ fn hostile_search_text_is_literal_and_never_an_error() {
 }
 
 #[test]
+fn search_folds_accents_both_ways() {
+    let (_dir, store) = store();
+    store
+        .write(|tx| {
+            tx.protocols_create(&new_protocol(
+                "Sao Paulo",
+                "Hospital das Clínicas, São Paulo",
+            ))?;
+            tx.protocols_create(&new_protocol("Zurich", "Universitätsspital Zürich, Müller"))?;
+            tx.protocols_create(&new_protocol(
+                "Plain",
+                "Sao Paulo and Zurich without accents",
+            ))?;
+            Ok(())
+        })
+        .unwrap();
+    let sorted = |query: &str| {
+        let mut titles = search_titles(&store, query);
+        titles.sort();
+        titles
+    };
+    assert_eq!(sorted("sao paulo"), ["Plain", "Sao Paulo"]);
+    assert_eq!(sorted("São"), ["Plain", "Sao Paulo"]);
+    assert_eq!(sorted("clinicas"), ["Sao Paulo"]);
+    assert_eq!(sorted("ZURICH"), ["Plain", "Zurich"]);
+    assert_eq!(sorted("muller"), ["Zurich"]);
+    assert_eq!(sorted("universitatsspital"), ["Zurich"]);
+}
+
+#[test]
 fn search_follows_updates_and_deletes() {
     let (_dir, store) = store();
     let id = store

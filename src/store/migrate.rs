@@ -52,6 +52,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0007_analysis_figures",
         sql: include_str!("../../migrations/0007_analysis_figures.sql"),
     },
+    Migration {
+        version: 8,
+        name: "0008_search_folds_accents",
+        sql: include_str!("../../migrations/0008_search_folds_accents.sql"),
+    },
 ];
 
 /// The schema version this binary writes: the last migration's, so a

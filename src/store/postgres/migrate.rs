@@ -48,6 +48,11 @@ pub const MIGRATIONS: &[Migration] = &[
         name: "0007_analysis_figures",
         sql: include_str!("../../../migrations/postgres/0007_analysis_figures.sql"),
     },
+    Migration {
+        version: 8,
+        name: "0008_search_folds_accents",
+        sql: include_str!("../../../migrations/postgres/0008_search_folds_accents.sql"),
+    },
 ];
 
 pub const SCHEMA_VERSION: i64 = MIGRATIONS[MIGRATIONS.len() - 1].version;

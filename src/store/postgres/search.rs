@@ -70,7 +70,7 @@ impl Query {
         }
         let rows = client
             .query(
-                "SELECT u.w, plainto_tsquery('simple', u.w)::text
+                "SELECT u.w, plainto_tsquery('simple', protoscribe_fold(u.w))::text
                  FROM unnest($1::text[]) WITH ORDINALITY AS u(w, n) ORDER BY u.n",
                 &[&self.words],
             )
