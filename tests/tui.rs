@@ -404,11 +404,12 @@ fn changes_by_other_connections_are_noticed_and_the_cursor_kept() {
     act(&mut app, Action::Down);
     let cursor_id = app.queue.selected().unwrap().id.clone();
     let other = app.queue.rows[0].id.clone();
-    assert!(!app.store_changed().unwrap());
+    let mut watch = store.watch().unwrap();
+    assert!(!watch.changed().unwrap());
     store
         .review(&other, &Verb::Accept, None, Expect::Anything)
         .unwrap();
-    assert!(app.store_changed().unwrap());
+    assert!(watch.changed().unwrap());
     update::update(&mut app, Event::StoreChanged);
     assert_eq!(app.queue.rows[0].status, SuggestionStatus::Accepted);
     assert_eq!(app.queue.selected().unwrap().id, cursor_id);

@@ -17,7 +17,6 @@ use crate::store::protocols::ProtocolFilter;
 use crate::store::stats::{Dashboard, ReviewProgress};
 use crate::store::suggestions::{Decision, Lineage, Suggestion, SuggestionFilter};
 use crate::store::versions::ProtocolVersion;
-use crate::store::watch::Watch;
 use crate::store::{Page, Priority, Result, Store, SuggestionStatus, SuggestionType};
 
 /// Rows fetched at once; far more than any screen shows.
@@ -354,8 +353,6 @@ pub struct ScrollLimits {
 
 pub struct App {
     pub store: Store,
-    /// Tells when *other* connections committed (started by the first load).
-    watch: Option<Watch>,
     pub theme: Theme,
     /// The terminal's size, once known; below the minimum only quit acts.
     pub size: Option<(u16, u16)>,
@@ -407,7 +404,6 @@ impl App {
     pub fn new(store: Store, theme: Theme) -> App {
         App {
             store,
-            watch: None,
             theme,
             size: None,
             focus: Pane::Protocols,
@@ -478,9 +474,6 @@ impl App {
     /// First load, and after any change elsewhere: re-read what is shown,
     /// keeping the cursors on the same protocol and suggestion.
     pub fn load(&mut self) -> Result<()> {
-        if self.watch.is_none() {
-            self.watch = Some(self.store.watch()?);
-        }
         let protocol = self.selected_protocol_id();
         let suggestion = self.queue.selected().map(|s| s.id.clone());
         self.fetch_protocols(protocol.as_deref())?;
@@ -493,14 +486,6 @@ impl App {
         self.loaded = true;
         self.dirty = true;
         Ok(())
-    }
-
-    /// Whether another connection has committed since the last look.
-    pub fn store_changed(&mut self) -> Result<bool> {
-        match &mut self.watch {
-            Some(watch) => watch.changed(),
-            None => Ok(false),
-        }
     }
 
     pub fn selected_protocol_id(&self) -> Option<String> {

@@ -12,6 +12,7 @@ pub mod text;
 pub mod theme;
 pub mod update;
 pub mod view;
+pub mod watcher;
 pub mod worker;
 pub mod writer;
 
@@ -27,8 +28,9 @@ use update::Effect;
 
 use crate::store::Store;
 
-/// How often another session's changes are looked for.
-const POLL: Duration = Duration::from_millis(250);
+/// How often the screen wakes to take in what the watcher found (other
+/// sessions' changes), when no key is pressed.
+const POLL: Duration = watcher::INTERVAL;
 /// While an analysis runs, its result is looked for this often.
 const BUSY_POLL: Duration = Duration::from_millis(50);
 
@@ -49,6 +51,13 @@ pub fn run(store: Store, providers: crate::providers::Config) -> std::io::Result
     app.size = Some((size.width, size.height));
     // Paint first, query second: the frame appears before any data.
     terminal.draw(|f| view::draw(f, &app))?;
+    // Watching starts before the first read, so nothing committed after
+    // that read goes unnoticed.
+    let watch = app.store.watch();
+    if let Err(e) = &watch {
+        app.error(e.to_string());
+    }
+    let watched = watcher::spawn(app.store.clone(), watch.ok());
     if let Err(e) = app.load() {
         app.error(e.to_string());
     }
@@ -102,8 +111,11 @@ pub fn run(store: Store, providers: crate::providers::Config) -> std::io::Result
         }
         if last_poll.elapsed() >= interval {
             last_poll = Instant::now();
-            match app.store_changed() {
-                Ok(changed) => {
+        }
+        // Not through `update`: a look that found nothing redraws nothing.
+        while let Ok(report) = watched.try_recv() {
+            match report {
+                watcher::Report::Answered { changed } => {
                     // Heard from the store: it answers again.
                     app.poll_failed = None;
                     app.unreachable = false;
@@ -111,7 +123,7 @@ pub fn run(store: Store, providers: crate::providers::Config) -> std::io::Result
                         update::update(&mut app, Event::StoreChanged);
                     }
                 }
-                Err(e) => update::poll_failed(&mut app, e.to_string()),
+                watcher::Report::Unanswered(why) => update::poll_failed(&mut app, why),
             }
         }
     }

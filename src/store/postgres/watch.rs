@@ -57,10 +57,11 @@ impl Watch {
             }
         }
         if lost {
-            // The connection dropped: reconnect next time, and have the
-            // caller re-read now.
+            // The connection dropped: reconnect now and have the caller
+            // re-read, or say the server does not answer (rather than send
+            // the caller to read from it).
             self.client = None;
-            return Ok(true);
+            return self.changed();
         }
         Ok(seen)
     }
