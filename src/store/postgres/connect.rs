@@ -123,6 +123,19 @@ impl Target {
             Tls::Require | Tls::VerifyFull => SslMode::Require,
         });
         config.connect_timeout(Duration::from_secs(10));
+        // A network that drops packets mid-session: a query sent and never
+        // acknowledged fails after 10 s instead of the system's quarter of
+        // an hour of retransmissions, and an idle connection (the
+        // interface's LISTEN) is found dead within a minute. A URL's own
+        // settings win.
+        if config.get_tcp_user_timeout().is_none() {
+            config.tcp_user_timeout(Duration::from_secs(10));
+        }
+        if config.get_keepalives_interval().is_none() {
+            config.keepalives_idle(Duration::from_secs(30));
+            config.keepalives_interval(Duration::from_secs(5));
+            config.keepalives_retries(4);
+        }
         config.application_name("protoscribe");
         Ok(Target { config, tls, shown })
     }
