@@ -437,8 +437,14 @@ fn replace(
             .is_ok(),
         None => false,
     };
-    if let (true, Some(input), Some(script)) = (sent, to_psql.as_mut(), reader.stdout.as_mut()) {
-        sent = std::io::copy(script, input).is_ok();
+    if let (true, Some(input), Some(mut script)) = (sent, to_psql.as_mut(), reader.stdout.take()) {
+        sent = std::io::copy(&mut script, input).is_ok();
+    }
+    // psql stopped (an error, or the server went): what pg_restore has
+    // still to write is not read into memory, however large.
+    let psql_stopped = !sent;
+    if psql_stopped {
+        let _ = reader.kill();
     }
     let read = reader
         .wait_with_output()
@@ -463,7 +469,7 @@ fn replace(
     let applied = applier
         .wait_with_output()
         .map_err(|e| cannot_run(psql, e))?;
-    if !read.status.success() {
+    if !read.status.success() && !psql_stopped {
         return Err(failure("pg_restore (nothing was changed)", &read));
     }
     if !applied.status.success() || !sent {
