@@ -190,3 +190,38 @@ fn a_failed_copy_leaves_no_store_file_it_made() {
         );
     }
 }
+
+#[test]
+fn a_store_from_an_older_protoscribe_is_upgraded_then_copied() {
+    // Moving a store to PostgreSQL is often the first thing done with it
+    // after an upgrade: the copy brings it up to date as any command would.
+    let s = Sandbox::sqlite();
+    let old = s.path("old.db");
+    {
+        let mut conn = rusqlite::Connection::open(&old).unwrap();
+        protoscribe::store::migrate::migrate_to(&mut conn, 6).unwrap();
+        conn.execute_batch(
+            "INSERT INTO protocols (id, title, content, status, created_at)
+             VALUES ('proto_0000000000000001', 'Old trial', 'text', 'ready', '2020-01-01T00:00:00.000000Z');
+             INSERT INTO analyses (id, protocol_id, provider, status, overall_score, created_at, latency_ms)
+             VALUES ('analysis_0000000000000001', 'proto_0000000000000001', 'builtin', 'completed', 64.5,
+                     '2020-01-01T00:00:00.000000Z', 120);",
+        )
+        .unwrap();
+    }
+    let copied = s.path("copied.db");
+    let out = s.ok(&[
+        "db",
+        "copy",
+        "--from",
+        old.to_str().unwrap(),
+        "--to",
+        copied.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(sums(&out).iter().find(|t| t.0 == "analyses").unwrap().1, 1);
+    let providers = common::open_store(&copied).dashboard(30).unwrap().providers;
+    assert_eq!(providers.len(), 1);
+    assert_eq!(providers[0].median_latency_ms, Some(120));
+    assert_eq!(providers[0].avg_overall_score, 64.5);
+}

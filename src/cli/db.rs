@@ -143,10 +143,11 @@ fn check(ctx: &Context) -> Result {
     let checked = crate::store::backup::check_database(&path)?;
     let store = ctx.open_for_reading()?;
     tally_agrees(&path.display().to_string(), store.review_tally()?)?;
+    // Opening it may have upgraded an older store: its schema now.
     println!(
         "{}: ok (integrity, foreign keys, review counts, analysis figures) · schema {} · {} protocols · {} suggestions",
         path.display(),
-        checked.schema_version,
+        store.status()?.schema_version,
         thousands(checked.protocols),
         thousands(checked.suggestions)
     );

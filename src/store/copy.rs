@@ -394,10 +394,17 @@ enum Side {
 
 fn open_source(at: &Endpoint) -> Result<Side> {
     match at {
-        Endpoint::Sqlite(path) => Ok(Side::Sqlite(Store::open_with(
-            path,
-            super::Access::ReadOnly,
-        )?)),
+        Endpoint::Sqlite(path) => {
+            // A store this user may write is opened as any command opens
+            // it, so one from an older ProtoScribe is upgraded first (read
+            // only, it could not be); another user's is only read.
+            let access = if path.exists() && !super::is_read_only(path) {
+                super::Access::ReadWrite
+            } else {
+                super::Access::ReadOnly
+            };
+            Ok(Side::Sqlite(Store::open_with(path, access)?))
+        }
         Endpoint::Postgres(target) => {
             let mut client = target.connect()?;
             let version = postgres::migrate::version(&mut client)?;

@@ -458,7 +458,7 @@ fn retry_busy<T>(mut step: impl FnMut() -> Result<T>) -> Result<T> {
     }
 }
 
-fn is_read_only(path: &Path) -> bool {
+pub(crate) fn is_read_only(path: &Path) -> bool {
     use std::fs::OpenOptions;
     OpenOptions::new().write(true).open(path).is_err()
 }
