@@ -584,6 +584,58 @@ fn a_restore_takes_rows_not_functions_or_defaults_from_the_backup() {
     assert_eq!(title, "Trial");
 }
 
+/// Someone else's view or foreign key over the store's tables would have
+/// to go with them: the restore is refused before anything is touched.
+#[test]
+fn a_restore_never_drops_what_others_built_on_the_store() {
+    use protoscribe::store::postgres::backup;
+    let url = fresh_database();
+    let target = Target::parse(&url).unwrap();
+    let mut c = migrated(&url);
+    c.batch_execute(
+        "INSERT INTO protocols(id, title, status, created_at, content)
+         VALUES ('proto_1', 'Trial', 'ready', now(), 'The text')",
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let dump = backup::dump(&target, dir.path()).unwrap();
+    c.batch_execute(
+        "CREATE VIEW report_scores AS SELECT p.title, a.overall_score
+           FROM protocols p JOIN analyses a ON a.protocol_id = p.id;
+         CREATE TABLE site_notes (id serial PRIMARY KEY,
+                                  protocol_id text REFERENCES protocols(id), note text)",
+    )
+    .unwrap();
+    let kept_before = std::fs::read_dir(dir.path()).unwrap().count();
+    let err = message(backup::restore(&target, &dump.path, dir.path()));
+    assert!(
+        err.contains("report_scores") && err.contains("nothing was changed"),
+        "{err}"
+    );
+    // Nothing was dropped, and no copy was kept for a restore not made.
+    let views: i64 = c
+        .query_one(
+            "SELECT count(*) FROM pg_views WHERE viewname = 'report_scores'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(views, 1);
+    let keys: i64 = c
+        .query_one(
+            "SELECT count(*) FROM pg_constraint WHERE conrelid = 'site_notes'::regclass AND contype = 'f'",
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert_eq!(keys, 1);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), kept_before);
+    // Without them, the same backup is restored.
+    c.batch_execute("DROP VIEW report_scores; DROP TABLE site_notes")
+        .unwrap();
+    backup::restore(&target, &dump.path, dir.path()).unwrap();
+}
+
 /// A restore that fails half-way leaves the store as it was.
 #[test]
 fn a_restore_cut_short_changes_nothing() {

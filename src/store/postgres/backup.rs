@@ -287,6 +287,7 @@ pub fn restore(target: &Target, file: &Path, keep_dir: &Path) -> Result<PathBuf>
     let psql = tool("psql")?;
     let mut writers_wait = target.connect()?;
     refuse_foreign_objects(&mut writers_wait, &pg_restore, file)?;
+    refuse_dependents(&mut writers_wait, target)?;
     writers_wait
         .batch_execute(&format!(
             "SET lock_timeout = '{}ms'",
@@ -476,6 +477,46 @@ fn replace(
         return Err(failure("psql (nothing was changed)", &applied));
     }
     Ok(())
+}
+
+/// Refuse to replace a store that something else in the database depends
+/// on (a view over its tables, another table's foreign key, a trigger
+/// calling one of its functions): the restore drops the store's tables and
+/// functions, and those would have to go with them. Found by trying the
+/// drops in a transaction that is rolled back, before a copy is kept.
+fn refuse_dependents(client: &mut postgres::Client, target: &Target) -> Result<()> {
+    let mut trial = client.transaction().map_err(super::migrate::sql)?;
+    trial
+        .batch_execute(&format!(
+            "SET LOCAL lock_timeout = '{}ms'",
+            crate::store::pool::BUSY_TIMEOUT.as_millis()
+        ))
+        .map_err(super::migrate::sql)?;
+    let tried = trial.batch_execute(&super::migrate::drop_script());
+    drop(trial);
+    match tried {
+        Ok(()) => Ok(()),
+        Err(e) if super::sql::code(&e) == Some("2BP01") => {
+            let detail = e
+                .as_db_error()
+                .and_then(|db| db.detail())
+                .unwrap_or_default()
+                .lines()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join("; ");
+            Err(StoreError::Invalid(format!(
+                "{} holds objects of its own that depend on the store's tables or functions ({detail}): a restore replaces those, so nothing was changed; drop or move those objects first, or restore into a database ProtoScribe has to itself",
+                target.shown()
+            )))
+        }
+        Err(e) if super::sql::code(&e) == Some("42501") => Err(StoreError::Invalid(format!(
+            "restoring replaces the store's tables, which only the role that owns them may do: run the restore as that role (the one that made the store); nothing was changed at {}",
+            target.shown()
+        ))),
+        Err(e) if super::sql::code(&e) == Some("55P03") => Err(StoreError::Busy),
+        Err(e) => Err(super::migrate::sql(e)),
+    }
 }
 
 /// Refuse a dump that would create anything the store's own schema does

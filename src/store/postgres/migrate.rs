@@ -206,16 +206,44 @@ pub fn tables_at(version: i64) -> Vec<String> {
 }
 
 /// DROP statements for every table and function the migrations make, and
-/// protoscribe_schema; their indexes, constraints and triggers go with
-/// their tables.
+/// protoscribe_schema, without CASCADE: an object of someone else's that
+/// depends on them (a view, a foreign key, a trigger) makes the drop fail
+/// rather than go with them. Functions that name a table's row type go
+/// first, then the tables (with their indexes, constraints and triggers),
+/// then the other functions, which nothing depends on by then.
 pub fn drop_script() -> String {
     let mut tables = tables_at(SCHEMA_VERSION);
     tables.push("protoscribe_schema".to_owned());
-    format!(
-        "DROP TABLE IF EXISTS {} CASCADE;\nDROP FUNCTION IF EXISTS {} CASCADE;\n",
-        tables.join(", "),
-        made_by("CREATE FUNCTION ", SCHEMA_VERSION).join(", ")
-    )
+    let (typed, plain): (Vec<String>, Vec<String>) = made_by("CREATE FUNCTION ", SCHEMA_VERSION)
+        .into_iter()
+        .partition(|name| {
+            function_header(name)
+                .split(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .any(|word| tables.iter().any(|t| t == word))
+        });
+    let mut script = String::new();
+    if !typed.is_empty() {
+        script.push_str(&format!("DROP FUNCTION IF EXISTS {};\n", typed.join(", ")));
+    }
+    script.push_str(&format!("DROP TABLE IF EXISTS {};\n", tables.join(", ")));
+    if !plain.is_empty() {
+        script.push_str(&format!("DROP FUNCTION IF EXISTS {};\n", plain.join(", ")));
+    }
+    script
+}
+
+/// A function's definition up to its body: its arguments and what it
+/// returns, as its migration writes them.
+fn function_header(name: &str) -> &'static str {
+    let start = format!("CREATE FUNCTION {name}(");
+    MIGRATIONS
+        .iter()
+        .find_map(|m| {
+            let at = m.sql.find(&start)?;
+            let rest = &m.sql[at..];
+            Some(&rest[..rest.find("$$").unwrap_or(rest.len())])
+        })
+        .unwrap_or_default()
 }
 
 /// A database error from a statement, as one sentence.
