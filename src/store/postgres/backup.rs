@@ -44,7 +44,7 @@ fn tool(name: &str) -> Result<PathBuf> {
         );
     candidates.into_iter().find(|p| p.is_file()).ok_or_else(|| {
         StoreError::Invalid(format!(
-            "{name} is not installed, and backups of a PostgreSQL store are made with it: install PostgreSQL's client tools (apt-get install postgresql-client), or ask the database's administrator for a backup"
+            "{name} is not installed, and backups of a PostgreSQL store are made and restored with PostgreSQL's own tools: install its client tools (apt-get install postgresql-client), or ask the database's administrator"
         ))
     })
 }
@@ -305,10 +305,15 @@ pub fn restore(target: &Target, file: &Path, keep_dir: &Path) -> Result<PathBuf>
         })?;
     let kept = dump(target, keep_dir).map_err(|e| {
         StoreError::Invalid(format!(
-            "the store was not replaced: keeping a copy of it first failed ({e})"
+            "the store was not replaced: a copy of it is kept first, beside the backup, and that failed ({e}); copy the backup into a folder you may write and restore it from there"
         ))
     })?;
-    replace(target, &pg_restore, &psql, file, version)?;
+    replace(target, &pg_restore, &psql, file, version).map_err(|e| {
+        StoreError::Invalid(format!(
+            "{e} (the copy kept of the store before this attempt, {}, may be deleted)",
+            kept.path.display()
+        ))
+    })?;
     // The lock is the session's: it goes with the connection, whatever
     // happens above.
     writers_wait
@@ -471,12 +476,39 @@ fn replace(
         .wait_with_output()
         .map_err(|e| cannot_run(psql, e))?;
     if !read.status.success() && !psql_stopped {
-        return Err(failure("pg_restore (nothing was changed)", &read));
+        return Err(restore_failure("pg_restore", &read, file));
     }
     if !applied.status.success() || !sent {
-        return Err(failure("psql (nothing was changed)", &applied));
+        return Err(restore_failure("psql", &applied, file));
     }
     Ok(())
+}
+
+/// Why a restore's tool failed, as one sentence saying what to do; the
+/// store is as it was.
+fn restore_failure(tool: &str, out: &Output, file: &Path) -> StoreError {
+    use std::os::unix::process::ExitStatusExt;
+    let text = String::from_utf8_lossy(&out.stderr);
+    let first = text.lines().map(str::trim).find(|l| !l.is_empty());
+    let why = match first {
+        Some(line)
+            if line.contains("could not read from input file") || line.contains("end of file") =>
+        {
+            format!(
+                "{} ends early: it is not a whole backup (copied or downloaded only in part?); use another",
+                file.display()
+            )
+        }
+        Some(line) if line.contains("Cancel request sent") => {
+            "the restore was interrupted".to_owned()
+        }
+        Some(line) => format!("{tool} failed: {}", crate::sanitize::mask_passwords(line)),
+        None if out.status.signal().is_some() => {
+            format!("{tool} was stopped before the restore finished")
+        }
+        None => format!("{tool} stopped before the restore finished, without saying why"),
+    };
+    StoreError::Invalid(format!("{why}; nothing was changed"))
 }
 
 /// Refuse to replace a store that something else in the database depends
