@@ -122,13 +122,15 @@ fn restore_dump(ctx: &Context, args: &RestoreArgs) -> Result {
         .filter(|d| !d.as_os_str().is_empty())
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
     let kept = store.restore_dump(&args.file, &keep_dir)?;
-    let tally = store.review_tally()?;
-    let protocols = store.protocol_count(&Default::default())?;
+    // Counted as a SQLite store's restore and `db status` count them.
+    let status = store.status()?;
+    let count = |table: &str| output::thousands(status.tables.get(table).copied().unwrap_or(0));
     println!(
-        "restored {} from {} ({protocols} protocols, {} suggestions); the replaced store is kept at {}",
+        "restored {} from {} ({} protocols, {} suggestions); the replaced store is kept at {}",
         shown(store.path()),
         shown(&args.file),
-        tally.current,
+        count("protocols"),
+        count("suggestions"),
         shown(&kept)
     );
     Ok(())
@@ -180,8 +182,8 @@ pub fn run_restore(ctx: &Context, args: RestoreArgs) -> Result {
     println!(
         "restored {} ({} protocols, {} suggestions){}",
         shown(&path),
-        restored.restored.protocols,
-        restored.restored.suggestions,
+        output::thousands(restored.restored.protocols),
+        output::thousands(restored.restored.suggestions),
         restored
             .previous
             .map(|p| format!("; the replaced store is kept at {}", shown(&p)))
