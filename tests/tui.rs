@@ -397,6 +397,24 @@ fn undo_leaves_a_later_change_by_someone_else_alone() {
 }
 
 #[test]
+fn an_open_dashboard_follows_changes_made_elsewhere() {
+    let (_dir, store) = sample_store();
+    let mut app = reviewing(&store);
+    let other = app.queue.rows[0].id.clone();
+    act(&mut app, Action::Dashboard);
+    let accepted = |app: &App| match &app.mode {
+        Mode::Dashboard(d) => d.review.accepted,
+        _ => panic!("the dashboard is open"),
+    };
+    let before = accepted(&app);
+    store
+        .review(&other, &Verb::Accept, None, Expect::Anything)
+        .unwrap();
+    update::update(&mut app, Event::StoreChanged);
+    assert_eq!(accepted(&app), before + 1);
+}
+
+#[test]
 fn changes_by_other_connections_are_noticed_and_the_cursor_kept() {
     let (_dir, store) = sample_store();
     let mut app = reviewing(&store);

@@ -483,6 +483,10 @@ impl App {
             self.scores = ScoresState::default();
         }
         self.fetch_queue(suggestion.as_deref())?;
+        // An open dashboard shows the figures as they are now too.
+        if matches!(self.mode, Mode::Dashboard(_)) {
+            self.mode = Mode::Dashboard(Box::new(self.dashboard()?));
+        }
         self.loaded = true;
         self.dirty = true;
         Ok(())
