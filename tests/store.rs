@@ -14,7 +14,9 @@ use protoscribe::store::analyses::{
 use protoscribe::store::exports::NewExport;
 use protoscribe::store::migrate::{self, SCHEMA_VERSION};
 use protoscribe::store::protocols::{self, NewProtocol, ProtocolFilter, ProtocolUpdate};
-use protoscribe::store::suggestions::{self, Decision, Expect, NewSuggestion, SuggestionFilter};
+use protoscribe::store::suggestions::{
+    self, Decision, Expect, NewSuggestion, SuggestionFilter, Verb,
+};
 use protoscribe::store::{
     AnalysisStatus, ExportFormat, ExportStatus, Page, Priority, ProtocolStatus, Store, StoreError,
     SuggestionStatus, SuggestionType, stats,
@@ -851,6 +853,40 @@ fn a_decision_records_status_comment_and_modified_content() {
     );
     let now = store.suggestion(&s.id).unwrap();
     assert_eq!(now.status, SuggestionStatus::Modified);
+}
+
+#[test]
+fn a_verb_written_in_one_statement_decides_as_after_says() {
+    // `Store::review` writes what a verb changes without reading the row
+    // first: the result must be the decision `Suggestion::after` makes
+    // from the row as it was, for every verb, with and without a comment.
+    let (_dir, store) = store();
+    let (_, aid) = analysed(&store, "T", 1);
+    let id = only_suggestion(&store, &aid).id;
+    let steps: Vec<(Verb, Option<&str>)> = vec![
+        (Verb::Accept, None),
+        (Verb::Comment("check the dose".into()), None),
+        (Verb::Reject, None),
+        (Verb::Modify("Reworded.".into()), Some("as discussed")),
+        (Verb::Pending, None),
+        (Verb::Accept, Some("")),
+        (Verb::Comment("  ".into()), None),
+        (Verb::Modify("Reworded again.".into()), None),
+        (Verb::Reject, Some("not needed")),
+    ];
+    for (verb, comment) in steps {
+        let before = only_suggestion(&store, &aid);
+        let expected = before.after(&verb, comment.map(str::to_owned));
+        let after = store
+            .review(&id, &verb, comment.map(str::to_owned), Expect::Anything)
+            .unwrap();
+        assert_eq!(after.decision(), expected, "{verb:?} {comment:?}");
+        assert_eq!(after.revision, before.revision + 1);
+    }
+    let err = store
+        .review(&id, &Verb::Modify(" ".into()), None, Expect::Anything)
+        .unwrap_err();
+    assert!(err.to_string().contains("needs its new content"), "{err}");
 }
 
 #[test]

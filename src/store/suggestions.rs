@@ -113,29 +113,77 @@ impl Decision {
     }
 }
 
-impl Suggestion {
-    /// The decision a verb makes from this suggestion's current state. A
-    /// comment given with a verb replaces the old one; otherwise comments
-    /// and earlier reworded content are kept, so going back to pending
-    /// loses nothing.
-    pub fn after(&self, verb: &Verb, comment: Option<String>) -> Decision {
-        let mut next = self.decision();
-        match verb {
-            Verb::Accept => next.status = SuggestionStatus::Accepted,
-            Verb::Reject => next.status = SuggestionStatus::Rejected,
-            Verb::Pending => next.status = SuggestionStatus::Pending,
+/// What a decision changes of a suggestion's review fields, whatever they
+/// hold now: a field left `None` keeps its value. A `Decision` changes all
+/// three; a verb only what it says, so it is written in one statement
+/// without reading the row first.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Change {
+    pub status: Option<SuggestionStatus>,
+    pub user_comment: Option<Option<String>>,
+    pub modified_content: Option<Option<String>>,
+}
+
+impl From<&Decision> for Change {
+    fn from(decision: &Decision) -> Change {
+        Change {
+            status: Some(decision.status),
+            user_comment: Some(decision.user_comment.clone()),
+            modified_content: Some(decision.modified_content.clone()),
+        }
+    }
+}
+
+impl Change {
+    /// A modified suggestion needs its new content.
+    pub(crate) fn check(&self) -> Result<()> {
+        let content = self.modified_content.as_ref().and_then(|c| c.as_deref());
+        if self.status == Some(SuggestionStatus::Modified)
+            && content.is_none_or(|c| c.trim().is_empty())
+        {
+            return Err(StoreError::Invalid(
+                "a modified suggestion needs its new content: pass --content TEXT".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Verb {
+    /// What the verb changes. A comment given with it replaces the old
+    /// one; otherwise comments and earlier reworded content are kept, so
+    /// going back to pending loses nothing.
+    pub fn change(&self, comment: Option<String>) -> Change {
+        let said = |text: String| (!text.trim().is_empty()).then_some(text);
+        let mut change = Change::default();
+        match self {
+            Verb::Accept => change.status = Some(SuggestionStatus::Accepted),
+            Verb::Reject => change.status = Some(SuggestionStatus::Rejected),
+            Verb::Pending => change.status = Some(SuggestionStatus::Pending),
             Verb::Modify(content) => {
-                next.status = SuggestionStatus::Modified;
-                next.modified_content = Some(content.clone());
+                change.status = Some(SuggestionStatus::Modified);
+                change.modified_content = Some(Some(content.clone()));
             }
-            Verb::Comment(text) => {
-                next.user_comment = (!text.trim().is_empty()).then(|| text.clone());
-            }
+            Verb::Comment(text) => change.user_comment = Some(said(text.clone())),
         }
         if let Some(comment) = comment {
-            next.user_comment = (!comment.trim().is_empty()).then_some(comment);
+            change.user_comment = Some(said(comment));
         }
-        next
+        change
+    }
+}
+
+impl Suggestion {
+    /// The decision a verb makes from this suggestion's current state
+    /// (`Verb::change` applied to it).
+    pub fn after(&self, verb: &Verb, comment: Option<String>) -> Decision {
+        let change = verb.change(comment);
+        let now = self.decision();
+        Decision {
+            status: change.status.unwrap_or(now.status),
+            user_comment: change.user_comment.unwrap_or(now.user_comment),
+            modified_content: change.modified_content.unwrap_or(now.modified_content),
+        }
     }
 }
 
@@ -470,15 +518,13 @@ pub fn decide(
     decision: &Decision,
     expect: Expect,
 ) -> Result<Suggestion> {
-    let modified = decision
-        .modified_content
-        .as_deref()
-        .filter(|m| !m.trim().is_empty());
-    if decision.status == SuggestionStatus::Modified && modified.is_none() {
-        return Err(StoreError::Invalid(
-            "a modified suggestion needs its new content: pass --content TEXT".into(),
-        ));
-    }
+    change(conn, id, &decision.into(), expect)
+}
+
+/// Write what a decision changes, in one statement, only if the suggestion
+/// is still at the revision expected.
+pub fn change(conn: &Connection, id: &str, change: &Change, expect: Expect) -> Result<Suggestion> {
+    change.check()?;
     if let Some(current) = successor(conn, id)? {
         return Err(StoreError::Superseded {
             id: id.to_owned(),
@@ -490,14 +536,18 @@ pub fn decide(
         Expect::Revision(r) => Some(r),
     };
     let updated = conn.execute(
-        "UPDATE suggestions SET status = ?2, user_comment = ?3, modified_content = ?4,
-                                updated_at = ?5, revision = revision + 1
-         WHERE id = ?1 AND (?6 IS NULL OR revision = ?6)",
+        "UPDATE suggestions SET status = coalesce(?2, status),
+                                user_comment = CASE WHEN ?3 THEN ?4 ELSE user_comment END,
+                                modified_content = CASE WHEN ?5 THEN ?6 ELSE modified_content END,
+                                updated_at = ?7, revision = revision + 1
+         WHERE id = ?1 AND (?8 IS NULL OR revision = ?8)",
         params![
             id,
-            decision.status,
-            decision.user_comment,
-            decision.modified_content,
+            change.status,
+            change.user_comment.is_some(),
+            change.user_comment.clone().flatten(),
+            change.modified_content.is_some(),
+            change.modified_content.clone().flatten(),
             time::now(),
             seen,
         ],

@@ -19,7 +19,7 @@ use crate::store::protocols::{
 use crate::store::provider_cache::{Entry, Key};
 use crate::store::stats::{Dashboard, ProtocolAnalytics, ReviewProgress};
 use crate::store::suggestions::{
-    Decision, Expect, Lineage, NewSuggestion, Suggestion, SuggestionFilter,
+    Change, Decision, Expect, Lineage, NewSuggestion, Suggestion, SuggestionFilter,
 };
 use crate::store::versions::ProtocolVersion;
 use crate::store::{ExportStatus, ProtocolStatus};
@@ -93,6 +93,7 @@ tables! {
     fn suggestions_for_item => suggestions::for_item(analysis_id: &str, reference: &str) -> Option<Suggestion>;
     fn suggestions_count => suggestions::count(filter: &SuggestionFilter) -> u64;
     fn suggestions_decide => suggestions::decide(id: &str, decision: &Decision, expect: Expect) -> Suggestion;
+    fn suggestions_change => suggestions::change(id: &str, change: &Change, expect: Expect) -> Suggestion;
     fn suggestions_successor => suggestions::successor(id: &str) -> Option<String>;
     fn suggestions_live_for_protocol => suggestions::live_for_protocol(protocol_id: &str) -> Vec<Suggestion>;
     fn suggestions_mark_applied => suggestions::mark_applied(ids: &[&str], version: i64) -> ();

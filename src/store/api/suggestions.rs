@@ -67,10 +67,10 @@ impl Store {
         comment: Option<String>,
         expect: Expect,
     ) -> Result<Suggestion> {
-        self.write(|tx| {
-            let current = tx.suggestions_get(id)?;
-            tx.suggestions_decide(id, &current.after(verb, comment), expect)
-        })
+        // One statement: what the verb changes is written over what the
+        // row holds, without reading it first.
+        let change = verb.change(comment);
+        self.write(|tx| tx.suggestions_change(id, &change, expect))
     }
 
     /// Write several decisions, all or none, each only if its suggestion

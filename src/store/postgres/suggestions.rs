@@ -9,7 +9,8 @@ use serde_json::json;
 use super::sql::{self, Where};
 use crate::store::error::{Result, StoreError};
 use crate::store::suggestions::{
-    COLUMNS, Carried, Decision, Expect, Lineage, NewSuggestion, Suggestion, SuggestionFilter, check,
+    COLUMNS, Carried, Change, Decision, Expect, Lineage, NewSuggestion, Suggestion,
+    SuggestionFilter, check,
 };
 use crate::store::{Page, SuggestionStatus, ids};
 
@@ -276,37 +277,46 @@ pub fn decide(
     decision: &Decision,
     expect: Expect,
 ) -> Result<Suggestion> {
-    let modified = decision
-        .modified_content
-        .as_deref()
-        .filter(|m| !m.trim().is_empty());
-    if decision.status == SuggestionStatus::Modified && modified.is_none() {
-        return Err(StoreError::Invalid(
-            "a modified suggestion needs its new content: pass --content TEXT".into(),
-        ));
-    }
+    change(client, id, &decision.into(), expect)
+}
+
+/// Write what a decision changes, in one statement, only if the suggestion
+/// is still at the revision expected.
+pub fn change(
+    client: &mut impl GenericClient,
+    id: &str,
+    change: &Change,
+    expect: Expect,
+) -> Result<Suggestion> {
+    change.check()?;
     let seen = match expect {
         Expect::Anything => None,
         Expect::Revision(r) => Some(r),
     };
     // The row as decided comes back with the UPDATE: a decision is a few
     // round trips, and each costs as much as the work.
-    let status = decision.status.as_str();
+    let status = change.status.map(|s| s.as_str());
+    let comment = change.user_comment.clone().flatten();
+    let content = change.modified_content.clone().flatten();
     let now = sql::now();
     let updated = client
         .query_typed_opt(
             &format!(
-                "UPDATE suggestions SET status = $2, user_comment = $3, modified_content = $4,
-                                        updated_at = $5, revision = revision + 1
+                "UPDATE suggestions SET status = coalesce($2, status),
+                                        user_comment = CASE WHEN $3 THEN $4 ELSE user_comment END,
+                                        modified_content = CASE WHEN $5 THEN $6 ELSE modified_content END,
+                                        updated_at = $7, revision = revision + 1
                  WHERE id = $1 AND superseded_by IS NULL
-                   AND ($6::bigint IS NULL OR revision = $6::bigint)
+                   AND ($8::bigint IS NULL OR revision = $8::bigint)
                  RETURNING {COLUMNS}"
             ),
             &[
                 (&id, Type::TEXT),
                 (&status, Type::TEXT),
-                (&decision.user_comment, Type::TEXT),
-                (&decision.modified_content, Type::TEXT),
+                (&change.user_comment.is_some(), Type::BOOL),
+                (&comment, Type::TEXT),
+                (&change.modified_content.is_some(), Type::BOOL),
+                (&content, Type::TEXT),
                 (&now, Type::TIMESTAMPTZ),
                 (&seen, Type::INT8),
             ],
