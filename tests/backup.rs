@@ -382,7 +382,24 @@ fn db_check_finds_dashboard_figures_that_disagree_with_the_analyses() {
             &out,
             "analysis figures disagree with the analyses in 1 of their rows",
         );
+        common::assert_error(&out, "db check --repair");
     }
+    // Asked to, it counts them again from the rows, and they agree.
+    let repaired = s.ok(&["db", "check", "--repair"]);
+    assert!(
+        repaired.contains("counted again from the rows"),
+        "{repaired}"
+    );
+    assert!(repaired.contains(": ok ("), "{repaired}");
+    let again = s.ok(&["db", "check"]);
+    assert!(!again.contains("counted again"), "{again}");
+    // The review counts too.
+    s.sql_by_hand(
+        "UPDATE suggestion_status_counts SET count = count + 5 WHERE status = $1",
+        &["pending"],
+    );
+    common::assert_error(&s.run(&["db", "check"]), "review counts say");
+    assert!(s.ok(&["db", "check", "--repair"]).contains(": ok ("));
 }
 
 /// Every suggestion's status, by id, in the store at `db`.

@@ -16,8 +16,15 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
-    /// Integrity and foreign-key checks, and that the review counts agree.
-    Check,
+    /// Integrity and foreign-key checks, and that the counts the store
+    /// keeps (review progress, the dashboard's analysis figures) agree with
+    /// the rows.
+    Check {
+        /// Count those again from the rows if they disagree (something
+        /// wrote around the store's triggers).
+        #[arg(long)]
+        repair: bool,
+    },
     /// Copy a whole store to another place or backend (a file path,
     /// sqlite:///PATH, or postgres://USER@HOST:PORT/DB), in one transaction
     /// on the target, then check every table's rows and checksum.
@@ -67,7 +74,7 @@ pub enum Command {
 pub fn run(ctx: &Context, command: Command) -> Result {
     match command {
         Command::Status { json } => status(ctx, json),
-        Command::Check => check(ctx),
+        Command::Check { repair } => check(ctx, repair),
         Command::Copy {
             from,
             to,
@@ -135,14 +142,14 @@ fn status(ctx: &Context, json: bool) -> Result {
     Ok(())
 }
 
-fn check(ctx: &Context) -> Result {
+fn check(ctx: &Context, repair: bool) -> Result {
     let path = ctx.existing_db_path()?;
     if super::is_postgres(&path) {
-        return check_postgres(ctx);
+        return check_postgres(ctx, repair);
     }
     let checked = crate::store::backup::check_database(&path)?;
     let store = ctx.open_for_reading()?;
-    tally_agrees(&path.display().to_string(), store.review_tally()?)?;
+    kept_counts_agree(&path.display().to_string(), &store, repair)?;
     // Opening it may have upgraded an older store: its schema now.
     println!(
         "{}: ok (integrity, foreign keys, review counts, analysis figures) · schema {} · {} protocols · {} suggestions",
@@ -154,17 +161,31 @@ fn check(ctx: &Context) -> Result {
     Ok(())
 }
 
-/// The counts the store keeps by trigger agree with what they count.
+/// The counts the store keeps by trigger agree with what they count, or,
+/// with `repair`, are counted again from the rows until they do.
+fn kept_counts_agree(shown: &str, store: &crate::store::Store, repair: bool) -> Result {
+    let found = tally_agrees(shown, store.review_tally()?);
+    if found.is_ok() || !repair {
+        return found;
+    }
+    store.recount()?;
+    tally_agrees(shown, store.review_tally()?)?;
+    println!(
+        "{shown}: the review counts and the analysis figures were counted again from the rows"
+    );
+    Ok(())
+}
+
 fn tally_agrees(shown: &str, tally: ReviewTally) -> Result {
     if tally.counted != tally.current {
         return Err(Error::Usage(format!(
-            "{shown}: the review counts say {} suggestions but there are {}; run 'protoscribe db status' and report this",
+            "{shown}: the review counts say {} suggestions but there are {}: 'protoscribe db check --repair' counts them again from the rows (and please report it: something wrote around the store's triggers)",
             tally.counted, tally.current
         )));
     }
     if tally.figures_disagreeing > 0 {
         return Err(Error::Usage(format!(
-            "{shown}: the dashboard's analysis figures disagree with the analyses in {} of their rows; run 'protoscribe db status' and report this",
+            "{shown}: the dashboard's analysis figures disagree with the analyses in {} of their rows: 'protoscribe db check --repair' counts them again from the rows (and please report it: something wrote around the store's triggers)",
             tally.figures_disagreeing
         )));
     }
@@ -173,10 +194,10 @@ fn tally_agrees(shown: &str, tally: ReviewTally) -> Result {
 
 /// `db check` on PostgreSQL: the server keeps its own pages and foreign
 /// keys sound, so what is checked is that the review counts agree.
-fn check_postgres(ctx: &Context) -> Result {
+fn check_postgres(ctx: &Context, repair: bool) -> Result {
     let store = ctx.open_for_reading()?;
     let shown = output::clean(&store.path().display().to_string(), false).into_owned();
-    tally_agrees(&shown, store.review_tally()?)?;
+    kept_counts_agree(&shown, &store, repair)?;
     let status = store.status()?;
     let count = |t: &str| status.tables.get(t).copied().unwrap_or(0);
     println!(

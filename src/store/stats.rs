@@ -117,26 +117,43 @@ pub(crate) fn kept_figures_sql() -> String {
     )
 }
 
+/// The analysis figures counted afresh from the analyses, as migration
+/// 0007 first fills them.
+const FIGURES_RECOUNT: &str = "SELECT provider, band, count(*), sum(completed), sum(overall_n),
+        sum(overall_micros), sum(consort_n), sum(consort_micros), sum(spirit_n),
+        sum(spirit_micros), sum(input_tokens), sum(output_tokens), sum(cost_nanos),
+        sum(latencies)
+    FROM analysis_contributions GROUP BY provider, band";
+
 /// How many rows (provider and score band) of the kept analysis figures
-/// disagree with a recount of the analyses (0 when the triggers kept them right): what `db check`
-/// compares.
+/// disagree with a recount of the analyses (0 when the triggers kept them
+/// right): what `db check` compares.
 pub fn figures_disagreeing(conn: &Connection) -> Result<u64> {
     let kept = kept_figures_sql();
-    let recount = "SELECT provider, band, count(*), sum(completed), sum(overall_n),
-                          sum(overall_micros), sum(consort_n), sum(consort_micros), sum(spirit_n),
-                          sum(spirit_micros), sum(input_tokens), sum(output_tokens),
-                          sum(cost_nanos), sum(latencies)
-                   FROM analysis_contributions GROUP BY provider, band";
     let n: i64 = conn.query_row(
         &format!(
             "SELECT count(*) FROM (
-                 SELECT provider, band FROM ({kept} EXCEPT {recount})
-                 UNION SELECT provider, band FROM ({recount} EXCEPT {kept}))"
+                 SELECT provider, band FROM ({kept} EXCEPT {FIGURES_RECOUNT})
+                 UNION SELECT provider, band FROM ({FIGURES_RECOUNT} EXCEPT {kept}))"
         ),
         [],
         |r| r.get(0),
     )?;
     Ok(n.max(0) as u64)
+}
+
+/// Count afresh, from the rows, what the triggers keep (the review counts
+/// and the analysis figures): `db check --repair`, after a writer that
+/// went around the triggers left them wrong.
+pub fn recount(conn: &Connection) -> Result<()> {
+    conn.execute_batch(&format!(
+        "UPDATE suggestion_status_counts
+         SET count = (SELECT count(*) FROM suggestions
+                      WHERE status = suggestion_status_counts.status AND superseded_by IS NULL);
+         DELETE FROM analysis_figures;
+         INSERT INTO analysis_figures {FIGURES_RECOUNT};"
+    ))?;
+    Ok(())
 }
 
 /// Review progress of one analysis's suggestions.

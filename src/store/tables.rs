@@ -122,6 +122,7 @@ tables! {
     fn stats_score_histogram => stats::score_histogram() -> [u64; 10];
     fn stats_dashboard => stats::dashboard(days: u32) -> Dashboard;
     fn stats_figures_disagreeing => stats::figures_disagreeing() -> u64;
+    fn stats_recount => stats::recount() -> ();
     fn provider_cache_get => provider_cache::get(key: &Key<'_>) -> Option<Entry>;
     fn provider_cache_put => provider_cache::put(key: &Key<'_>, entry: &Entry) -> ();
     fn provider_cache_count => provider_cache::count() -> u64;

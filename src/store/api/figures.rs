@@ -33,6 +33,11 @@ impl Store {
         }
     }
 
+    /// Count afresh, from the rows, what the triggers keep.
+    pub fn recount(&self) -> Result<()> {
+        self.write(|tx| tx.stats_recount())
+    }
+
     /// The review counts and the current suggestions, read together.
     pub fn review_tally(&self) -> Result<ReviewTally> {
         self.read(|conn| {

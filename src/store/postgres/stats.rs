@@ -97,6 +97,11 @@ pub(crate) fn recount_script() -> String {
     )
 }
 
+/// Count afresh what the triggers keep (`db check --repair`).
+pub fn recount(client: &mut impl GenericClient) -> Result<()> {
+    client.batch_execute(&recount_script()).map_err(sql::error)
+}
+
 /// How many rows of the kept analysis figures disagree with a recount.
 pub fn figures_disagreeing(client: &mut impl GenericClient) -> Result<u64> {
     let kept = crate::store::stats::kept_figures_sql();
