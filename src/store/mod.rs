@@ -206,7 +206,14 @@ impl Store {
         let version = migrate::check_compatible(&conn, path)?;
         match access {
             Access::ReadWrite => {
-                migrate::check_before_upgrade(&conn, version)?;
+                // Another process may be upgrading the file meanwhile: its
+                // schema changes under PRAGMA quick_check (SQLite reports
+                // that for the search index's table), so look again, at
+                // the version it has now.
+                retry_busy(|| {
+                    let now = migrate::user_version(&conn)?;
+                    migrate::check_before_upgrade(&conn, now)
+                })?;
                 // Switching to WAL needs the file to itself, and SQLite
                 // answers "busy" at once instead of waiting: when several
                 // processes open a new store together, take turns.
@@ -447,7 +454,11 @@ fn retry_busy<T>(mut step: impl FnMut() -> Result<T>) -> Result<T> {
             Err(StoreError::Sqlite(e))
                 if matches!(
                     e.sqlite_error_code(),
-                    Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+                    Some(
+                        rusqlite::ErrorCode::DatabaseBusy
+                            | rusqlite::ErrorCode::DatabaseLocked
+                            | rusqlite::ErrorCode::SchemaChanged
+                    )
                 ) && std::time::Instant::now() < deadline =>
             {
                 std::thread::sleep(pause);
