@@ -574,3 +574,24 @@ fn a_backup_carrying_objects_of_its_own_is_not_restored() {
         .get(0);
     assert_eq!(planted, 0);
 }
+
+#[test]
+fn a_server_that_takes_the_connection_and_never_answers_is_said_in_one_line() {
+    // A stopped or wedged server, or a pooler waiting for one, takes the
+    // TCP connection and says nothing: the command must give up and say
+    // so, not wait for ever.
+    let s = Sandbox::on(common::Backend::Postgres);
+    s.ok(&["demo"]);
+    let (relay, through) = common::relay::Relay::in_front_of(&s.db().display().to_string());
+    relay.go_silent();
+    let started = std::time::Instant::now();
+    let out = common::output_within(
+        std::process::Command::new(common::BIN).args(["--db", &through, "list"]),
+        60,
+    )
+    .expect("the command gave up by itself");
+    assert_eq!(out.status.code(), Some(1), "{}", common::stderr(&out));
+    common::assert_error(&out, "took the connection but did not answer");
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    assert!(!common::stderr(&out).contains(&through[..through.find('@').unwrap()]));
+}

@@ -413,3 +413,4 @@ pub fn nih(name: &str) -> String {
 }
 pub mod ledger;
 pub mod postgres;
+pub mod relay;

@@ -6,17 +6,49 @@
 
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use postgres::config::{Host, SslMode};
-use r2d2_postgres::PostgresConnectionManager;
 use tokio_postgres_rustls::MakeRustlsConnect;
 
 use crate::store::error::{Result, StoreError};
 
-pub type Manager = PostgresConnectionManager<MakeRustlsConnect>;
 pub type Pool = r2d2::Pool<Manager>;
 pub type Client = r2d2::PooledConnection<Manager>;
+
+/// How long a new connection waits for the server to answer, after the
+/// TCP connection is made (`connect_timeout` bounds only that part).
+const ANSWER_WAIT: Duration = Duration::from_secs(12);
+
+/// Connections being made, those whose caller gave up on them included
+/// (see `Target::connect`), and how many may be at once.
+static CONNECTING: AtomicUsize = AtomicUsize::new(0);
+const MOST_CONNECTING: usize = 64;
+
+/// The pool's connections, each made by `Target::connect`, so that one the
+/// server never answers is given up on like any other.
+pub struct Manager(Target);
+
+impl r2d2::ManageConnection for Manager {
+    type Connection = postgres::Client;
+    type Error = StoreError;
+
+    fn connect(&self) -> Result<postgres::Client> {
+        self.0.connect()
+    }
+
+    fn is_valid(&self, client: &mut postgres::Client) -> Result<()> {
+        client
+            .simple_query("")
+            .map(|_| ())
+            .map_err(|e| self.0.explain(&e))
+    }
+
+    fn has_broken(&self, client: &mut postgres::Client) -> bool {
+        client.is_closed()
+    }
+}
 
 /// How much the connection must be protected, as libpq's `sslmode` says.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -203,13 +235,10 @@ impl Target {
     /// A pool of at most `size` connections; the first is made now, so a
     /// server that cannot be reached is said at once, in one sentence.
     pub fn pool(&self, size: u32) -> Result<Pool> {
-        let manager = PostgresConnectionManager::new(self.config.clone(), self.connector()?);
+        let manager = Manager(self.clone());
         // r2d2 would retry for its whole timeout and then report only
         // "timed out": connect once by hand first, for the real reason.
-        let mut probe = self
-            .config
-            .connect(self.connector()?)
-            .map_err(|e| self.explain(&e))?;
+        let mut probe = self.connect()?;
         probe
             .simple_query("SELECT 1")
             .map_err(|e| self.explain(&e))?;
@@ -227,11 +256,51 @@ impl Target {
             .map_err(StoreError::Pool)
     }
 
-    /// One connection outside any pool (LISTEN needs its own).
+    /// One connection (the pool's, or one of its own for LISTEN). Made on
+    /// a thread of its own and given up on after `ANSWER_WAIT`: a server
+    /// that takes the connection and never answers (stopped, wedged, or a
+    /// pooler in front of it waiting for it) held the handshake, and the
+    /// command or the screen with it, for ever. A connection given up on
+    /// goes when the server answers or the socket closes; at most
+    /// `MOST_CONNECTING` are made at once, and past that none is tried.
     pub fn connect(&self) -> Result<postgres::Client> {
-        self.config
-            .connect(self.connector()?)
-            .map_err(|e| self.explain(&e))
+        let no_answer = || {
+            StoreError::Unreachable(format!(
+                "PostgreSQL at {} took the connection but did not answer within {} s (stopped, overloaded, or a pooler in front of it waiting for it): try again when it answers",
+                self.server(),
+                ANSWER_WAIT.as_secs()
+            ))
+        };
+        if CONNECTING.fetch_add(1, Ordering::SeqCst) >= MOST_CONNECTING {
+            CONNECTING.fetch_sub(1, Ordering::SeqCst);
+            return Err(no_answer());
+        }
+        let (config, connector) = match self.connector() {
+            Ok(connector) => (self.config.clone(), connector),
+            Err(e) => {
+                CONNECTING.fetch_sub(1, Ordering::SeqCst);
+                return Err(e);
+            }
+        };
+        let (made, received) = std::sync::mpsc::sync_channel(1);
+        let spawned = std::thread::Builder::new()
+            .name("postgres-connect".into())
+            .spawn(move || {
+                let connected = config.connect(connector);
+                CONNECTING.fetch_sub(1, Ordering::SeqCst);
+                // Nobody listens if the caller gave up: the connection goes.
+                let _ = made.send(connected);
+            });
+        if let Err(e) = spawned {
+            CONNECTING.fetch_sub(1, Ordering::SeqCst);
+            return Err(StoreError::Server(format!(
+                "cannot start a thread to connect: {e}"
+            )));
+        }
+        match received.recv_timeout(ANSWER_WAIT) {
+            Ok(made) => made.map_err(|e| self.explain(&e)),
+            Err(_) => Err(no_answer()),
+        }
     }
 
     fn connector(&self) -> Result<MakeRustlsConnect> {
