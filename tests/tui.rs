@@ -979,6 +979,36 @@ fn a_decision_made_while_postgresql_does_not_answer_waits_for_it() {
 }
 
 #[test]
+fn a_protocol_whose_review_cannot_be_read_says_so() {
+    // PostgreSQL only (found from outside): moving to another protocol
+    // while the server does not answer showed its title over the previous
+    // protocol's figures and "This analysis made no suggestions."
+    let (url, _store, mut app) = reviewing_on_postgres();
+    let database = url.rsplit('/').next().unwrap().to_owned();
+    let mut admin = common::postgres::admin();
+    admin
+        .batch_execute(&format!(
+            "ALTER DATABASE {database} ALLOW_CONNECTIONS false;
+             SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{database}'"
+        ))
+        .unwrap();
+    app.focus = Pane::Protocols;
+    act(&mut app, Action::Down);
+    assert!(app.unread.is_some());
+    app.focus = Pane::Queue;
+    let shown = screen(&app, 100, 30);
+    assert!(shown.contains("review could not be read"), "{shown}");
+    assert!(!shown.contains("made no suggestions"), "{shown}");
+    assert!(!shown.contains("reviewed ·"), "{shown}");
+    admin
+        .batch_execute(&format!("ALTER DATABASE {database} ALLOW_CONNECTIONS true"))
+        .unwrap();
+    update::update(&mut app, Event::StoreChanged);
+    assert!(app.unread.is_none());
+    assert!(screen(&app, 100, 30).contains("reviewed ·"));
+}
+
+#[test]
 fn once_the_server_is_known_not_to_answer_decisions_go_straight_to_the_writer() {
     // PostgreSQL only. The poll for others' changes found the server not
     // answering: a decision must not hold the screen for the pool's

@@ -394,6 +394,10 @@ pub struct App {
     /// What the last poll for other reviewers' changes failed with, so a
     /// server that stays down is said (and logged) once, not every 250 ms.
     pub poll_failed: Option<String>,
+    /// Why the selected protocol's review could not be read, while it
+    /// could not: the pane says so rather than show another protocol's
+    /// figures or an empty queue as if it were this one's.
+    pub unread: Option<String>,
     pub quit: bool,
     pub dirty: bool,
 }
@@ -430,6 +434,7 @@ impl App {
             quitting: false,
             unreachable: false,
             poll_failed: None,
+            unread: None,
             quit: false,
             dirty: true,
         }
@@ -545,6 +550,18 @@ impl App {
     /// Read the selected protocol's latest analysis, its history and its
     /// per-section breakdown; callers follow with `fetch_queue`.
     pub fn fetch_view(&mut self) -> Result<()> {
+        let read = self.read_view();
+        if let Err(e) = &read {
+            self.view = None;
+            self.queue = Paged::default();
+            self.unread = Some(e.to_string());
+        } else {
+            self.unread = None;
+        }
+        read
+    }
+
+    fn read_view(&mut self) -> Result<()> {
         let Some(id) = self.selected_protocol_id() else {
             self.view = None;
             return Ok(());
@@ -591,6 +608,15 @@ impl App {
     /// Re-read the window of the queue around the cursor; with `keep`, put
     /// the cursor back on that suggestion if it is still there.
     pub fn fetch_queue(&mut self, keep: Option<&str>) -> Result<()> {
+        let read = self.read_queue(keep);
+        if let Err(e) = &read {
+            self.queue = Paged::default();
+            self.unread = Some(e.to_string());
+        }
+        read
+    }
+
+    fn read_queue(&mut self, keep: Option<&str>) -> Result<()> {
         let Some(filter) = self.queue_filter() else {
             self.queue = Paged::default();
             return Ok(());

@@ -22,6 +22,17 @@ pub fn draw(frame: &mut Frame<'_>, app: &App, area: Rect) {
     let block = pane_block(app, title, Pane::Queue);
     let inner = block.inner(area);
     frame.render_widget(block, area);
+    if let Some(why) = &app.unread {
+        let message = format!(
+            "This protocol's review could not be read ({why}). It is read again when the store answers."
+        );
+        frame.render_widget(
+            Paragraph::new(text::line(&message).into_owned())
+                .wrap(ratatui::widgets::Wrap { trim: true }),
+            inner,
+        );
+        return;
+    }
     let Some(view) = &app.view else {
         let message = match app.protocols.selected() {
             Some(_) => "No completed analysis for this protocol yet: press A to analyse it.",
