@@ -630,10 +630,34 @@ fn a_restore_never_drops_what_others_built_on_the_store() {
         .get(0);
     assert_eq!(keys, 1);
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), kept_before);
-    // Without them, the same backup is restored.
-    c.batch_execute("DROP VIEW report_scores; DROP TABLE site_notes")
-        .unwrap();
+    // An index or a trigger of someone else's on the tables likewise.
+    c.batch_execute(
+        "DROP VIEW report_scores; DROP TABLE site_notes;
+         CREATE INDEX my_idx ON suggestions(user_comment)",
+    )
+    .unwrap();
+    let err = message(backup::restore(&target, &dump.path, dir.path()));
+    assert!(err.contains("index my_idx on suggestions"), "{err}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), kept_before);
+    // Another reviewer's grants survive the restore.
+    let database = url.rsplit('/').next().unwrap().to_owned();
+    let role = format!("reviewer_{database}");
+    c.batch_execute(&format!(
+        "DROP INDEX my_idx; CREATE ROLE {role} LOGIN;
+         GRANT SELECT, UPDATE ON suggestions, protocols TO {role}"
+    ))
+    .unwrap();
     backup::restore(&target, &dump.path, dir.path()).unwrap();
+    let may: bool = c
+        .query_one(
+            &format!("SELECT has_table_privilege('{role}', 'suggestions', 'UPDATE')"),
+            &[],
+        )
+        .unwrap()
+        .get(0);
+    assert!(may, "the grant on suggestions was kept");
+    c.batch_execute(&format!("DROP OWNED BY {role}; DROP ROLE {role}"))
+        .unwrap();
 }
 
 /// A restore that fails half-way leaves the store as it was.

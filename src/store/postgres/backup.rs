@@ -326,6 +326,39 @@ pub fn restore(target: &Target, file: &Path, keep_dir: &Path) -> Result<PathBuf>
     Ok(kept.path)
 }
 
+/// Before the store's tables are dropped: what other roles were granted on
+/// them (other reviewers' roles on a shared store), kept for the
+/// transaction, so that the tables made afresh grant them the same.
+fn keep_grants() -> String {
+    let mut tables = super::migrate::tables_at(SCHEMA_VERSION);
+    tables.push("protoscribe_schema".to_owned());
+    let listed: Vec<String> = tables.iter().map(|t| format!("'{t}'")).collect();
+    format!(
+        "CREATE TEMP TABLE protoscribe_kept_grants ON COMMIT DROP AS
+         SELECT c.relname::text AS tablename, a.privilege_type AS privilege,
+                CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END AS grantee
+           FROM pg_class c CROSS JOIN LATERAL aclexplode(c.relacl) a
+           LEFT JOIN pg_roles r ON r.oid = a.grantee
+          WHERE c.relnamespace = current_schema()::regnamespace
+            AND c.relname IN ({})
+            AND a.grantee <> c.relowner;\n",
+        listed.join(", ")
+    )
+}
+
+/// The grants kept by `keep_grants`, made again on the new tables.
+const GRANT_KEPT: &str = "DO $grants$
+DECLARE kept record;
+BEGIN
+    FOR kept IN SELECT * FROM protoscribe_kept_grants LOOP
+        IF to_regclass(quote_ident(kept.tablename)) IS NOT NULL THEN
+            EXECUTE format('GRANT %s ON %I TO %s', kept.privilege, kept.tablename, kept.grantee);
+        END IF;
+    END LOOP;
+END
+$grants$;
+";
+
 /// Tables whose rows a restore does not take from the backup: the schema's
 /// record, which the restore writes as it makes the schema, and what
 /// triggers keep, which it counts afresh from the rows.
@@ -433,7 +466,8 @@ fn replace(
         Some(input) => input
             .write_all(
                 format!(
-                    "SET client_min_messages = warning;\nBEGIN;\n{}{}{}",
+                    "SET client_min_messages = warning;\nBEGIN;\n{}{}{}{}",
+                    keep_grants(),
                     super::migrate::drop_script(),
                     super::migrate::script_between(0, version),
                     triggers("DISABLE"),
@@ -461,10 +495,11 @@ fn replace(
         sent = input
             .write_all(
                 format!(
-                    "RESET search_path;\n{}{}{}COMMIT;\n",
+                    "RESET search_path;\n{}{}{}{}COMMIT;\n",
                     triggers("ENABLE"),
                     super::migrate::script_between(version, SCHEMA_VERSION),
                     super::stats::recount_script(),
+                    GRANT_KEPT,
                 )
                 .as_bytes(),
             )
@@ -517,6 +552,46 @@ fn restore_failure(tool: &str, out: &Output, file: &Path) -> StoreError {
 /// functions, and those would have to go with them. Found by trying the
 /// drops in a transaction that is rolled back, before a copy is kept.
 fn refuse_dependents(client: &mut postgres::Client, target: &Target) -> Result<()> {
+    // An index or trigger of someone else's on the store's tables goes
+    // with them without a word: found from the catalog instead.
+    let tables = super::migrate::tables_at(SCHEMA_VERSION);
+    let ours = super::migrate::indexes_and_triggers();
+    let theirs: Vec<String> = client
+        .query(
+            "SELECT 'index ' || i.relname || ' on ' || t.relname
+               FROM pg_index x JOIN pg_class i ON i.oid = x.indexrelid JOIN pg_class t ON t.oid = x.indrelid
+              WHERE t.relnamespace = current_schema()::regnamespace AND t.relname = ANY($1)
+                AND NOT i.relname = ANY($2)
+                AND NOT EXISTS (SELECT 1 FROM pg_constraint k WHERE k.conindid = i.oid)
+             UNION ALL
+             SELECT 'trigger ' || g.tgname || ' on ' || t.relname
+               FROM pg_trigger g JOIN pg_class t ON t.oid = g.tgrelid
+              WHERE NOT g.tgisinternal AND t.relnamespace = current_schema()::regnamespace
+                AND t.relname = ANY($1) AND NOT g.tgname = ANY($2)
+             ORDER BY 1",
+            &[&tables, &ours],
+        )
+        .map_err(super::migrate::sql)?
+        .iter()
+        .map(|row| row.get(0))
+        .collect();
+    if !theirs.is_empty() {
+        return Err(StoreError::Invalid(format!(
+            "{} has {} of its own on the store's tables ({}): a restore makes the tables afresh and would drop them, so nothing was changed; drop them first, or restore into a database ProtoScribe has to itself",
+            target.shown(),
+            if theirs.len() == 1 {
+                "an index or trigger"
+            } else {
+                "indexes or triggers"
+            },
+            theirs
+                .iter()
+                .take(5)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
     let mut trial = client.transaction().map_err(super::migrate::sql)?;
     trial
         .batch_execute(&format!(

@@ -205,6 +205,14 @@ pub fn tables_at(version: i64) -> Vec<String> {
     made_by("CREATE TABLE ", version)
 }
 
+/// The indexes and triggers the migrations make on those tables.
+pub fn indexes_and_triggers() -> Vec<String> {
+    let mut names = made_by("CREATE INDEX ", SCHEMA_VERSION);
+    names.extend(made_by("CREATE UNIQUE INDEX ", SCHEMA_VERSION));
+    names.extend(made_by("CREATE TRIGGER ", SCHEMA_VERSION));
+    names
+}
+
 /// DROP statements for every table and function the migrations make, and
 /// protoscribe_schema, without CASCADE: an object of someone else's that
 /// depends on them (a view, a foreign key, a trigger) makes the drop fail
