@@ -116,8 +116,12 @@ pub fn run(store: Store, providers: crate::providers::Config) -> std::io::Result
         while let Ok(report) = watched.try_recv() {
             match report {
                 watcher::Report::Answered { changed } => {
-                    // Heard from the store: it answers again.
-                    app.poll_failed = None;
+                    // Heard from the store: it answers again, and the
+                    // status line stops saying it does not.
+                    if app.poll_failed.take().is_some() && app.waiting.is_empty() {
+                        app.info("The store answers again.");
+                        app.dirty = true;
+                    }
                     app.unreachable = false;
                     if changed {
                         update::update(&mut app, Event::StoreChanged);
