@@ -584,21 +584,48 @@ fn a_restore_takes_rows_not_functions_or_defaults_from_the_backup() {
     assert_eq!(title, "Trial");
 }
 
+/// A current store holding one protocol titled `title`, and a backup of it.
+struct Backed {
+    url: String,
+    target: Target,
+    c: postgres::Client,
+    dir: tempfile::TempDir,
+    dump: protoscribe::store::postgres::backup::Dump,
+}
+
+fn backed_up(title: &str) -> Backed {
+    let url = fresh_database();
+    let target = Target::parse(&url).unwrap();
+    let mut c = migrated(&url);
+    c.execute(
+        "INSERT INTO protocols(id, title, status, created_at, content)
+         VALUES ('proto_1', $1, 'ready', now(), 'The text')",
+        &[&title],
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let dump = protoscribe::store::postgres::backup::dump(&target, dir.path()).unwrap();
+    Backed {
+        url,
+        target,
+        c,
+        dir,
+        dump,
+    }
+}
+
 /// Someone else's view or foreign key over the store's tables would have
 /// to go with them: the restore is refused before anything is touched.
 #[test]
 fn a_restore_never_drops_what_others_built_on_the_store() {
     use protoscribe::store::postgres::backup;
-    let url = fresh_database();
-    let target = Target::parse(&url).unwrap();
-    let mut c = migrated(&url);
-    c.batch_execute(
-        "INSERT INTO protocols(id, title, status, created_at, content)
-         VALUES ('proto_1', 'Trial', 'ready', now(), 'The text')",
-    )
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let dump = backup::dump(&target, dir.path()).unwrap();
+    let Backed {
+        url,
+        target,
+        mut c,
+        dir,
+        dump,
+    } = backed_up("Trial");
     c.batch_execute(
         "CREATE VIEW report_scores AS SELECT p.title, a.overall_score
            FROM protocols p JOIN analyses a ON a.protocol_id = p.id;
@@ -664,16 +691,13 @@ fn a_restore_never_drops_what_others_built_on_the_store() {
 #[test]
 fn a_restore_cut_short_changes_nothing() {
     use protoscribe::store::postgres::backup;
-    let url = fresh_database();
-    let target = Target::parse(&url).unwrap();
-    let mut c = migrated(&url);
-    c.batch_execute(
-        "INSERT INTO protocols(id, title, status, created_at, content)
-         VALUES ('proto_1', 'Backed up', 'ready', now(), 'The text')",
-    )
-    .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let dump = backup::dump(&target, dir.path()).unwrap();
+    let Backed {
+        target,
+        mut c,
+        dir,
+        dump,
+        ..
+    } = backed_up("Backed up");
     c.batch_execute("UPDATE protocols SET title = 'Kept'")
         .unwrap();
     // The backup's last bytes lost: pg_restore reads its listing and the
