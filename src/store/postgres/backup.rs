@@ -84,15 +84,17 @@ fn run_command(command: &mut Command, program: &Path) -> Result<Output> {
 }
 
 fn failure(what: &str, out: &Output) -> StoreError {
-    let text = String::from_utf8_lossy(&out.stderr);
-    let first = text
+    let first = first_line(out).unwrap_or_else(|| "no message".to_owned());
+    StoreError::Invalid(format!("{what} failed: {first}"))
+}
+
+/// A tool's first line on stderr, passwords masked.
+fn first_line(out: &Output) -> Option<String> {
+    String::from_utf8_lossy(&out.stderr)
         .lines()
-        .find(|l| !l.trim().is_empty())
-        .unwrap_or("no message");
-    StoreError::Invalid(format!(
-        "{what} failed: {}",
-        crate::sanitize::mask_passwords(first.trim())
-    ))
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .map(|l| crate::sanitize::mask_passwords(l).into_owned())
 }
 
 /// Dump the store into `dir` and verify the file; a file that does not
@@ -523,9 +525,7 @@ fn replace(
 /// store is as it was.
 fn restore_failure(tool: &str, out: &Output, file: &Path) -> StoreError {
     use std::os::unix::process::ExitStatusExt;
-    let text = String::from_utf8_lossy(&out.stderr);
-    let first = text.lines().map(str::trim).find(|l| !l.is_empty());
-    let why = match first {
+    let why = match first_line(out).as_deref() {
         Some(line)
             if line.contains("could not read from input file") || line.contains("end of file") =>
         {
@@ -537,7 +537,7 @@ fn restore_failure(tool: &str, out: &Output, file: &Path) -> StoreError {
         Some(line) if line.contains("Cancel request sent") => {
             "the restore was interrupted".to_owned()
         }
-        Some(line) => format!("{tool} failed: {}", crate::sanitize::mask_passwords(line)),
+        Some(line) => format!("{tool} failed: {line}"),
         None if out.status.signal().is_some() => {
             format!("{tool} was stopped before the restore finished")
         }
