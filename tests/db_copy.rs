@@ -96,18 +96,23 @@ fn a_target_that_holds_protocols_is_refused_unless_forced() {
     assert_eq!(forced.iter().find(|t| t.0 == "protocols").unwrap().1, 3);
 }
 
-#[test]
-fn a_row_that_cannot_be_copied_leaves_the_target_as_it_was() {
-    let s = Sandbox::new();
-    s.ok(&["demo"]);
-    {
-        let conn = rusqlite::Connection::open(s.db()).unwrap();
-        conn.execute(
+/// A time that is not one, written straight into the store file: a row
+/// the copy cannot carry.
+fn spoil_one_row(s: &Sandbox) {
+    rusqlite::Connection::open(s.db())
+        .unwrap()
+        .execute(
             "UPDATE analyses SET completed_at = 'yesterday' WHERE rowid = 1",
             [],
         )
         .unwrap();
-    }
+}
+
+#[test]
+fn a_row_that_cannot_be_copied_leaves_the_target_as_it_was() {
+    let s = Sandbox::new();
+    s.ok(&["demo"]);
+    spoil_one_row(&s);
     let url = fresh_database();
     let out = s.run(&["db", "copy", "--to", &url]);
     assert_error(
@@ -170,14 +175,7 @@ fn from_defaults_to_the_store_db_names_on_either_backend() {
 fn a_failed_copy_leaves_no_store_file_it_made() {
     let s = Sandbox::sqlite();
     s.ok(&["demo"]);
-    {
-        let conn = rusqlite::Connection::open(s.db()).unwrap();
-        conn.execute(
-            "UPDATE analyses SET completed_at = 'yesterday' WHERE rowid = 1",
-            [],
-        )
-        .unwrap();
-    }
+    spoil_one_row(&s);
     let target = s.path("copy.db");
     let out = s.run(&["db", "copy", "--to", target.to_str().unwrap()]);
     assert_error(&out, "not ISO-8601");

@@ -17,6 +17,16 @@ fn migrated(url: &str) -> postgres::Client {
     client
 }
 
+/// The first column of every row `sql` returns, as text.
+fn texts(client: &mut postgres::Client, sql: &str) -> Vec<String> {
+    client
+        .query(sql, &[])
+        .unwrap()
+        .iter()
+        .map(|r| r.get(0))
+        .collect()
+}
+
 fn message<T>(result: Result<T, protoscribe::store::StoreError>) -> String {
     match result {
         Ok(_) => panic!("expected an error"),
@@ -416,13 +426,10 @@ fn a_backup_is_verified_and_a_restore_is_all_or_nothing() {
     let mode = std::fs::metadata(dir.path()).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o700);
     let mut c = target.connect().unwrap();
-    let titles: Vec<String> = c
-        .query("SELECT title FROM protocols ORDER BY id", &[])
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    assert_eq!(titles, vec!["Trial".to_owned()]);
+    assert_eq!(
+        texts(&mut c, "SELECT title FROM protocols ORDER BY id"),
+        ["Trial"]
+    );
     // Search and triggers came back with the schema.
     let found: i64 = c
         .query_one(
@@ -512,13 +519,7 @@ fn a_backup_from_before_an_upgrade_is_restored_and_upgraded() {
     backup::restore(&target, &dump.path, dir.path()).unwrap();
     let mut c = target.connect().unwrap();
     assert_eq!(migrate::version(&mut c).unwrap(), SCHEMA_VERSION);
-    let ids: Vec<String> = c
-        .query("SELECT id FROM protocols", &[])
-        .unwrap()
-        .iter()
-        .map(|r| r.get(0))
-        .collect();
-    assert_eq!(ids, ["proto_old"]);
+    assert_eq!(texts(&mut c, "SELECT id FROM protocols"), ["proto_old"]);
     // The figures a later migration keeps are made from the backup's rows.
     let store = protoscribe::store::Store::open_postgres(&url).unwrap();
     let dashboard = store.dashboard(30).unwrap();
