@@ -25,7 +25,10 @@
 //! `--seeds 0,1,2,3` runs the 10-fold figures once per seed (in parallel)
 //! and prints each seed's and their mean, to four places (with `--items`,
 //! each item's mean F1): the figures two models are compared by.
-//! `--out PATH` writes
+//! `--dump PREFIX` (with `--cv`) writes the 10-fold verdicts, one row per
+//! document and item (label, verdict, confidence), to PREFIX.spirit.tsv
+//! and PREFIX.consort.tsv, for reading where the errors are (pair it with
+//! `cargo run --release --example explain`). `--out PATH` writes
 //! elsewhere (the shipped file is left alone). `--tune` only prints the
 //! figures cross-validated within train and writes nothing; in that mode
 //! (and only then) `TRAIN_L2_BIAS`, `TRAIN_L2_SHARED`, `TRAIN_L2_ITEM` and
@@ -114,7 +117,11 @@ fn main() {
         .enumerate()
         .find(|&(i, a)| {
             !a.starts_with("--")
-                && (i == 0 || !matches!(args[i - 1].as_str(), "--seed" | "--seeds" | "--out"))
+                && (i == 0
+                    || !matches!(
+                        args[i - 1].as_str(),
+                        "--seed" | "--seeds" | "--out" | "--dump"
+                    ))
         })
         .map(|(_, a)| PathBuf::from(a))
     else {
@@ -153,6 +160,13 @@ fn main() {
         },
     };
     let tune = args.iter().any(|a| a == "--tune");
+    // `--dump PREFIX` (with `--cv`): the 10-fold verdicts, one row each, to
+    // PREFIX.spirit.tsv and PREFIX.consort.tsv, for reading the errors.
+    let dump = args
+        .iter()
+        .position(|a| a == "--dump")
+        .and_then(|i| args.get(i + 1))
+        .map(PathBuf::from);
     TUNING.store(tune, std::sync::atomic::Ordering::Relaxed);
     let out = args
         .iter()
@@ -199,13 +213,17 @@ fn main() {
                 &cross_validate(guideline, interner, &within, CALIBRATION_FOLDS, seed),
             );
             let all: Vec<&Doc> = docs.iter().collect();
+            let judged = cross_validate(guideline, interner, &all, CV_FOLDS, seed);
             report(
                 &format!(
                     "{} cross-validated on train + valid ({CV_FOLDS} folds)",
                     guideline.name()
                 ),
-                &cross_validate(guideline, interner, &all, CV_FOLDS, seed),
+                &judged,
             );
+            if let Some(path) = &dump {
+                dump_verdicts(path, guideline, &judged);
+            }
         }
         if !seeds.is_empty() {
             let all: Vec<&Doc> = docs.iter().collect();
@@ -590,6 +608,34 @@ fn cross_validate(
         }
     }
     judged
+}
+
+/// The verdicts, a row each: document, item, label, verdict, confidence.
+fn dump_verdicts(prefix: &Path, guideline: Guideline, judged: &[Judged]) {
+    let mut out = String::from("document\titem\tlabel\tjudged\tconfidence\n");
+    for j in judged {
+        let _ = writeln!(
+            out,
+            "{}\t{}\t{}\t{}\t{:.3}",
+            j.document,
+            j.item,
+            u8::from(j.label.reported()),
+            u8::from(j.judged_reported()),
+            j.confidence
+        );
+    }
+    let path = prefix.with_extension(format!(
+        "{}.tsv",
+        if guideline == Guideline::Spirit {
+            "spirit"
+        } else {
+            "consort"
+        }
+    ));
+    if let Err(e) = std::fs::write(&path, out) {
+        eprintln!("cannot write {}: {e}", path.display());
+        std::process::exit(1);
+    }
 }
 
 /// The 10-fold figures on `docs` for each seed, one thread per seed, and
