@@ -103,3 +103,27 @@ fn eval_names_a_bad_label_with_its_line() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("line 2") && err.contains("maybe"), "{err}");
 }
+
+#[test]
+fn eval_refuses_a_labels_file_with_no_labels_beside_a_good_one() {
+    // The document would otherwise drop out of the figures unnoticed.
+    let s = Sandbox::new();
+    let dir = s.path("some-empty");
+    std::fs::create_dir_all(&dir).unwrap();
+    for name in ["a", "b"] {
+        std::fs::write(
+            dir.join(format!("{name}.txt")),
+            "A randomised trial protocol.\n",
+        )
+        .unwrap();
+    }
+    std::fs::write(dir.join("a.labels.tsv"), "SPIRIT 2013\t16b\t1\n").unwrap();
+    std::fs::write(dir.join("b.labels.tsv"), "guideline\titem\tpresent\n").unwrap();
+    let out = s.run(&["eval", dir.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.lines().count() == 1 && err.contains("b.labels.tsv") && err.contains("no labels"),
+        "{err}"
+    );
+}

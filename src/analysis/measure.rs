@@ -44,7 +44,9 @@ pub struct LabelRow {
 /// `#` comments too). A row naming an unknown guideline or item, or a value
 /// other than 1, 0 or na, is an error with its line number.
 pub fn parse_labels(tsv: &str) -> Result<Vec<LabelRow>, String> {
-    let mut rows = Vec::new();
+    let mut rows: Vec<LabelRow> = Vec::new();
+    // Where each item was labelled, to refuse a second label for it.
+    let mut lines: Vec<usize> = Vec::new();
     for (n, line) in tsv.lines().enumerate() {
         let line = line.trim_end_matches('\r');
         if line.trim().is_empty() || line.starts_with('#') {
@@ -78,11 +80,28 @@ pub fn parse_labels(tsv: &str) -> Result<Vec<LabelRow>, String> {
                 ));
             }
         };
+        if let Some(first) = rows
+            .iter()
+            .position(|r| r.guideline == guideline && r.item == item)
+        {
+            return Err(format!(
+                "line {}: {} item {item} is labelled already on line {}: keep one row per item",
+                n + 1,
+                guideline.name(),
+                lines[first]
+            ));
+        }
         rows.push(LabelRow {
             guideline,
             item,
             label,
         });
+        lines.push(n + 1);
+    }
+    if rows.is_empty() {
+        return Err(
+            "holds no labels: write one row per item, guideline<TAB>item<TAB>present".to_owned(),
+        );
     }
     Ok(rows)
 }
@@ -410,6 +429,20 @@ mod tests {
         assert_eq!(rows[1].label, Label::NotApplicable);
         assert!(parse_labels("SPIRIT 2013\t99z\t1\n").is_err());
         assert!(parse_labels("SPIRIT 2013\t16b\tyes\n").is_err());
+    }
+
+    #[test]
+    fn labels_refuse_an_empty_file_and_an_item_labelled_twice() {
+        for empty in ["", "guideline\titem\tpresent\n", "\n# a comment\n"] {
+            let e = parse_labels(empty).unwrap_err();
+            assert!(e.contains("holds no labels"), "{e}");
+        }
+        let e = parse_labels("SPIRIT 2013\t2a\t1\nSPIRIT 2013\t4\t0\nSPIRIT 2013\t2a\t0\n")
+            .unwrap_err();
+        assert_eq!(
+            e,
+            "line 3: SPIRIT 2013 item 2a is labelled already on line 1: keep one row per item"
+        );
     }
 
     #[test]
