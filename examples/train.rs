@@ -130,7 +130,23 @@ fn main() {
         );
         std::process::exit(2);
     };
+    if let Some(unknown) = args.iter().find(|a| {
+        a.starts_with("--")
+            && !matches!(
+                a.as_str(),
+                "--cv" | "--items" | "--tune" | "--seed" | "--seeds" | "--out" | "--dump"
+            )
+    }) {
+        eprintln!(
+            "{unknown}: not an option of train (see the comment at the top of examples/train.rs)"
+        );
+        std::process::exit(2);
+    }
     let cv = args.iter().any(|a| a == "--cv");
+    if args.iter().any(|a| a == "--dump") && !cv {
+        eprintln!("--dump writes the cross-validated verdicts: give --cv with it");
+        std::process::exit(2);
+    }
     ITEMS.store(
         args.iter().any(|a| a == "--items"),
         std::sync::atomic::Ordering::Relaxed,
