@@ -31,22 +31,15 @@ fn main() {
         eprintln!("{} has no item {item}", guideline.name());
         std::process::exit(2);
     };
-    let (g, i) = (
-        model::guideline_scope(obs.item.guideline),
-        model::item_scope(obs.item),
-    );
     let mut rows: Vec<(f64, String)> = obs
         .features
         .iter()
         .zip(&obs.names)
         .map(|(f, name)| {
-            let w = m.weight(model::key(i, f.name))
-                + if f.shared {
-                    m.weight(model::key(g, f.name))
-                } else {
-                    0.0
-                };
-            (w * f64::from(f.value), format!("{name} = {:.2}", f.value))
+            (
+                m.contribution(obs.item, f),
+                format!("{name} = {:.2}", f.value),
+            )
         })
         .collect();
     rows.sort_by(|a, b| b.0.abs().total_cmp(&a.0.abs()));

@@ -176,8 +176,6 @@ fn main() {
         },
     };
     let tune = args.iter().any(|a| a == "--tune");
-    // `--dump PREFIX` (with `--cv`): the 10-fold verdicts, one row each, to
-    // PREFIX.spirit.tsv and PREFIX.consort.tsv, for reading the errors.
     let dump = args
         .iter()
         .position(|a| a == "--dump")

@@ -42,7 +42,8 @@ pub struct LabelRow {
 
 /// Rows of a `NAME.labels.tsv` (a header line is skipped; blank lines and
 /// `#` comments too). A row naming an unknown guideline or item, or a value
-/// other than 1, 0 or na, is an error with its line number.
+/// other than 1, 0 or na, is an error with its line number; so is an item
+/// labelled twice, and a file with no labels at all.
 pub fn parse_labels(tsv: &str) -> Result<Vec<LabelRow>, String> {
     let mut rows: Vec<LabelRow> = Vec::new();
     // Where each item was labelled, to refuse a second label for it.

@@ -157,19 +157,25 @@ impl Model {
 
     /// The raw score of an item's features.
     pub fn score(&self, item: &Item, features: &[Feature]) -> f64 {
-        let (g, i) = (guideline_scope(item.guideline), item_scope(item));
-        features
-            .iter()
-            .map(|f| {
-                let w = self.weight(key(i, f.name))
-                    + if f.shared {
-                        self.weight(key(g, f.name))
-                    } else {
-                        0.0
-                    };
-                w * f64::from(f.value)
-            })
-            .sum()
+        let scopes = (item_scope(item), guideline_scope(item.guideline));
+        features.iter().map(|f| self.weighted(scopes, f)).sum()
+    }
+
+    /// What one feature adds to an item's score.
+    pub fn contribution(&self, item: &Item, feature: &Feature) -> f64 {
+        self.weighted((item_scope(item), guideline_scope(item.guideline)), feature)
+    }
+
+    /// A feature's weight in the item's scope (and the guideline's, for a
+    /// shared one) times its value.
+    fn weighted(&self, (item, guideline): (u64, u64), feature: &Feature) -> f64 {
+        let w = self.weight(key(item, feature.name))
+            + if feature.shared {
+                self.weight(key(guideline, feature.name))
+            } else {
+                0.0
+            };
+        w * f64::from(feature.value)
     }
 
     /// The calibrated probability that the item is reported.
