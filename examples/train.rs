@@ -310,9 +310,14 @@ fn load(dir: &Path, guideline: Guideline, interner: &mut Interner) -> Vec<Doc> {
                 std::process::exit(1);
             }
         };
-        let spans = read("spans.tsv")
-            .map(|t| measure::parse_spans(&t))
-            .unwrap_or_default();
+        let spans = match read("spans.tsv").map(|t| measure::parse_spans(&t)) {
+            Ok(Ok(spans)) => spans,
+            Ok(Err(e)) => {
+                eprintln!("{name}.spans.tsv: {e}");
+                std::process::exit(1);
+            }
+            Err(_) => Vec::new(),
+        };
         let observations = analysis::observe(&text, guideline);
         let features = observations
             .iter()

@@ -127,3 +127,24 @@ fn eval_refuses_a_labels_file_with_no_labels_beside_a_good_one() {
         "{err}"
     );
 }
+
+#[test]
+fn eval_names_a_spans_file_whose_offsets_cannot_be_read() {
+    let s = Sandbox::new();
+    let dir = s.path("bad-spans");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(dir.join("a.txt"), "A randomised trial protocol.\n").unwrap();
+    std::fs::write(dir.join("a.labels.tsv"), "SPIRIT 2013\t16b\t1\n").unwrap();
+    std::fs::write(
+        dir.join("a.spans.tsv"),
+        "item\tfine_item\tstart\tend\ttext\n16b\t16e\t20\t-3\trandomised\n",
+    )
+    .unwrap();
+    let out = s.run(&["eval", dir.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.lines().count() == 1 && err.contains("a.spans.tsv: line 2"),
+        "{err}"
+    );
+}

@@ -114,25 +114,46 @@ pub struct Span {
     pub range: Range<usize>,
 }
 
-/// Rows of a `NAME.spans.tsv` (`item<TAB>fine_item<TAB>start<TAB>end<TAB>text`);
-/// rows without an item or with unreadable offsets are skipped.
-pub fn parse_spans(tsv: &str) -> Vec<Span> {
-    tsv.lines()
-        .skip(1)
-        .filter_map(|line| {
-            let cols: Vec<&str> = line.split('\t').collect();
-            let item = cols.first()?.trim();
-            if item.is_empty() {
-                return None;
-            }
-            let start = cols.get(2)?.trim().parse().ok()?;
-            let end: usize = cols.get(3)?.trim().parse().ok()?;
-            (end > start).then(|| Span {
-                item: item.to_owned(),
-                range: start..end,
-            })
-        })
-        .collect()
+/// Rows of a `NAME.spans.tsv` (`item<TAB>fine_item<TAB>start<TAB>end<TAB>text`,
+/// a header line skipped); rows without an item (title-only labels) are
+/// skipped. Offsets that are not whole numbers, or an end not after its
+/// start, are an error with the line number: a span read wrong would make
+/// the evidence figures wrong without a word.
+pub fn parse_spans(tsv: &str) -> Result<Vec<Span>, String> {
+    let mut spans = Vec::new();
+    for (n, line) in tsv.lines().enumerate() {
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() || (n == 0 && line.starts_with("item\t")) {
+            continue;
+        }
+        let cols: Vec<&str> = line.split('\t').collect();
+        let item = cols[0].trim();
+        if item.is_empty() {
+            continue;
+        }
+        let offset = |i: usize| -> Result<usize, String> {
+            cols.get(i)
+                .and_then(|c| c.trim().parse().ok())
+                .ok_or_else(|| {
+                    format!(
+                        "line {}: start and end must be whole numbers (item<TAB>fine_item<TAB>start<TAB>end<TAB>text)",
+                        n + 1
+                    )
+                })
+        };
+        let (start, end) = (offset(2)?, offset(3)?);
+        if end <= start {
+            return Err(format!(
+                "line {}: the span ends at {end}, not after its start {start}",
+                n + 1
+            ));
+        }
+        spans.push(Span {
+            item: item.to_owned(),
+            range: start..end,
+        });
+    }
+    Ok(spans)
 }
 
 /// One item's verdict set beside its label.
@@ -430,6 +451,27 @@ mod tests {
         assert_eq!(rows[1].label, Label::NotApplicable);
         assert!(parse_labels("SPIRIT 2013\t99z\t1\n").is_err());
         assert!(parse_labels("SPIRIT 2013\t16b\tyes\n").is_err());
+    }
+
+    #[test]
+    fn spans_skip_title_rows_and_refuse_offsets_read_wrong() {
+        let tsv = "item\tfine_item\tstart\tend\ttext\n\t1a\t0\t9\tRandomised\n16b\t16e\t40\t52\tsealed envelopes\n";
+        assert_eq!(
+            parse_spans(tsv).unwrap(),
+            vec![Span {
+                item: "16b".into(),
+                range: 40..52
+            }]
+        );
+        // Without a header the first row is a span like the others.
+        assert_eq!(parse_spans("16b\t16e\t40\t52\tx\n").unwrap().len(), 1);
+        let e = parse_spans("16b\t16e\tforty\t52\tx\n").unwrap_err();
+        assert!(
+            e.starts_with("line 1: start and end must be whole numbers"),
+            "{e}"
+        );
+        let e = parse_spans("item\tf\ts\te\tt\n16b\t16e\t52\t40\tx\n").unwrap_err();
+        assert_eq!(e, "line 2: the span ends at 40, not after its start 52");
     }
 
     #[test]

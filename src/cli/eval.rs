@@ -427,8 +427,11 @@ fn labelled_in(dir: &Path) -> Result<Vec<Labelled>> {
             .map_err(|e| Error::Usage(format!("cannot read {}: {e}", label_path.display())))?;
         let labels = measure::parse_labels(&tsv)
             .map_err(|e| Error::Usage(format!("{}: {e}", label_path.display())))?;
-        let spans = read_optional(&dir.join(format!("{stem}.spans.tsv")))?
-            .map(|tsv| measure::parse_spans(&tsv));
+        let span_path = dir.join(format!("{stem}.spans.tsv"));
+        let spans = read_optional(&span_path)?
+            .map(|tsv| measure::parse_spans(&tsv))
+            .transpose()
+            .map_err(|e| Error::Usage(format!("{}: {e}", span_path.display())))?;
         for ext in FORMATS {
             let file = format!("{stem}.{ext}");
             if names.contains(&file) {
