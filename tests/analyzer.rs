@@ -264,6 +264,24 @@ fn a_heading_with_nothing_under_it_is_not_addressed() {
 }
 
 #[test]
+fn a_requirement_named_only_by_an_empty_subheading_is_not_met() {
+    // "Inclusion criteria" over no criteria names the requirement; it does
+    // not meet it, so eligibility is partial and says what is missing.
+    let text = "# A randomised trial of exercise\n\n## Eligibility\n\n### Inclusion criteria\n\n### Exclusion criteria\nPeople with acute intoxication or a planned knee operation are excluded from the trial.\n";
+    let a = analysis::analyse(text, GuidelineChoice::Spirit);
+    let eligibility = item(&a, "SPIRIT 2013", "10");
+    assert_eq!(eligibility.status, Status::Partial);
+    assert_eq!(eligibility.missing, ["inclusion criteria"]);
+    // With criteria under it, the same heading meets the requirement.
+    let text = text.replace(
+        "### Inclusion criteria\n\n",
+        "### Inclusion criteria\nAdults aged 50 or over with knee pain for at least three months.\n\n",
+    );
+    let a = analysis::analyse(&text, GuidelineChoice::Spirit);
+    assert_eq!(item(&a, "SPIRIT 2013", "10").status, Status::Addressed);
+}
+
+#[test]
 fn a_heading_with_only_placeholders_under_it_is_missing() {
     let text = "# A randomised trial of exercise\n\n## Sample size\n[TBD]\n\n## Allocation concealment\nXXX to be confirmed\n\n## Ethics\nApproved by the North Research Ethics Committee on 3 May 2024.\n";
     let a = analysis::analyse(text, GuidelineChoice::Spirit);

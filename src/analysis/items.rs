@@ -221,6 +221,9 @@ pub struct Context<'d, 'a> {
     /// to `section_bytes`) says nothing, and whether its own body does.
     empty_passage: Vec<OnceCell<bool>>,
     empty_own_body: Vec<OnceCell<bool>>,
+    /// The lines of headings with nothing (or only placeholders) under
+    /// them, in text order.
+    empty_headings: OnceCell<Vec<Range<usize>>>,
     /// Whether a shape occurs in a range (detector, start, end): passages
     /// and focus sentences recur across the items and their cues.
     shapes: RefCell<HashMap<(Detector, usize, usize), bool>>,
@@ -249,6 +252,7 @@ impl<'d, 'a> Context<'d, 'a> {
             placeholder_only: vec![OnceCell::new(); doc.sentences.len()],
             empty_passage: vec![OnceCell::new(); doc.sections.len()],
             empty_own_body: vec![OnceCell::new(); doc.sections.len()],
+            empty_headings: OnceCell::new(),
             shapes: RefCell::new(HashMap::new()),
         }
     }
@@ -283,6 +287,33 @@ impl<'d, 'a> Context<'d, 'a> {
     fn empty_own_body(&self, index: usize) -> bool {
         *self.empty_own_body[index]
             .get_or_init(|| says_nothing(self.doc.slice(&self.doc.sections[index].own_body)))
+    }
+
+    /// Whether byte `at` stands in the line of a heading with nothing (or
+    /// only placeholders) under it.
+    fn in_empty_heading(&self, at: usize) -> bool {
+        let lines = self.empty_headings.get_or_init(|| {
+            (0..self.doc.sections.len())
+                .filter(|&i| self.empty_own_body(i))
+                .map(|i| self.doc.sections[i].heading.span.clone())
+                .collect()
+        });
+        let i = lines.partition_point(|r| r.end <= at);
+        lines.get(i).is_some_and(|r| r.start <= at)
+    }
+
+    /// The first occurrence of phrase `id` wholly inside `range` that says
+    /// something: a heading with nothing under it names a requirement
+    /// without meeting it ("Inclusion criteria" over no criteria).
+    fn first_said_in(&self, id: usize, range: &Range<usize>) -> Option<Range<usize>> {
+        let len = self.cues.phrase_len(id);
+        let positions = self.hits.of(id);
+        let from = positions.partition_point(|&p| p < range.start);
+        positions[from..]
+            .iter()
+            .take_while(|&&p| p + len <= range.end)
+            .find(|&&p| !self.in_empty_heading(p))
+            .map(|&p| p..p + len)
     }
 
     /// Whether shape `d` occurs in the text of `range`.
@@ -795,7 +826,7 @@ fn locate(group: &[Cue], w: &Window, ctx: &Context<'_, '_>) -> Option<usize> {
     group
         .iter()
         .filter_map(|cue| match cue {
-            Cue::Phrase(id) => ctx.hits.first_in(ctx.cues, *id, &w.range).map(|r| r.start),
+            Cue::Phrase(id) => ctx.first_said_in(*id, &w.range).map(|r| r.start),
             Cue::Shape(Detector::Title) => None,
             Cue::Shape(d) => d
                 .find(ctx.doc.slice(&w.range))
@@ -1163,10 +1194,10 @@ fn meets(
             {
                 let before = range.start..a.start;
                 let after = a.end..range.end;
-                ctx.hits.first_in(ctx.cues, *id, &before).is_some()
-                    || ctx.hits.first_in(ctx.cues, *id, &after).is_some()
+                ctx.first_said_in(*id, &before).is_some()
+                    || ctx.first_said_in(*id, &after).is_some()
             }
-            _ => ctx.hits.any_in(*id, range),
+            _ => ctx.first_said_in(*id, range).is_some(),
         },
         Cue::Shape(Detector::Title) => ctx.title.is_some(),
         Cue::Shape(d) => ctx.shape_in(*d, range),
