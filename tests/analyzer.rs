@@ -290,6 +290,18 @@ fn a_heading_with_only_placeholders_under_it_is_missing() {
     }
 }
 
+#[test]
+fn a_template_draft_that_names_its_design_under_a_title_heading_is_judged_randomised() {
+    // The title sits under a "### Title" heading, as SPIRIT templates have
+    // it; the allocation sections are still empty, so they are missing
+    // (gaps to fill), not "not applicable" to an unrandomised trial.
+    let text = "# Draft protocol: EMHIP\n\n## Administrative information\n\n### Title\nEarly mobilisation after hip fracture surgery: a randomised controlled trial (EMHIP)\n\n### Trial registration\n[TBD]\n\n## Methods: Assignment of interventions\n\n### Sequence generation\n[TBD]\n\n### Allocation concealment mechanism\n\n### Blinding (masking)\n____\n";
+    let a = analysis::analyse(text, GuidelineChoice::Spirit);
+    for id in ["16a", "16b", "16c"] {
+        assert_eq!(item(&a, "SPIRIT 2013", id).status, Status::Missing, "{id}");
+    }
+}
+
 /// A draft made from a template: every heading there, nothing under them.
 #[test]
 fn a_template_draft_with_empty_sections_reports_nothing() {

@@ -226,8 +226,35 @@ pub fn document_title(text: &str) -> Option<String> {
         .filter(|t| !t.is_empty())
 }
 
+/// What a title's own heading or label line says in a template ("Title",
+/// "Full title", "### Protocol title"), lowercased and without its marks.
+const TITLE_LABELS: &[&str] = &[
+    "title",
+    "full title",
+    "protocol title",
+    "study title",
+    "trial title",
+    "official title",
+    "scientific title",
+];
+
 fn labelled_title(lines: &[&str]) -> Option<String> {
-    for line in lines {
+    for (i, line) in lines.iter().enumerate() {
+        // A template's "### Title" heading with the title on the next line.
+        let label = line
+            .trim_start_matches('#')
+            .trim()
+            .trim_end_matches(':')
+            .trim()
+            .to_lowercase();
+        if TITLE_LABELS.contains(&label.as_str())
+            && let Some(next) = lines.get(i + 1)
+            && !next.starts_with('#')
+            && !is_label_line(next)
+            && next.split_whitespace().count() >= 3
+        {
+            return Some((*next).to_owned());
+        }
         let lower = line.to_lowercase();
         let Some(at) = lower.find("title:") else {
             continue;
@@ -273,12 +300,13 @@ fn markdown_title(lines: &[&str]) -> Option<String> {
     (!title.is_empty()).then(|| title.to_owned())
 }
 
+/// "Principal Investigator: Dr X" is a label and its value, not a title.
+fn is_label_line(line: &str) -> bool {
+    line.split_once(": ")
+        .is_some_and(|(label, _)| label.split_whitespace().count() <= 3)
+}
+
 fn first_long_title_line(lines: &[&str]) -> Option<String> {
-    // "Principal Investigator: Dr X" is a label and its value, not a title.
-    let is_label_line = |l: &str| {
-        l.split_once(": ")
-            .is_some_and(|(label, _)| label.split_whitespace().count() <= 3)
-    };
     lines
         .iter()
         .filter(|l| {
@@ -355,6 +383,27 @@ mod tests {
         assert_eq!(
             document_title(text).as_deref(),
             Some("Haploidentical Transplantation for Sickle Cell Disease")
+        );
+    }
+
+    #[test]
+    fn a_title_heading_of_a_template_gives_the_line_under_it() {
+        let text = "# Draft protocol: EMHIP\n\n## Administrative information\n\n### Title\nEarly mobilisation after hip fracture surgery: a randomised controlled trial\n\n### Trial registration\n[TBD]\n";
+        assert_eq!(
+            document_title(text).as_deref(),
+            Some("Early mobilisation after hip fracture surgery: a randomised controlled trial")
+        );
+        // An empty one says nothing: the next heading is not a title.
+        let text = "# Draft protocol: EMHIP\n\n### Title\n### Trial registration\n[TBD]\n";
+        assert_eq!(
+            document_title(text).as_deref(),
+            Some("Draft protocol: EMHIP")
+        );
+        // Nor is the label that follows an empty "Title" on a cover page.
+        let text = "# Draft protocol: EMHIP\n\nTitle\nPrincipal Investigator: Dr A Smith\n";
+        assert_eq!(
+            document_title(text).as_deref(),
+            Some("Draft protocol: EMHIP")
         );
     }
 
