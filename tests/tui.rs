@@ -342,6 +342,31 @@ fn undo_walks_back_through_the_sessions_decisions() {
 }
 
 #[test]
+fn two_decisions_on_one_suggestion_are_undone_one_after_the_other() {
+    // Each undo leaves the suggestion at a new revision; the step below it
+    // must expect that one, not report someone else's change (found from
+    // outside: comment, reject, undo, undo said "someone else decided").
+    let (_dir, store) = sample_store();
+    let mut app = reviewing(&store);
+    let id = app.queue.selected().unwrap().id.clone();
+    act(&mut app, Action::Comment);
+    type_text(&mut app, "needs the SAP reference");
+    act(&mut app, Action::Save);
+    act(&mut app, Action::Reject);
+    assert_eq!(stored(&store, &id).status, SuggestionStatus::Rejected);
+    act(&mut app, Action::Undo);
+    let s = stored(&store, &id);
+    assert_eq!(s.status, SuggestionStatus::Pending);
+    assert_eq!(s.user_comment.as_deref(), Some("needs the SAP reference"));
+    act(&mut app, Action::Undo);
+    let status = app.status.clone().unwrap();
+    assert!(!status.error, "{status:?}");
+    let s = stored(&store, &id);
+    assert_eq!(s.status, SuggestionStatus::Pending);
+    assert_eq!(s.user_comment, None);
+}
+
+#[test]
 fn marked_suggestions_are_decided_together_and_undone_together() {
     let (_dir, store) = sample_store();
     let mut app = reviewing(&store);

@@ -927,7 +927,9 @@ fn written(
         Ok(steps) => {
             app.unreachable = false;
             if let Some(done) = &done {
-                if !done.is_undo {
+                if done.is_undo {
+                    rebase_undo(app, &steps);
+                } else {
                     app.undo.push(steps);
                 }
                 if app.waiting.is_empty() {
@@ -1147,6 +1149,24 @@ fn save_editor(app: &mut App) -> Result {
     }
 }
 
+/// An undo put each suggestion back as our decision before it left it,
+/// at a new revision: the step below for that suggestion (if any) now
+/// expects that revision, so it can be undone in turn. Any other change
+/// in between would have failed the undo, so nothing else is overwritten.
+fn rebase_undo(app: &mut App, undone: &[UndoStep]) {
+    for step in undone {
+        let below = app
+            .undo
+            .iter_mut()
+            .rev()
+            .flat_map(|group| group.iter_mut())
+            .find(|s| s.id == step.id);
+        if let Some(below) = below {
+            below.revision = step.revision;
+        }
+    }
+}
+
 /// Take back the last decision (all of a marked batch at once). A
 /// suggestion changed since by someone else is left as it is.
 fn undo(app: &mut App) -> Result {
@@ -1179,7 +1199,8 @@ fn undo(app: &mut App) -> Result {
         },
     )?;
     match outcome {
-        Wrote::Done(_) => {
+        Wrote::Done(steps) => {
+            rebase_undo(app, &steps);
             app.info(format!("Undone: {} back as before", count(n)));
             app.fetch_queue(keep.as_deref())?;
             Ok(None)
