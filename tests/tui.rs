@@ -367,6 +367,19 @@ fn two_decisions_on_one_suggestion_are_undone_one_after_the_other() {
 }
 
 #[test]
+fn deciding_what_is_already_so_writes_nothing() {
+    let (_dir, store) = sample_store();
+    let mut app = reviewing(&store);
+    let id = app.queue.selected().unwrap().id.clone();
+    let revision = stored(&store, &id).revision;
+    act(&mut app, Action::Pending);
+    assert_eq!(stored(&store, &id).revision, revision);
+    assert!(app.undo.is_empty(), "no decision to take back");
+    let status = app.status.clone().unwrap();
+    assert!(status.text.contains("already so"), "{status:?}");
+}
+
+#[test]
 fn marked_suggestions_are_decided_together_and_undone_together() {
     let (_dir, store) = sample_store();
     let mut app = reviewing(&store);

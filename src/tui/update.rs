@@ -978,7 +978,17 @@ fn decide(app: &mut App, verb: Verb) -> Result {
             before: t.decision(),
             after: t.after(&verb, None),
         })
+        // Deciding what is already so writes nothing and leaves no undo.
+        .filter(|c| c.after != c.before)
         .collect();
+    if changes.is_empty() {
+        app.info(if targets.len() == 1 {
+            "Nothing to change: it is already so"
+        } else {
+            "Nothing to change: they are already so"
+        });
+        return Ok(None);
+    }
     let n = changes.len();
     // A comment is not a decision: the cursor stays where it is.
     let single = n == 1 && app.marks.is_empty() && !matches!(verb, Verb::Comment(_));
