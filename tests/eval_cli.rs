@@ -87,41 +87,43 @@ fn eval_refuses_a_folder_without_labelled_documents() {
     );
 }
 
-#[test]
-fn eval_names_a_bad_label_with_its_line() {
+/// `eval` on a folder holding these files (name, text): it must fail;
+/// its standard error is returned.
+fn eval_refuses(files: &[(&str, &str)]) -> String {
     let s = Sandbox::new();
-    let dir = s.path("bad");
+    let dir = s.path("folder");
     std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("a.txt"), "A randomised trial protocol.\n").unwrap();
-    std::fs::write(
-        dir.join("a.labels.tsv"),
-        "guideline\titem\tpresent\nSPIRIT 2013\t16b\tmaybe\n",
-    )
-    .unwrap();
+    for (name, text) in files {
+        std::fs::write(dir.join(name), text).unwrap();
+    }
     let out = s.run(&["eval", dir.to_str().unwrap()]);
     assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+const PROTOCOL: &str = "A randomised trial protocol.\n";
+
+#[test]
+fn eval_names_a_bad_label_with_its_line() {
+    let err = eval_refuses(&[
+        ("a.txt", PROTOCOL),
+        (
+            "a.labels.tsv",
+            "guideline\titem\tpresent\nSPIRIT 2013\t16b\tmaybe\n",
+        ),
+    ]);
     assert!(err.contains("line 2") && err.contains("maybe"), "{err}");
 }
 
 #[test]
 fn eval_refuses_a_labels_file_with_no_labels_beside_a_good_one() {
     // The document would otherwise drop out of the figures unnoticed.
-    let s = Sandbox::new();
-    let dir = s.path("some-empty");
-    std::fs::create_dir_all(&dir).unwrap();
-    for name in ["a", "b"] {
-        std::fs::write(
-            dir.join(format!("{name}.txt")),
-            "A randomised trial protocol.\n",
-        )
-        .unwrap();
-    }
-    std::fs::write(dir.join("a.labels.tsv"), "SPIRIT 2013\t16b\t1\n").unwrap();
-    std::fs::write(dir.join("b.labels.tsv"), "guideline\titem\tpresent\n").unwrap();
-    let out = s.run(&["eval", dir.to_str().unwrap()]);
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = eval_refuses(&[
+        ("a.txt", PROTOCOL),
+        ("b.txt", PROTOCOL),
+        ("a.labels.tsv", "SPIRIT 2013\t16b\t1\n"),
+        ("b.labels.tsv", "guideline\titem\tpresent\n"),
+    ]);
     assert!(
         err.lines().count() == 1 && err.contains("b.labels.tsv") && err.contains("no labels"),
         "{err}"
@@ -130,19 +132,14 @@ fn eval_refuses_a_labels_file_with_no_labels_beside_a_good_one() {
 
 #[test]
 fn eval_names_a_spans_file_whose_offsets_cannot_be_read() {
-    let s = Sandbox::new();
-    let dir = s.path("bad-spans");
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("a.txt"), "A randomised trial protocol.\n").unwrap();
-    std::fs::write(dir.join("a.labels.tsv"), "SPIRIT 2013\t16b\t1\n").unwrap();
-    std::fs::write(
-        dir.join("a.spans.tsv"),
-        "item\tfine_item\tstart\tend\ttext\n16b\t16e\t20\t-3\trandomised\n",
-    )
-    .unwrap();
-    let out = s.run(&["eval", dir.to_str().unwrap()]);
-    assert!(!out.status.success());
-    let err = String::from_utf8_lossy(&out.stderr);
+    let err = eval_refuses(&[
+        ("a.txt", PROTOCOL),
+        ("a.labels.tsv", "SPIRIT 2013\t16b\t1\n"),
+        (
+            "a.spans.tsv",
+            "item\tfine_item\tstart\tend\ttext\n16b\t16e\t20\t-3\trandomised\n",
+        ),
+    ]);
     assert!(
         err.lines().count() == 1 && err.contains("a.spans.tsv: line 2"),
         "{err}"

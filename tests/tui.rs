@@ -121,6 +121,13 @@ fn type_text(app: &mut App, text: &str) {
     }
 }
 
+/// Write a comment on the selected suggestion and save it.
+fn comment(app: &mut App, text: &str) {
+    act(app, Action::Comment);
+    type_text(app, text);
+    act(app, Action::Save);
+}
+
 /// The app with the queue focused on the first protocol that has pending suggestions.
 fn reviewing(store: &Store) -> App {
     let mut app = app(store);
@@ -191,9 +198,7 @@ fn reject_and_back_to_pending_keep_the_comment() {
     let (_dir, store) = sample_store();
     let mut app = reviewing(&store);
     let id = app.queue.selected().unwrap().id.clone();
-    act(&mut app, Action::Comment);
-    type_text(&mut app, "needs the SAP reference");
-    act(&mut app, Action::Save);
+    comment(&mut app, "needs the SAP reference");
     assert_eq!(
         stored(&store, &id).user_comment.as_deref(),
         Some("needs the SAP reference")
@@ -349,9 +354,7 @@ fn two_decisions_on_one_suggestion_are_undone_one_after_the_other() {
     let (_dir, store) = sample_store();
     let mut app = reviewing(&store);
     let id = app.queue.selected().unwrap().id.clone();
-    act(&mut app, Action::Comment);
-    type_text(&mut app, "needs the SAP reference");
-    act(&mut app, Action::Save);
+    comment(&mut app, "needs the SAP reference");
     act(&mut app, Action::Reject);
     assert_eq!(stored(&store, &id).status, SuggestionStatus::Rejected);
     act(&mut app, Action::Undo);
