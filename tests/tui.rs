@@ -1277,6 +1277,49 @@ fn the_checklist_opens_from_the_scores_pane_and_leads_to_its_suggestion() {
 }
 
 #[test]
+fn not_applicable_items_are_listed_with_their_reason() {
+    // A single-group study: allocation items do not apply. They must show,
+    // with why, so a wrong design verdict can be seen and challenged.
+    let (_dir, store) = empty_store();
+    let p = store
+        .create_protocol(&NewProtocol {
+            title: "Single-arm trial".into(),
+            content: "# A single-arm trial of early mobilisation\n\n## Design\nThis is a single-arm, open-label study: all 40 participants receive early mobilisation within 24 hours of surgery.\n".into(),
+            status: Some(ProtocolStatus::Ready),
+            ..NewProtocol::default()
+        })
+        .unwrap();
+    analyze::run(
+        &store,
+        &Request::builtin(&p.info.id, GuidelineChoice::Spirit),
+    )
+    .unwrap();
+    let mut app = app(&store);
+    let sections = &app.view.as_ref().unwrap().sections;
+    let at = sections
+        .iter()
+        .position(|t| t.items.iter().any(|i| i.item == "16b"))
+        .expect("the allocation items are listed");
+    let item = sections[at]
+        .items
+        .iter()
+        .position(|i| i.item == "16b")
+        .unwrap();
+    assert_eq!(sections[at].items[item].status, "not_applicable");
+    act(&mut app, Action::FocusScores);
+    for _ in 0..at {
+        act(&mut app, Action::Down);
+    }
+    act(&mut app, Action::Open);
+    for _ in 0..item {
+        act(&mut app, Action::Down);
+    }
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("– 16b"), "{text}");
+    assert!(text.contains("not allocated at random"), "{text}");
+}
+
+#[test]
 fn score_bars_read_without_colour_and_section_counts_fit_at_120x32() {
     let (_dir, store) = sample_store();
     let app = app(&store);

@@ -700,9 +700,9 @@ pub fn section_tallies(results: Option<&Value>) -> Vec<SectionTally> {
     for item in items {
         let text = |key: &str| item[key].as_str().unwrap_or_default().to_owned();
         let (guideline, section, status) = (text("guideline"), text("section"), text("status"));
-        if status == "not_applicable" {
-            continue;
-        }
+        // Not-applicable items are listed too (with their reason), so a
+        // wrong design verdict can be seen and challenged; they count in
+        // none of the three tallies.
         let i = match tallies
             .iter()
             .position(|t| t.guideline == guideline && t.section == section)
@@ -723,6 +723,7 @@ pub fn section_tallies(results: Option<&Value>) -> Vec<SectionTally> {
         match status.as_str() {
             "addressed" => tallies[i].addressed += 1,
             "partial" => tallies[i].partial += 1,
+            "not_applicable" => {}
             _ => tallies[i].missing += 1,
         }
         tallies[i].items.push(ItemLine {

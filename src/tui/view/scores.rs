@@ -102,7 +102,7 @@ fn sections<'a>(
 ) -> (Vec<Line<'a>>, Option<usize>) {
     let mut lines = vec![Line::styled(
         text::fit(
-            "✓ addressed  ◐ partial  ✗ missing · Enter opens a section",
+            "✓ addressed  ◐ partial  ✗ missing  – n/a · Enter opens a section",
             width,
         ),
         app.theme.dim(),
@@ -177,6 +177,7 @@ fn items<'a>(
             "addressed" => "✓",
             "partial" => "◐",
             "missing" => "✗",
+            // not applicable: the reason shows under it.
             _ => "–",
         };
         let line = Line::raw(format!(
