@@ -44,6 +44,10 @@ use protoscribe::analysis::items::{self, Observation};
 use protoscribe::analysis::measure::{self, Judged, Label};
 use protoscribe::analysis::{self, model};
 
+/// The options, and those of them followed by a value.
+const FLAGS: &[&str] = &["--cv", "--items", "--tune"];
+const TAKES_VALUE: &[&str] = &["--seed", "--seeds", "--out", "--dump"];
+
 /// Steps of full-batch AdaGrad, and its step size.
 const STEPS: usize = 400;
 const RATE: f64 = 0.3;
@@ -116,12 +120,7 @@ fn main() {
         .iter()
         .enumerate()
         .find(|&(i, a)| {
-            !a.starts_with("--")
-                && (i == 0
-                    || !matches!(
-                        args[i - 1].as_str(),
-                        "--seed" | "--seeds" | "--out" | "--dump"
-                    ))
+            !a.starts_with("--") && (i == 0 || !TAKES_VALUE.contains(&args[i - 1].as_str()))
         })
         .map(|(_, a)| PathBuf::from(a))
     else {
@@ -131,11 +130,7 @@ fn main() {
         std::process::exit(2);
     };
     if let Some(unknown) = args.iter().find(|a| {
-        a.starts_with("--")
-            && !matches!(
-                a.as_str(),
-                "--cv" | "--items" | "--tune" | "--seed" | "--seeds" | "--out" | "--dump"
-            )
+        a.starts_with("--") && !FLAGS.contains(&a.as_str()) && !TAKES_VALUE.contains(&a.as_str())
     }) {
         eprintln!(
             "{unknown}: not an option of train (see the comment at the top of examples/train.rs)"

@@ -251,20 +251,21 @@ impl Hits {
         &self.by_phrase[phrase]
     }
 
-    /// The first occurrence of `phrase` lying wholly inside `range`.
-    pub fn first_in(
-        &self,
+    /// The occurrences of `phrase` lying wholly inside `range`, in order.
+    pub fn within<'h>(
+        &'h self,
         cues: &Cues,
         phrase: usize,
         range: &Range<usize>,
-    ) -> Option<Range<usize>> {
+    ) -> impl Iterator<Item = Range<usize>> + 'h {
         let positions = &self.by_phrase[phrase];
         let len = cues.phrase_len(phrase);
-        let i = positions.partition_point(|&p| p < range.start);
-        positions
-            .get(i)
-            .filter(|&&p| p + len <= range.end)
-            .map(|&p| p..p + len)
+        let from = positions.partition_point(|&p| p < range.start);
+        let end = range.end;
+        positions[from..]
+            .iter()
+            .take_while(move |&&p| p + len <= end)
+            .map(move |&p| p..p + len)
     }
 
     /// Whether any occurrence of `phrase` starts inside `range`.

@@ -306,14 +306,9 @@ impl<'d, 'a> Context<'d, 'a> {
     /// something: a heading with nothing under it names a requirement
     /// without meeting it ("Inclusion criteria" over no criteria).
     fn first_said_in(&self, id: usize, range: &Range<usize>) -> Option<Range<usize>> {
-        let len = self.cues.phrase_len(id);
-        let positions = self.hits.of(id);
-        let from = positions.partition_point(|&p| p < range.start);
-        positions[from..]
-            .iter()
-            .take_while(|&&p| p + len <= range.end)
-            .find(|&&p| !self.in_empty_heading(p))
-            .map(|&p| p..p + len)
+        self.hits
+            .within(self.cues, id, range)
+            .find(|r| !self.in_empty_heading(r.start))
     }
 
     /// Whether shape `d` occurs in the text of `range`.

@@ -7,7 +7,7 @@
 //! label of `na` (the item cannot apply, so the document does not report
 //! it). Nothing is dropped from the totals.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 
 use serde::Serialize;
@@ -46,8 +46,8 @@ pub struct LabelRow {
 /// labelled twice, and a file with no labels at all.
 pub fn parse_labels(tsv: &str) -> Result<Vec<LabelRow>, String> {
     let mut rows: Vec<LabelRow> = Vec::new();
-    // Where each item was labelled, to refuse a second label for it.
-    let mut lines: Vec<usize> = Vec::new();
+    // The line each item was labelled on, to refuse a second label for it.
+    let mut labelled: HashMap<(Guideline, String), usize> = HashMap::new();
     for (n, line) in tsv.lines().enumerate() {
         let line = line.trim_end_matches('\r');
         if line.trim().is_empty() || line.starts_with('#') {
@@ -81,15 +81,11 @@ pub fn parse_labels(tsv: &str) -> Result<Vec<LabelRow>, String> {
                 ));
             }
         };
-        if let Some(first) = rows
-            .iter()
-            .position(|r| r.guideline == guideline && r.item == item)
-        {
+        if let Some(first) = labelled.insert((guideline, item.clone()), n + 1) {
             return Err(format!(
-                "line {}: {} item {item} is labelled already on line {}: keep one row per item",
+                "line {}: {} item {item} is labelled already on line {first}: keep one row per item",
                 n + 1,
                 guideline.name(),
-                lines[first]
             ));
         }
         rows.push(LabelRow {
@@ -97,7 +93,6 @@ pub fn parse_labels(tsv: &str) -> Result<Vec<LabelRow>, String> {
             item,
             label,
         });
-        lines.push(n + 1);
     }
     if rows.is_empty() {
         return Err(
